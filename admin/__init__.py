@@ -1,0 +1,1 @@
+"""Flask-Admin back-office for accountants and support staff: views, login, tenant scoping, dashboard."""

@@ -1,0 +1,91 @@
+"""AgentNFe: NFS-e issued from WhatsApp conversations, managed by accounting firms."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+from flask import Flask
+
+from . import crypto, queue
+from .config import load_settings
+from .extensions import cache, db, limiter, migrate
+from .logs import configure_logging
+
+ROOT = Path(__file__).resolve().parent.parent
+MIGRATIONS = Path(__file__).resolve().parent / "migrations"
+
+
+def create_app(config: Mapping[str, Any] | None = None) -> Flask:
+    """Build the application; `config` overrides settings read from the environment."""
+    settings = load_settings(overrides=config)
+    app = Flask(__name__, instance_path=str(settings["DATA_DIR"]), template_folder=str(ROOT / "templates"))
+    app.config.update(settings)
+    configure_logging(app.config.get("LOG_LEVEL", "INFO"))
+    register_extensions(app)
+    register_blueprints(app)
+    register_commands(app)
+    register_tasks(app)
+    register_shellcontext(app)
+    return app
+
+
+def register_extensions(app: Flask) -> None:
+    """Bind database, migrations, cache, rate limiter and secrets encryption to the app."""
+    from . import models  # noqa: F401  (registers every table on db.metadata)
+
+    db.init_app(app)
+    with app.app_context():
+        if db.engine.dialect.name == "sqlite":
+            sa.event.listen(db.engine, "connect", _sqlite_pragmas)
+    migrate.init_app(
+        app,
+        db,
+        directory=str(MIGRATIONS),
+        render_as_batch=True,
+        compare_type=True,
+        render_item=models.base.render_migration_item,
+    )
+    cache.init_app(app)
+    limiter.init_app(app)
+    crypto.init_app(app)
+
+
+def _sqlite_pragmas(dbapi_connection, _record) -> None:
+    """WAL lets readers run beside the writer; the busy timeout makes writers wait instead of failing."""
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA busy_timeout=10000")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.close()
+
+
+def register_blueprints(app: Flask) -> None:
+    """Mount the bot endpoints (webhooks, /send/, /healthz)."""
+    from bot import bp as bot_bp
+
+    app.register_blueprint(bot_bp)
+
+
+def register_commands(app: Flask) -> None:
+    """Add the AgentNFe commands to `flask`/`python -m agentnfe`."""
+    from .cli import COMMANDS
+
+    for command in COMMANDS:
+        app.cli.add_command(command)
+
+
+def register_tasks(app: Flask) -> None:
+    """Configure the Huey queue; importing `tasks` registers every task on it."""
+    queue.init_app(app)
+    import tasks  # noqa: F401
+
+
+def register_shellcontext(app: Flask) -> None:
+    """Make `flask shell` start with the database and the models at hand."""
+    from . import models
+
+    app.shell_context_processor(lambda: {"db": db, "models": models})

@@ -1,0 +1,170 @@
+"""Operator commands of `python -m agentnfe` (DESIGN.md §7); each is a thin wrapper over the domain."""
+
+from __future__ import annotations
+
+import secrets
+import signal
+import sys
+import time
+
+import click
+import sqlalchemy as sa
+from flask import current_app
+from flask.cli import with_appcontext
+
+from .contas import ContaInvalida, criar_contabilidade, criar_usuario
+from .extensions import db, huey
+from .importacao import CabecalhoInvalido, importar_empresas
+from .models import Papel, User
+from .seed import seed_demo
+
+
+def upgrade_database() -> None:
+    """Bring the schema to the latest migration (creates it on first start)."""
+    from flask_migrate import upgrade
+
+    upgrade()
+
+
+def first_run_hint() -> str | None:
+    if db.session.scalar(sa.select(User.id).limit(1)) is not None:
+        return None
+    return (
+        "Nenhum usuário cadastrado ainda. Crie o primeiro acesso com\n"
+        "  python -m agentnfe create-user voce@exemplo.com.br --role admin --superuser\n"
+        "ou carregue dados de demonstração com\n"
+        "  python -m agentnfe seed-demo"
+    )
+
+
+@click.command("serve")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8000, show_default=True, type=int)
+@click.option("--threads", default=8, show_default=True, type=int)
+@click.option("--no-worker", is_flag=True, help="Embedded mode: do not run the task consumer in this process.")
+@with_appcontext
+def serve(host: str, port: int, threads: int, no_worker: bool) -> None:
+    """Serve the app with waitress (schema upgraded first)."""
+    import waitress
+
+    upgrade_database()
+    hint = first_run_hint()
+    if hint:
+        click.echo(hint)
+    app = current_app._get_current_object()
+    consumer = None
+    if app.config["HUEY_STORAGE"] == "sqlite" and not no_worker and not app.config["HUEY_IMMEDIATE"]:
+        consumer = huey.create_consumer(workers=2, worker_type="thread")
+        consumer.start()
+        click.echo("Fila de tarefas: consumidor embutido com 2 threads (use --no-worker e 'worker' para separar).")
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, _interrupt)  # waitress stops on KeyboardInterrupt, then the consumer drains
+    click.echo(f"AgentNFe em http://{host}:{port}/ (Ctrl+C para sair)")
+    try:
+        waitress.serve(app, host=host, port=port, threads=threads, ident="AgentNFe")  # returns on KeyboardInterrupt
+        click.echo("Encerrando…")
+    finally:
+        if consumer is not None:
+            consumer.stop(graceful=True)
+
+
+def _interrupt(signum, frame):
+    raise KeyboardInterrupt
+
+
+@click.command("worker")
+@click.option("-w", "--workers", default=4, show_default=True, type=int, help="Worker threads.")
+@with_appcontext
+def worker(workers: int) -> None:
+    """Run the Huey consumer that processes messages and emissions."""
+    consumer = huey.create_consumer(workers=workers, worker_type="thread")
+    click.echo(f"Consumidor da fila com {workers} threads ({current_app.config['HUEY_STORAGE']}).")
+    consumer.run()
+
+
+@click.command("create-contabilidade")
+@click.argument("nome")
+@click.option("--cnpj", default=None)
+@with_appcontext
+def create_contabilidade(nome: str, cnpj: str | None) -> None:
+    """Create an accounting firm."""
+    try:
+        firma = criar_contabilidade(db.session, nome, cnpj)
+    except (ContaInvalida, ValueError) as erro:
+        db.session.rollback()
+        raise click.ClickException(str(erro)) from None
+    db.session.commit()
+    click.echo(f"Contabilidade criada: {firma.nome} (id {firma.id})")
+
+
+@click.command("create-user")
+@click.argument("email")
+@click.option("--role", required=True, type=click.Choice([p.value for p in Papel]))
+@click.option("--contabilidade", default=None, help="Firm name, matched exactly ignoring case.")
+@click.option("--superuser", is_flag=True)
+@click.option("--password-stdin", is_flag=True, help="Read the password from the first line of stdin.")
+@with_appcontext
+def create_user(email: str, role: str, contabilidade: str | None, superuser: bool, password_stdin: bool) -> None:
+    """Create a back-office user."""
+    if password_stdin:
+        password = sys.stdin.readline().rstrip("\r\n")
+    else:
+        password = click.prompt("Senha", hide_input=True, confirmation_prompt=True)
+    try:
+        user = criar_usuario(db.session, email, Papel(role), password, contabilidade, superuser)
+    except ContaInvalida as erro:
+        db.session.rollback()
+        raise click.ClickException(str(erro)) from None
+    db.session.commit()
+    firma = f" em {user.contabilidade.nome}" if user.contabilidade else ""
+    click.echo(f"Usuário criado: {user.email} ({user.role.value}{', superusuário' if superuser else ''}){firma}")
+
+
+@click.command("import-empresas")
+@click.argument("arquivo", type=click.File("r", encoding="utf-8-sig"))
+@with_appcontext
+def import_empresas(arquivo) -> None:
+    """Import or update empresas from a CSV file (contract header, see README)."""
+    try:
+        resultado = importar_empresas(arquivo, db.session)
+    except CabecalhoInvalido as erro:
+        db.session.rollback()
+        click.echo(str(erro), err=True)
+        sys.exit(1)
+    except UnicodeDecodeError as erro:
+        db.session.rollback()
+        raise click.ClickException(f"o arquivo não está em UTF-8 ({erro.reason} no byte {erro.start})") from None
+    db.session.commit()
+    for nome in resultado.contabilidades_criadas:
+        click.echo(f"Contabilidade criada: {nome}")
+    for numero, motivo in resultado.erros:
+        click.echo(f"linha {numero}: {motivo}", err=True)
+    click.echo(
+        f"{resultado.criadas} empresas criadas, {resultado.atualizadas} atualizadas, "
+        f"{len(resultado.erros)} linhas com erro."
+    )
+    if resultado.erros:
+        sys.exit(1)
+
+
+@click.command("seed-demo")
+@click.option("--scale", default=1, show_default=True, type=click.IntRange(1, 1000))
+@click.option("--password", default=None, help="Password of the demo admins (generated and printed if absent).")
+@with_appcontext
+def seed_demo_command(scale: int, password: str | None) -> None:
+    """Load demo firms: each with 20 empresas, 1,000 notes and 10,000 messages."""
+    generated = password is None
+    password = password or secrets.token_urlsafe(9)
+    inicio = time.monotonic()
+    with click.progressbar(length=scale, label="Criando firmas de demonstração") as barra:
+        criadas = seed_demo(db.session, scale, password, progress=lambda _firma: barra.update(1))
+    click.echo(f"{len(criadas)} firmas criadas em {time.monotonic() - inicio:.1f} s.")
+    for firma in criadas[:3]:
+        click.echo(f"  {firma.nome}: login {firma.email}")
+    if len(criadas) > 3:
+        click.echo(f"  … até {criadas[-1].nome}: login {criadas[-1].email}")
+    if generated:
+        click.echo(f"Senha dos administradores de demonstração: {password}")
+
+
+COMMANDS = [serve, worker, create_contabilidade, create_user, import_empresas, seed_demo_command]

@@ -1,0 +1,169 @@
+"""Settings from the environment (DESIGN.md §5), with embedded defaults for a fresh machine."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import platformdirs
+from cryptography.fernet import Fernet
+
+GATEWAYS = ("mock", "plugnotas")
+PLUGNOTAS_SANDBOX_URL = "https://api.sandbox.plugnotas.com.br"
+
+
+class ConfigError(RuntimeError):
+    """A setting is missing or malformed; the message names the variable."""
+
+
+def _flag(value: str | None) -> bool:
+    return (value or "").strip().lower() in {"1", "true", "yes", "on", "sim"}
+
+
+def _positive_int(env: Mapping[str, str], name: str, default: int) -> int:
+    raw = env.get(name)
+    if raw in (None, ""):
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise ConfigError(f"{name} must be a whole number, got {raw!r}") from None
+    if value <= 0:
+        raise ConfigError(f"{name} must be greater than zero, got {value}")
+    return value
+
+
+def _price(env: Mapping[str, str], name: str, default: str) -> str:
+    from decimal import Decimal, InvalidOperation
+
+    raw = env.get(name) or default
+    try:
+        Decimal(raw)
+    except InvalidOperation:
+        raise ConfigError(f"{name} must be a decimal number of US$ per million tokens, got {raw!r}") from None
+    return raw
+
+
+def database_url(url: str) -> str:
+    """Accept plain postgres:// URLs and pin the psycopg 3 driver."""
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix) :]
+    return url
+
+
+def _persistent_secret(data_dir: Path, filename: str, generate) -> str:
+    """Read a secret from the data dir, creating it (mode 0600) on first use."""
+    path = data_dir / filename
+    if not path.exists():
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as handle:
+            handle.write(generate())
+    return path.read_text().strip()
+
+
+def default_data_dir() -> Path:
+    return Path(platformdirs.user_data_dir("agentnfe", appauthor=False))
+
+
+def load_settings(env: Mapping[str, str] | None = None, overrides: Mapping[str, Any] | None = None) -> dict[str, Any]:
+    """Build the Flask config dict from `env` (default: os.environ) and explicit overrides."""
+    env = dict(os.environ if env is None else env)
+    overrides = dict(overrides or {})
+    data_dir = Path(overrides.pop("DATA_DIR", None) or env.get("AGENTNFE_DATA_DIR") or default_data_dir())
+    data_dir.mkdir(parents=True, exist_ok=True)
+
+    redis_url = overrides.get("REDIS_URL", env.get("REDIS_URL") or None)
+    gateway = (env.get("NFSE_GATEWAY") or "mock").strip().lower()
+    if gateway not in GATEWAYS:
+        raise ConfigError(f"NFSE_GATEWAY must be one of {', '.join(GATEWAYS)}, got {gateway!r}")
+    timezone = env.get("AGENTNFE_TIMEZONE") or "America/Sao_Paulo"
+    try:
+        ZoneInfo(timezone)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ConfigError(f"AGENTNFE_TIMEZONE is not a known time zone: {timezone!r}") from None
+
+    settings: dict[str, Any] = {
+        "DATA_DIR": data_dir,
+        "SQLALCHEMY_DATABASE_URI": database_url(env.get("DATABASE_URL") or f"sqlite:///{data_dir / 'agentnfe.db'}"),
+        "REDIS_URL": redis_url,
+        "PUBLIC_URL": (env.get("PUBLIC_URL") or "http://127.0.0.1:8000").rstrip("/"),
+        "OPENAI_API_KEY": env.get("OPENAI_API_KEY") or None,
+        "OPENAI_BASE_URL": env.get("OPENAI_BASE_URL") or None,
+        "OPENAI_MODEL": env.get("OPENAI_MODEL") or "gpt-4o-mini",
+        "LLM_PRICE_INPUT_PER_MTOK": _price(env, "LLM_PRICE_INPUT_PER_MTOK", "0.15"),
+        "LLM_PRICE_OUTPUT_PER_MTOK": _price(env, "LLM_PRICE_OUTPUT_PER_MTOK", "0.60"),
+        "EVOLUTION_API_URL": (env.get("EVOLUTION_API_URL") or "").rstrip("/") or None,
+        "EVOLUTION_API_KEY": env.get("EVOLUTION_API_KEY") or None,
+        "EVOLUTION_INSTANCE": env.get("EVOLUTION_INSTANCE") or None,
+        "WEBHOOK_TOKEN": env.get("WEBHOOK_TOKEN") or None,
+        "META_APP_SECRET": env.get("META_APP_SECRET") or None,
+        "META_VERIFY_TOKEN": env.get("META_VERIFY_TOKEN") or None,
+        "META_ACCESS_TOKEN": env.get("META_ACCESS_TOKEN") or None,
+        "META_PHONE_NUMBER_ID": env.get("META_PHONE_NUMBER_ID") or None,
+        "META_API_URL": (env.get("META_API_URL") or "https://graph.facebook.com").rstrip("/"),
+        "BRASILAPI_URL": (env.get("BRASILAPI_URL") or "https://brasilapi.com.br").rstrip("/"),
+        "NFSE_GATEWAY": gateway,
+        "PLUGNOTAS_URL": (env.get("PLUGNOTAS_URL") or PLUGNOTAS_SANDBOX_URL).rstrip("/"),
+        "PLUGNOTAS_API_KEY": env.get("PLUGNOTAS_API_KEY") or None,
+        "PLUGNOTAS_WEBHOOK_TOKEN": env.get("PLUGNOTAS_WEBHOOK_TOKEN") or None,
+        "API_TOKEN": env.get("API_TOKEN") or None,
+        "SESSION_IDLE_MINUTES": _positive_int(env, "SESSION_IDLE_MINUTES", 30),
+        "AGENTNFE_TIMEZONE": timezone,
+        "HUEY_IMMEDIATE": _flag(env.get("HUEY_IMMEDIATE")),
+        "SQLALCHEMY_ENGINE_OPTIONS": {},
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "JSON_SORT_KEYS": False,
+    }
+    settings["SESSION_COOKIE_SECURE"] = settings["PUBLIC_URL"].startswith("https://")
+    settings.update(_backing_services(data_dir, redis_url))
+    settings.update(overrides)
+    if settings["SQLALCHEMY_DATABASE_URI"].startswith("postgresql"):
+        settings["SQLALCHEMY_ENGINE_OPTIONS"] = {
+            "pool_pre_ping": True,
+            "pool_size": 10,
+            "max_overflow": 10,
+            "pool_recycle": 1800,
+            **settings["SQLALCHEMY_ENGINE_OPTIONS"],
+        }
+    settings["SECRET_KEY"] = (
+        settings.get("SECRET_KEY")
+        or env.get("SECRET_KEY")
+        or _persistent_secret(data_dir, "secret_key", lambda: secrets.token_urlsafe(48))
+    )
+    settings["AGENTNFE_ENCRYPTION_KEY"] = (
+        settings.get("AGENTNFE_ENCRYPTION_KEY")
+        or env.get("AGENTNFE_ENCRYPTION_KEY")
+        or _persistent_secret(data_dir, "encryption.key", lambda: Fernet.generate_key().decode())
+    )
+    try:
+        Fernet(settings["AGENTNFE_ENCRYPTION_KEY"])
+    except ValueError:
+        raise ConfigError("AGENTNFE_ENCRYPTION_KEY must be a Fernet key (32 url-safe base64-encoded bytes)") from None
+    return settings
+
+
+def _backing_services(data_dir: Path, redis_url: str | None) -> dict[str, Any]:
+    """Cache, rate-limit storage and queue: Redis when REDIS_URL is set, files in the data dir otherwise."""
+    if redis_url:
+        return {
+            "CACHE_TYPE": "RedisCache",
+            "CACHE_REDIS_URL": redis_url,
+            "CACHE_KEY_PREFIX": "agentnfe:",
+            "CACHE_DEFAULT_TIMEOUT": 300,
+            "RATELIMIT_STORAGE_URI": redis_url,
+            "HUEY_STORAGE": "redis",
+        }
+    return {
+        "CACHE_TYPE": "FileSystemCache",
+        "CACHE_DIR": str(data_dir / "cache"),
+        "CACHE_DEFAULT_TIMEOUT": 300,
+        "CACHE_THRESHOLD": 20000,
+        "RATELIMIT_STORAGE_URI": "memory://",
+        "HUEY_STORAGE": "sqlite",
+    }

@@ -1,0 +1,68 @@
+"""Operations on firms and back-office users (used by the CLI and, later, the admin)."""
+
+from __future__ import annotations
+
+import re
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from .fiscal import parse_cnpj
+from .models import Contabilidade, Papel, User
+
+MIN_PASSWORD = 8
+_EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
+
+
+class ContaInvalida(ValueError):
+    """A user or firm that cannot be created as asked; str() says why."""
+
+
+def parse_email(texto: str) -> str:
+    email = (texto or "").strip().lower()
+    if not _EMAIL.fullmatch(email):
+        raise ContaInvalida(f"e-mail inválido: {texto!r}")
+    return email
+
+
+def criar_contabilidade(session: Session, nome: str, cnpj: str | None = None) -> Contabilidade:
+    nome = " ".join((nome or "").split())
+    if not nome:
+        raise ContaInvalida("o nome da contabilidade é obrigatório")
+    if session.scalar(Contabilidade.por_nome(nome)) is not None:
+        raise ContaInvalida(f"a contabilidade {nome!r} já existe")
+    contabilidade = Contabilidade(nome=nome, cnpj=parse_cnpj(cnpj) if cnpj else None)
+    session.add(contabilidade)
+    session.flush()
+    return contabilidade
+
+
+def criar_usuario(
+    session: Session,
+    email: str,
+    role: Papel,
+    password: str,
+    contabilidade: str | None = None,
+    superuser: bool = False,
+) -> User:
+    """Create a back-office user; admin and contador need an existing firm, suporte has none."""
+    email = parse_email(email)
+    if session.scalar(sa.select(User.id).where(User.email == email)) is not None:
+        raise ContaInvalida(f"já existe um usuário {email}")
+    if len(password) < MIN_PASSWORD:
+        raise ContaInvalida(f"a senha precisa de pelo menos {MIN_PASSWORD} caracteres")
+    firma = None
+    if role is Papel.SUPORTE:
+        if contabilidade:
+            raise ContaInvalida("usuários de suporte não pertencem a uma contabilidade (veem todas, só leitura)")
+    elif contabilidade:
+        firma = session.scalar(Contabilidade.por_nome(contabilidade))
+        if firma is None:
+            raise ContaInvalida(f"contabilidade {contabilidade!r} não existe")
+    elif not superuser:
+        raise ContaInvalida(f"--contabilidade é obrigatório para o papel {role.value}")
+    user = User(email=email, role=role, contabilidade=firma, is_superuser=superuser)
+    user.set_password(password)
+    session.add(user)
+    session.flush()
+    return user

@@ -1,0 +1,1 @@
+"""Conversation engine: state machine, PT-BR replies, rules and LLM extractors."""

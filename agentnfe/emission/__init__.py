@@ -1,0 +1,1 @@
+"""Emission service: the only writer of notes; gateways, certificates and PDF links."""

@@ -1,0 +1,1 @@
+"""NFS-e gateways behind one interface: mock and PlugNotas."""

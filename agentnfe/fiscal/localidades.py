@@ -1,0 +1,41 @@
+"""States (UF), IBGE municipality codes and CEPs."""
+
+from __future__ import annotations
+
+import re
+
+UF_IBGE = {
+    "RO": "11", "AC": "12", "AM": "13", "RR": "14", "PA": "15", "AP": "16", "TO": "17",
+    "MA": "21", "PI": "22", "CE": "23", "RN": "24", "PB": "25", "PE": "26", "AL": "27", "SE": "28", "BA": "29",
+    "MG": "31", "ES": "32", "RJ": "33", "SP": "35",
+    "PR": "41", "SC": "42", "RS": "43",
+    "MS": "50", "MT": "51", "GO": "52", "DF": "53",
+}  # fmt: skip
+
+
+class LocalidadeInvalida(ValueError):
+    """A UF, IBGE code or CEP that cannot be right; str() says why in PT-BR."""
+
+
+def parse_uf(texto: str) -> str:
+    uf = (texto or "").strip().upper()
+    if uf not in UF_IBGE:
+        raise LocalidadeInvalida(f"UF {texto!r} não existe.")
+    return uf
+
+
+def parse_codigo_municipio(texto: str, uf: str) -> str:
+    """A 7-digit IBGE code whose first two digits are the code of `uf` (3550308 is São Paulo/SP)."""
+    codigo = (texto or "").strip()
+    if not re.fullmatch(r"\d{7}", codigo):
+        raise LocalidadeInvalida(f"código de município {texto!r} deve ter 7 dígitos (código IBGE, ex. 3550308).")
+    if codigo[:2] != UF_IBGE[uf]:
+        raise LocalidadeInvalida(f"código de município {codigo} não pertence a {uf}.")
+    return codigo
+
+
+def parse_cep(texto: str) -> str:
+    cep = re.sub(r"[\s.\-]", "", texto or "")
+    if not re.fullmatch(r"\d{8}", cep):
+        raise LocalidadeInvalida(f"CEP {texto!r} deve ter 8 dígitos.")
+    return cep

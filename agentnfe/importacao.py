@@ -1,0 +1,287 @@
+"""CSV import of empresas (DESIGN.md §7): validated per row, upserted by CNPJ, bad rows reported."""
+
+from __future__ import annotations
+
+import csv
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import TextIO
+
+import sqlalchemy as sa
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session, selectinload
+
+from .contas import ContaInvalida, parse_email
+from .fiscal import (
+    DocumentoInvalido,
+    LocalidadeInvalida,
+    ServicoInvalido,
+    TelefoneInvalido,
+    normalizar_telefone,
+    parse_aliquota,
+    parse_cep,
+    parse_cnpj,
+    parse_codigo_municipio,
+    parse_codigo_servico,
+    parse_uf,
+)
+from .models import Contabilidade, Empresa, Regime, ServicoEmpresa, UsuarioEmpresa
+
+REQUIRED = (
+    "contabilidade", "cnpj", "razao_social", "inscricao_municipal", "codigo_municipio",
+    "uf", "regime", "codigo_servico", "aliquota_iss", "telefones",
+)  # fmt: skip
+OPTIONAL = ("cep", "email", "codigo_tributacao_municipal", "cnae", "iss_retido")
+_TRUE = {"sim", "s", "true", "1", "x", "yes", "y", "verdadeiro"}
+_FALSE = {"nao", "não", "n", "false", "0", "no", "falso", ""}
+_CHUNK = 500
+
+
+class LinhaInvalida(ValueError):
+    """One row cannot be imported; str() is the reason shown after `linha N:`."""
+
+
+class CabecalhoInvalido(ValueError):
+    """The header does not follow the contract; nothing is imported."""
+
+
+@dataclass
+class Linha:
+    numero: int
+    contabilidade: str
+    cnpj: str
+    razao_social: str
+    inscricao_municipal: str
+    codigo_municipio: str
+    uf: str
+    regime: Regime
+    codigo_servico: str
+    aliquota_iss: Decimal
+    telefones: list[str]
+    cep: str | None
+    email: str | None
+    codigo_tributacao_municipal: str | None
+    cnae: str | None
+    iss_retido: bool | None
+
+
+@dataclass
+class Resultado:
+    criadas: int = 0
+    atualizadas: int = 0
+    contabilidades_criadas: list[str] = field(default_factory=list)
+    erros: list[tuple[int, str]] = field(default_factory=list)
+
+
+def _texto(row: dict, nome: str, limite: int) -> str:
+    valor = " ".join((row.get(nome) or "").split())
+    if len(valor) > limite:
+        raise LinhaInvalida(f"{nome} tem mais de {limite} caracteres")
+    return valor
+
+
+def _obrigatorio(row: dict, nome: str, limite: int = 200) -> str:
+    valor = _texto(row, nome, limite)
+    if not valor:
+        raise LinhaInvalida(f"{nome} está vazio")
+    return valor
+
+
+def _regime(texto: str) -> Regime:
+    chave = re.sub(r"[\s\-]+", "_", texto.strip().lower())
+    try:
+        return Regime(chave)
+    except ValueError:
+        raise LinhaInvalida(f"regime {texto!r} inválido (use {', '.join(r.value for r in Regime)})") from None
+
+
+def _sim_nao(texto: str) -> bool | None:
+    chave = texto.strip().lower()
+    if chave in _TRUE:
+        return True
+    if chave in _FALSE:
+        return None if chave == "" else False
+    raise LinhaInvalida(f"iss_retido {texto!r} inválido (use sim ou não)")
+
+
+def _telefones(texto: str) -> list[str]:
+    numeros: list[str] = []
+    for parte in texto.split(";"):
+        if parte.strip():
+            numero = normalizar_telefone(parte)
+            if numero not in numeros:
+                numeros.append(numero)
+    return numeros
+
+
+def parse_linha(numero: int, row: dict) -> Linha:
+    """Validate one CSV record into a Linha or raise LinhaInvalida with the first problem found."""
+    if row.get(None):
+        raise LinhaInvalida("a linha tem mais colunas que o cabeçalho")
+    if any(row.get(nome) is None for nome in REQUIRED):
+        raise LinhaInvalida("a linha tem menos colunas que o cabeçalho")
+    try:
+        uf = parse_uf(row["uf"])
+        regime = _regime(row["regime"])
+        cnae = re.sub(r"[\s./\-]", "", row.get("cnae") or "") or None
+        if cnae and not re.fullmatch(r"\d{7}", cnae):
+            raise LinhaInvalida(f"cnae {row['cnae']!r} deve ter 7 dígitos")
+        inscricao = re.sub(r"[\s./\-]", "", _obrigatorio(row, "inscricao_municipal", 30))
+        return Linha(
+            numero=numero,
+            contabilidade=_obrigatorio(row, "contabilidade"),
+            cnpj=parse_cnpj(_obrigatorio(row, "cnpj", 30)),
+            razao_social=_obrigatorio(row, "razao_social"),
+            inscricao_municipal=inscricao,
+            codigo_municipio=parse_codigo_municipio(row["codigo_municipio"], uf),
+            uf=uf,
+            regime=regime,
+            codigo_servico=parse_codigo_servico(row["codigo_servico"]),
+            aliquota_iss=parse_aliquota(row["aliquota_iss"], mei=regime is Regime.MEI),
+            telefones=_telefones(row["telefones"]),
+            cep=parse_cep(row["cep"]) if (row.get("cep") or "").strip() else None,
+            email=parse_email(row["email"]) if (row.get("email") or "").strip() else None,
+            codigo_tributacao_municipal=_texto(row, "codigo_tributacao_municipal", 20) or None,
+            cnae=cnae,
+            iss_retido=_sim_nao(row.get("iss_retido") or ""),
+        )
+    except (DocumentoInvalido, LocalidadeInvalida, ServicoInvalido, TelefoneInvalido, ContaInvalida) as erro:
+        raise LinhaInvalida(str(erro)) from None
+
+
+def _check_header(campos: Iterable[str] | None) -> None:
+    campos = [c.strip() for c in campos or []]
+    faltando = [c for c in REQUIRED if c not in campos]
+    if faltando:
+        raise CabecalhoInvalido(f"linha 1: faltam as colunas {', '.join(faltando)}")
+    desconhecidas = [c for c in campos if c not in REQUIRED + OPTIONAL]
+    if desconhecidas:
+        raise CabecalhoInvalido(f"linha 1: colunas desconhecidas {', '.join(desconhecidas)}")
+    repetidas = {c for c in campos if campos.count(c) > 1}
+    if repetidas:
+        raise CabecalhoInvalido(f"linha 1: colunas repetidas {', '.join(sorted(repetidas))}")
+
+
+class _Importador:
+    """Holds the firms and empresas already loaded, so each row costs no extra lookups."""
+
+    def __init__(self, session: Session, resultado: Resultado):
+        self.session = session
+        self.resultado = resultado
+        self.firmas: dict[str, Contabilidade] = {}
+        self.empresas: dict[str, Empresa] = {}
+
+    def carregar(self, linhas: list[Linha]) -> None:
+        chaves = sorted({Contabilidade.chave(linha.contabilidade) for linha in linhas})
+        for inicio in range(0, len(chaves), _CHUNK):
+            consulta = sa.select(Contabilidade).where(Contabilidade.nome_chave.in_(chaves[inicio : inicio + _CHUNK]))
+            for firma in self.session.scalars(consulta):
+                self.firmas[firma.nome_chave] = firma
+        cnpjs = sorted({linha.cnpj for linha in linhas})
+        for inicio in range(0, len(cnpjs), _CHUNK):
+            consulta = (
+                sa.select(Empresa)
+                .where(Empresa.cnpj.in_(cnpjs[inicio : inicio + _CHUNK]))
+                .options(selectinload(Empresa.servicos), selectinload(Empresa.telefones))
+            )
+            for empresa in self.session.scalars(consulta):
+                self.empresas[empresa.cnpj] = empresa
+
+    def aplicar(self, linha: Linha) -> None:
+        firma = self.firmas.get(Contabilidade.chave(linha.contabilidade))
+        nova_firma = firma is None
+        if nova_firma:
+            firma = Contabilidade(nome=linha.contabilidade)
+            self.session.add(firma)
+        empresa = self.empresas.get(linha.cnpj)
+        if empresa is not None and empresa.contabilidade_id != firma.id:
+            raise LinhaInvalida(f"o CNPJ {linha.cnpj} já pertence a outra contabilidade ({empresa.contabilidade.nome})")
+        nova = empresa is None
+        if nova:
+            empresa = Empresa(cnpj=linha.cnpj, contabilidade=firma)
+            self.session.add(empresa)
+        empresa.razao_social = linha.razao_social
+        empresa.inscricao_municipal = linha.inscricao_municipal
+        empresa.codigo_municipio = linha.codigo_municipio
+        empresa.uf = linha.uf
+        empresa.regime = linha.regime
+        if linha.cep:
+            empresa.cep = linha.cep
+        if linha.email:
+            empresa.email = linha.email
+        self._servico_padrao(empresa, linha)
+        self._telefones(empresa, linha.telefones)
+        self.session.flush()
+        if nova_firma:
+            self.firmas[firma.nome_chave] = firma
+            self.resultado.contabilidades_criadas.append(firma.nome)
+        self.empresas[empresa.cnpj] = empresa
+        if nova:
+            self.resultado.criadas += 1
+        else:
+            self.resultado.atualizadas += 1
+
+    @staticmethod
+    def _servico_padrao(empresa: Empresa, linha: Linha) -> None:
+        servico = next((s for s in empresa.servicos if s.padrao), None)
+        if servico is None:
+            servico = ServicoEmpresa(padrao=True, iss_retido=False)
+            empresa.servicos.append(servico)
+        servico.codigo_servico = linha.codigo_servico
+        servico.aliquota_iss = linha.aliquota_iss
+        if linha.codigo_tributacao_municipal:
+            servico.codigo_tributacao_municipal = linha.codigo_tributacao_municipal
+        if linha.cnae:
+            servico.cnae = linha.cnae
+        if linha.iss_retido is not None:
+            servico.iss_retido = linha.iss_retido
+
+    @staticmethod
+    def _telefones(empresa: Empresa, numeros: list[str]) -> None:
+        """Replace the phone list, keeping existing rows (and their names) for numbers that stay."""
+        atuais = {telefone.telefone: telefone for telefone in empresa.telefones}
+        empresa.telefones = [atuais.get(numero) or UsuarioEmpresa(telefone=numero) for numero in numeros]
+
+
+def _linha_inicial(ultima_linha: int, row: dict) -> int:
+    """Physical line where a record starts (quoted fields may span lines; blank lines are skipped)."""
+    quebras = sum(str(valor).count("\n") for valor in row.values() if valor)
+    return ultima_linha - quebras
+
+
+def importar_empresas(arquivo: TextIO, session: Session) -> Resultado:
+    """Import every good row of a contract CSV; the caller commits. Raises CabecalhoInvalido."""
+    leitor = csv.DictReader(arquivo)
+    _check_header(leitor.fieldnames)
+    leitor.fieldnames = [c.strip() for c in leitor.fieldnames]
+    resultado = Resultado()
+    linhas: list[Linha] = []
+    vistas: dict[str, int] = {}
+    for row in leitor:
+        numero = _linha_inicial(leitor.line_num, row)
+        if not any((valor or "").strip() for chave, valor in row.items() if chave is not None):
+            continue
+        try:
+            linha = parse_linha(numero, row)
+            if linha.cnpj in vistas:
+                raise LinhaInvalida(f"CNPJ repetido no arquivo (já na linha {vistas[linha.cnpj]})")
+        except LinhaInvalida as erro:
+            resultado.erros.append((numero, str(erro)))
+            continue
+        vistas[linha.cnpj] = numero
+        linhas.append(linha)
+
+    importador = _Importador(session, resultado)
+    importador.carregar(linhas)
+    for linha in linhas:
+        try:
+            with session.begin_nested():
+                importador.aplicar(linha)
+        except LinhaInvalida as erro:
+            resultado.erros.append((linha.numero, str(erro)))
+        except IntegrityError as erro:
+            resultado.erros.append((linha.numero, f"rejeitada pelo banco de dados: {erro.orig}"))
+    resultado.erros.sort()
+    return resultado

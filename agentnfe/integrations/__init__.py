@@ -1,0 +1,1 @@
+"""One pooled HTTP client per external service: WhatsApp (Evolution, Meta) and BrasilAPI."""

@@ -1,0 +1,49 @@
+"""SQLAlchemy 2 typed models of the domain (DESIGN.md §2), split by area."""
+
+from .base import Base
+from .contas import Contabilidade, User
+from .conversas import Mensagem, Sessao
+from .empresas import Certificado, Empresa, ServicoEmpresa, UsuarioEmpresa
+from .enums import (
+    AcaoTentativa,
+    Direcao,
+    Envio,
+    Estado,
+    FonteTomador,
+    Papel,
+    Provider,
+    Regime,
+    StatusNFSe,
+    TipoDocumento,
+    TipoMensagem,
+)
+from .notas import NFSe, NFSeTentativa, nova_id_integracao
+from .tomadores import ClienteTomador, EmpresaClienteTomador
+
+__all__ = [
+    "AcaoTentativa",
+    "Base",
+    "Certificado",
+    "ClienteTomador",
+    "Contabilidade",
+    "Direcao",
+    "Empresa",
+    "EmpresaClienteTomador",
+    "Envio",
+    "Estado",
+    "FonteTomador",
+    "Mensagem",
+    "NFSe",
+    "NFSeTentativa",
+    "Papel",
+    "Provider",
+    "Regime",
+    "Sessao",
+    "ServicoEmpresa",
+    "StatusNFSe",
+    "TipoDocumento",
+    "TipoMensagem",
+    "User",
+    "UsuarioEmpresa",
+    "nova_id_integracao",
+]

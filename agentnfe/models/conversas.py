@@ -1,0 +1,86 @@
+"""WhatsApp conversations: one open session per phone, append-only messages."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from .base import Base, Timestamps, UTCDateTime, enum_type, utcnow
+from .empresas import Empresa
+from .enums import ESTADOS_FINAIS, Direcao, Envio, Estado, Provider, TipoMensagem
+
+JSON_DOC = sa.JSON().with_variant(JSONB(), "postgresql")
+BIG_ID = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
+
+_ABERTA = sa.text("estado NOT IN ({})".format(", ".join(f"'{estado.value}'" for estado in ESTADOS_FINAIS)))
+
+
+class Sessao(Timestamps, Base):
+    __tablename__ = "sessao"
+    __table_args__ = (
+        sa.Index("uq_sessao_aberta_telefone", "telefone", unique=True, sqlite_where=_ABERTA, postgresql_where=_ABERTA),
+        sa.Index("ix_sessao_empresa_atualizado", "empresa_id", "atualizado_em"),
+        sa.Index("ix_sessao_estado_expira", "estado", "expira_em"),
+    )
+
+    id: Mapped[int] = mapped_column(BIG_ID, primary_key=True)
+    telefone: Mapped[str] = mapped_column(sa.String(15), index=True)
+    empresa_id: Mapped[int | None] = mapped_column(sa.ForeignKey("empresa.id", ondelete="SET NULL"))
+    provider: Mapped[Provider] = mapped_column(enum_type(Provider, "provider"))
+    instance: Mapped[str] = mapped_column(sa.String(100), default="")
+    estado: Mapped[Estado] = mapped_column(enum_type(Estado, "estado"), default=Estado.COLETA)
+    dados: Mapped[dict[str, Any]] = mapped_column(JSON_DOC, default=dict)
+    expira_em: Mapped[datetime] = mapped_column(UTCDateTime)
+    ultima_entrada_id: Mapped[int | None] = mapped_column(BIG_ID)
+    """Id of the last inbound message the engine processed (the sweeper re-enqueues newer ones)."""
+
+    empresa: Mapped[Empresa | None] = relationship()
+    mensagens: Mapped[list[Mensagem]] = relationship(back_populates="sessao", order_by="Mensagem.id")
+
+    @property
+    def aberta(self) -> bool:
+        return self.estado not in ESTADOS_FINAIS
+
+
+class Mensagem(Base):
+    """One WhatsApp/API message. Append-only: only an outbound row's `envio` is ever updated."""
+
+    __tablename__ = "mensagem"
+    __table_args__ = (
+        sa.UniqueConstraint("provider", "instance", "provider_id"),
+        sa.Index("ix_mensagem_sessao_id", "sessao_id", "id"),
+        sa.CheckConstraint("(direcao = 'out') = (envio IS NOT NULL)", name="envio_saida"),
+    )
+
+    id: Mapped[int] = mapped_column(BIG_ID, primary_key=True)
+    sessao_id: Mapped[int] = mapped_column(sa.ForeignKey("sessao.id", ondelete="CASCADE"))
+    direcao: Mapped[Direcao] = mapped_column(enum_type(Direcao, "direcao"))
+    tipo: Mapped[TipoMensagem] = mapped_column(enum_type(TipoMensagem, "tipo"), default=TipoMensagem.TEXTO)
+    texto: Mapped[str | None] = mapped_column(sa.Text)
+    provider: Mapped[Provider] = mapped_column(enum_type(Provider, "provider"))
+    instance: Mapped[str] = mapped_column(sa.String(100), default="")
+    provider_id: Mapped[str | None] = mapped_column(sa.String(128))
+    envio: Mapped[Envio | None] = mapped_column(enum_type(Envio, "envio"))
+    llm_chamado: Mapped[bool] = mapped_column(default=False)
+    tokens_in: Mapped[int | None] = mapped_column()
+    tokens_out: Mapped[int | None] = mapped_column()
+    llm_ms: Mapped[int | None] = mapped_column()
+    criado_em: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+
+    sessao: Mapped[Sessao] = relationship(back_populates="mensagens")
+
+
+MUTABLE_MESSAGE_FIELDS = frozenset({"envio", "provider_id"})
+
+
+@sa.event.listens_for(Mensagem, "before_update")
+def _append_only(mapper, connection, target: Mensagem) -> None:
+    """Refuse ORM updates of a message other than its delivery status and provider id."""
+    state = sa.inspect(target)
+    changed = {attr.key for attr in state.attrs if attr.history.has_changes()}
+    if changed - MUTABLE_MESSAGE_FIELDS:
+        raise ValueError(f"Mensagem is append-only; refused change of {sorted(changed - MUTABLE_MESSAGE_FIELDS)}")

@@ -1,0 +1,120 @@
+"""Empresas (service providers), their fiscal profiles, A1 certificates and authorized phones."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..crypto import EncryptedBytes, EncryptedText
+from .base import RATE, Base, Timestamps, UTCDateTime, enum_type
+from .contas import Contabilidade
+from .enums import Regime
+
+
+class Empresa(Timestamps, Base):
+    __tablename__ = "empresa"
+    __table_args__ = (sa.Index("ix_empresa_contabilidade_razao", "contabilidade_id", "razao_social"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    contabilidade_id: Mapped[int] = mapped_column(sa.ForeignKey("contabilidade.id"), index=True)
+    cnpj: Mapped[str] = mapped_column(sa.String(14), unique=True)
+    razao_social: Mapped[str] = mapped_column(sa.String(200))
+    nome_fantasia: Mapped[str | None] = mapped_column(sa.String(200))
+    inscricao_municipal: Mapped[str | None] = mapped_column(sa.String(30))
+    codigo_municipio: Mapped[str] = mapped_column(sa.String(7))
+    uf: Mapped[str] = mapped_column(sa.String(2))
+    cep: Mapped[str | None] = mapped_column(sa.String(8))
+    email: Mapped[str | None] = mapped_column(sa.String(254))
+    regime: Mapped[Regime] = mapped_column(enum_type(Regime, "regime"), index=True)
+    ativa: Mapped[bool] = mapped_column(default=True, index=True)
+
+    contabilidade: Mapped[Contabilidade] = relationship(back_populates="empresas")
+    servicos: Mapped[list[ServicoEmpresa]] = relationship(
+        back_populates="empresa", cascade="all, delete-orphan", order_by="ServicoEmpresa.id"
+    )
+    telefones: Mapped[list[UsuarioEmpresa]] = relationship(
+        back_populates="empresa", cascade="all, delete-orphan", order_by="UsuarioEmpresa.id"
+    )
+    certificados: Mapped[list[Certificado]] = relationship(
+        back_populates="empresa", cascade="all, delete-orphan", order_by="Certificado.valido_ate"
+    )
+
+    def __str__(self) -> str:
+        return self.nome_fantasia or self.razao_social
+
+
+class ServicoEmpresa(Timestamps, Base):
+    """A fiscal profile of an empresa; exactly one per empresa is the padrão."""
+
+    __tablename__ = "servico_empresa"
+    __table_args__ = (
+        sa.CheckConstraint("aliquota_iss >= 0 AND aliquota_iss <= 5", name="aliquota_iss"),
+        sa.Index(
+            "uq_servico_empresa_padrao",
+            "empresa_id",
+            unique=True,
+            sqlite_where=sa.text("padrao"),
+            postgresql_where=sa.text("padrao"),
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    empresa_id: Mapped[int] = mapped_column(sa.ForeignKey("empresa.id", ondelete="CASCADE"), index=True)
+    codigo_servico: Mapped[str] = mapped_column(sa.String(5))
+    codigo_tributacao_municipal: Mapped[str | None] = mapped_column(sa.String(20))
+    cnae: Mapped[str | None] = mapped_column(sa.String(7))
+    aliquota_iss: Mapped[Decimal] = mapped_column(RATE)
+    iss_retido: Mapped[bool] = mapped_column(default=False)
+    descricao: Mapped[str | None] = mapped_column(sa.String(500))
+    palavras_chave: Mapped[str | None] = mapped_column(sa.String(500))
+    nbs: Mapped[str | None] = mapped_column(sa.String(12))
+    cclass_trib: Mapped[str | None] = mapped_column(sa.String(12))
+    padrao: Mapped[bool] = mapped_column(default=False)
+
+    empresa: Mapped[Empresa] = relationship(back_populates="servicos")
+
+    def __str__(self) -> str:
+        return f"{self.codigo_servico} {self.descricao or ''}".strip()
+
+
+class Certificado(Timestamps, Base):
+    """An A1 certificate; file and password are encrypted at rest."""
+
+    __tablename__ = "certificado"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    empresa_id: Mapped[int] = mapped_column(sa.ForeignKey("empresa.id", ondelete="CASCADE"), index=True)
+    arquivo: Mapped[bytes] = mapped_column(EncryptedBytes)
+    senha: Mapped[str] = mapped_column(EncryptedText)
+    titular: Mapped[str] = mapped_column(sa.String(200))
+    cnpj: Mapped[str] = mapped_column(sa.String(14))
+    valido_de: Mapped[date] = mapped_column()
+    valido_ate: Mapped[date] = mapped_column(index=True)
+    enviado_gateway_em: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    gateway_id: Mapped[str | None] = mapped_column(sa.String(100))
+
+    empresa: Mapped[Empresa] = relationship(back_populates="certificados")
+
+    def __repr__(self) -> str:
+        return f"<Certificado {self.id} {self.cnpj} até {self.valido_ate}>"
+
+
+class UsuarioEmpresa(Timestamps, Base):
+    """A phone authorized to ask for notes on behalf of an empresa."""
+
+    __tablename__ = "usuario_empresa"
+    __table_args__ = (sa.UniqueConstraint("empresa_id", "telefone"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    empresa_id: Mapped[int] = mapped_column(sa.ForeignKey("empresa.id", ondelete="CASCADE"), index=True)
+    telefone: Mapped[str] = mapped_column(sa.String(15), index=True)
+    nome: Mapped[str | None] = mapped_column(sa.String(200))
+    ativo: Mapped[bool] = mapped_column(default=True)
+
+    empresa: Mapped[Empresa] = relationship(back_populates="telefones")
+
+    def __str__(self) -> str:
+        return f"{self.nome or ''} {self.telefone}".strip()

@@ -1,0 +1,88 @@
+"""NFS-e notes and the history of every attempt or action on them."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from .base import MONEY, RATE, Base, Timestamps, UTCDateTime, enum_type, utcnow
+from .contas import User
+from .conversas import BIG_ID, JSON_DOC, Sessao
+from .empresas import Empresa, ServicoEmpresa
+from .enums import AcaoTentativa, StatusNFSe
+from .tomadores import ClienteTomador
+
+
+def nova_id_integracao() -> str:
+    """A fresh integration id, never derived from a database id (those repeat after a restore)."""
+    return f"agentnfe-{uuid.uuid4().hex}"
+
+
+class NFSe(Timestamps, Base):
+    __tablename__ = "nfse"
+    __table_args__ = (
+        sa.CheckConstraint("valor > 0", name="valor_positivo"),
+        sa.Index("ix_nfse_contabilidade_status", "contabilidade_id", "status"),
+        sa.Index("ix_nfse_contabilidade_criado", "contabilidade_id", "criado_em"),
+        sa.Index("ix_nfse_empresa_criado", "empresa_id", "criado_em"),
+        sa.Index("ix_nfse_status_atualizado", "status", "atualizado_em"),
+    )
+
+    id: Mapped[int] = mapped_column(BIG_ID, primary_key=True)
+    contabilidade_id: Mapped[int] = mapped_column(sa.ForeignKey("contabilidade.id"))
+    """Copied from the empresa so tenant-scoped lists and counts need no join."""
+    empresa_id: Mapped[int] = mapped_column(sa.ForeignKey("empresa.id"))
+    servico_id: Mapped[int | None] = mapped_column(sa.ForeignKey("servico_empresa.id", ondelete="SET NULL"), index=True)
+    tomador_id: Mapped[int | None] = mapped_column(sa.ForeignKey("cliente_tomador.id"), index=True)
+    sessao_id: Mapped[int | None] = mapped_column(sa.ForeignKey("sessao.id", ondelete="SET NULL"), index=True)
+    id_integracao: Mapped[str] = mapped_column(sa.String(64), unique=True, default=nova_id_integracao)
+    valor: Mapped[Decimal] = mapped_column(MONEY)
+    descricao: Mapped[str] = mapped_column(sa.Text)
+    competencia: Mapped[date] = mapped_column()
+    aliquota_iss: Mapped[Decimal | None] = mapped_column(RATE)
+    iss_retido: Mapped[bool] = mapped_column(default=False)
+    status: Mapped[StatusNFSe] = mapped_column(enum_type(StatusNFSe, "status"), default=StatusNFSe.PENDENTE)
+    gateway_id: Mapped[str | None] = mapped_column(sa.String(100), index=True)
+    protocolo: Mapped[str | None] = mapped_column(sa.String(100))
+    numero: Mapped[str | None] = mapped_column(sa.String(30), index=True)
+    codigo_verificacao: Mapped[str | None] = mapped_column(sa.String(100))
+    pdf_url: Mapped[str | None] = mapped_column(sa.String(500))
+    xml_url: Mapped[str | None] = mapped_column(sa.String(500))
+    mensagem_erro: Mapped[str | None] = mapped_column(sa.Text)
+    payload: Mapped[Any | None] = mapped_column(JSON_DOC)
+    resposta: Mapped[Any | None] = mapped_column(JSON_DOC)
+    emitida_em: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    empresa: Mapped[Empresa] = relationship()
+    servico: Mapped[ServicoEmpresa | None] = relationship()
+    tomador: Mapped[ClienteTomador | None] = relationship()
+    sessao: Mapped[Sessao | None] = relationship()
+    tentativas: Mapped[list[NFSeTentativa]] = relationship(back_populates="nfse", order_by="NFSeTentativa.id")
+
+    def __str__(self) -> str:
+        return f"NFS-e {self.numero or self.id_integracao}"
+
+
+class NFSeTentativa(Base):
+    """One attempt or action on a note: who did it, when, and what the gateway answered."""
+
+    __tablename__ = "nfse_tentativa"
+
+    id: Mapped[int] = mapped_column(BIG_ID, primary_key=True)
+    nfse_id: Mapped[int] = mapped_column(sa.ForeignKey("nfse.id", ondelete="CASCADE"), index=True)
+    acao: Mapped[AcaoTentativa] = mapped_column(enum_type(AcaoTentativa, "acao"))
+    usuario_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id", ondelete="SET NULL"), index=True)
+    """Null when the system acted on its own (task, poll, webhook)."""
+    id_integracao: Mapped[str] = mapped_column(sa.String(64))
+    resultado: Mapped[str] = mapped_column(sa.String(500))
+    status_resultante: Mapped[StatusNFSe] = mapped_column(enum_type(StatusNFSe, "status_resultante"))
+    resposta: Mapped[Any | None] = mapped_column(JSON_DOC)
+    criado_em: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    nfse: Mapped[NFSe] = relationship(back_populates="tentativas")
+    usuario: Mapped[User | None] = relationship()

@@ -1,0 +1,267 @@
+"""Demo data at realistic volume (`seed-demo`): bulk inserts, deterministic per firm number."""
+
+from __future__ import annotations
+
+import random
+import re
+import secrets
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from .contas import criar_usuario
+from .fiscal.documents import completar_cnpj, completar_cpf
+from .models import (
+    AcaoTentativa,
+    ClienteTomador,
+    Contabilidade,
+    Direcao,
+    Empresa,
+    EmpresaClienteTomador,
+    Envio,
+    Estado,
+    FonteTomador,
+    Mensagem,
+    NFSe,
+    NFSeTentativa,
+    Papel,
+    Provider,
+    Regime,
+    ServicoEmpresa,
+    Sessao,
+    StatusNFSe,
+    TipoDocumento,
+    UsuarioEmpresa,
+)
+
+EMPRESAS, TELEFONES, TOMADORES, NOTAS, SESSOES, MENSAGENS_POR_SESSAO = 20, 50, 200, 1000, 500, 20
+CIDADES = [("3550308", "SP"), ("3304557", "RJ"), ("3106200", "MG"), ("4106902", "PR"), ("4314902", "RS")]
+SERVICOS = [
+    ("01.07", "Suporte técnico em informática", "suporte, manutenção, ti"),
+    ("17.01", "Consultoria e assessoria", "consultoria, assessoria"),
+    ("17.19", "Contabilidade e auditoria", "contabilidade, auditoria"),
+    ("08.02", "Treinamento e cursos", "treinamento, curso, aula"),
+]
+STATUS_MIX = (
+    [StatusNFSe.CONCLUIDA] * 70 + [StatusNFSe.PROCESSANDO] * 5 + [StatusNFSe.REJEITADA] * 8 + [StatusNFSe.ERRO] * 5
+    + [StatusNFSe.ATENCAO] * 2 + [StatusNFSe.CANCELADA] * 5 + [StatusNFSe.PENDENTE] * 2 + [StatusNFSe.ENVIADA] * 3
+)  # fmt: skip
+DESCRICOES = [
+    "Consultoria de {mes}",
+    "Suporte técnico mensal",
+    "Treinamento da equipe",
+    "Assessoria contábil",
+    "Manutenção de sistemas",
+]
+REGIMES = [Regime.SIMPLES_NACIONAL, Regime.SIMPLES_NACIONAL, Regime.LUCRO_PRESUMIDO, Regime.MEI, Regime.LUCRO_REAL]
+
+
+@dataclass
+class FirmaCriada:
+    nome: str
+    email: str
+
+
+def gerar_cnpj(base: int) -> str:
+    """A valid CNPJ (matriz 0001) whose first 8 digits are `base`."""
+    return completar_cnpj(f"{base:08d}0001")
+
+
+def gerar_cpf(base: int) -> str:
+    return completar_cpf(f"{base:09d}")
+
+
+def proximo_numero_demo(session: Session) -> int:
+    """The next K for `Firma K`, so repeated seeds add firms instead of failing."""
+    nomes = session.scalars(sa.select(Contabilidade.nome).where(Contabilidade.nome.like("Firma %")))
+    numeros = [int(m[1]) for nome in nomes if (m := re.fullmatch(r"Firma (\d+)", nome))]
+    return max(numeros, default=0) + 1
+
+
+def _bulk(session: Session, model, rows: list[dict], returning: bool = False) -> list[int]:
+    if not rows:
+        return []
+    if returning:
+        stmt = sa.insert(model).returning(model.id, sort_by_parameter_order=True)
+        return list(session.scalars(stmt, rows))
+    session.execute(sa.insert(model), rows)
+    return []
+
+
+def seed_firma(session: Session, k: int, password: str, agora: datetime) -> FirmaCriada:
+    """Insert one demo firm with its empresas, phones, tomadores, notes and conversations."""
+    rng = random.Random(k)
+    firma = Contabilidade(nome=f"Firma {k}", cnpj=gerar_cnpj(90_000_000 + k))
+    session.add(firma)
+    session.flush()
+    email = f"admin@firma{k}.demo"
+    criar_usuario(session, email, Papel.ADMIN, password, contabilidade=firma.nome)
+
+    empresa_rows = []
+    for i in range(EMPRESAS):
+        codigo, uf = CIDADES[i % len(CIDADES)]
+        empresa_rows.append(
+            dict(
+                contabilidade_id=firma.id, cnpj=gerar_cnpj(10_000_000 + k * 100 + i),
+                razao_social=f"Empresa {k}-{i + 1} Serviços Ltda", nome_fantasia=f"Empresa {k}-{i + 1}",
+                inscricao_municipal=f"{rng.randrange(10**7, 10**8)}", codigo_municipio=codigo, uf=uf,
+                cep=f"{rng.randrange(10**7, 10**8)}", email=f"financeiro@empresa{k}-{i + 1}.demo",
+                regime=REGIMES[i % len(REGIMES)], ativa=i != EMPRESAS - 1, criado_em=agora, atualizado_em=agora,
+            )
+        )  # fmt: skip
+    empresa_ids = _bulk(session, Empresa, empresa_rows, returning=True)
+
+    servico_rows = []
+    for i, empresa_id in enumerate(empresa_ids):
+        mei = empresa_rows[i]["regime"] is Regime.MEI
+        for j in range(1 + i % 2):
+            codigo, descricao, chaves = SERVICOS[(i + j) % len(SERVICOS)]
+            servico_rows.append(
+                dict(
+                    empresa_id=empresa_id, codigo_servico=codigo, descricao=descricao, palavras_chave=chaves,
+                    aliquota_iss=Decimal(0) if mei else Decimal(2 + (i + j) % 4), iss_retido=False,
+                    padrao=j == 0, criado_em=agora, atualizado_em=agora,
+                )
+            )  # fmt: skip
+    servico_ids = _bulk(session, ServicoEmpresa, servico_rows, returning=True)
+    servico_padrao = {
+        row["empresa_id"]: sid for row, sid in zip(servico_rows, servico_ids, strict=True) if row["padrao"]
+    }
+
+    telefones = [f"55119{k:04d}{j:04d}" for j in range(TELEFONES)]
+    phone_rows = [
+        dict(empresa_id=empresa_ids[j % EMPRESAS], telefone=tel, nome=f"Sócio {j + 1}", ativo=True, criado_em=agora, atualizado_em=agora)
+        for j, tel in enumerate(telefones)
+    ] + [
+        dict(empresa_id=empresa_ids[(j + 1) % EMPRESAS], telefone=tel, nome=f"Sócio {j + 1}", ativo=True, criado_em=agora, atualizado_em=agora)
+        for j, tel in enumerate(telefones[:5])
+    ]  # fmt: skip
+    _bulk(session, UsuarioEmpresa, phone_rows)
+
+    tomador_rows = []
+    for t in range(TOMADORES):
+        cpf = t % 10 == 9
+        tomador_rows.append(
+            dict(
+                documento=gerar_cpf(300_000_000 + k * 1000 + t) if cpf else gerar_cnpj(20_000_000 + k * 1000 + t),
+                tipo_documento=TipoDocumento.CPF if cpf else TipoDocumento.CNPJ,
+                razao_social=f"Cliente {k}-{t + 1}" + ("" if cpf else " Comércio Ltda"),
+                codigo_municipio=CIDADES[t % len(CIDADES)][0], uf=CIDADES[t % len(CIDADES)][1],
+                situacao_cadastral=None if cpf else "ATIVA", fonte=FonteTomador.MANUAL if cpf else FonteTomador.BRASILAPI,
+                criado_em=agora, atualizado_em=agora,
+            )
+        )  # fmt: skip
+    tomador_ids = _bulk(session, ClienteTomador, tomador_rows, returning=True)
+    _bulk(
+        session,
+        EmpresaClienteTomador,
+        [
+            dict(empresa_id=empresa_ids[t % EMPRESAS], tomador_id=tid, criado_em=agora, atualizado_em=agora)
+            for t, tid in enumerate(tomador_ids)
+        ],
+    )
+
+    sessao_ids = _seed_conversas(session, k, rng, agora, telefones, empresa_ids)
+    _seed_notas(session, firma.id, rng, agora, empresa_ids, servico_padrao, tomador_ids, sessao_ids)
+    return FirmaCriada(firma.nome, email)
+
+
+def _seed_conversas(session, k, rng, agora, telefones, empresa_ids) -> list[int]:
+    rows = []
+    for s in range(SESSOES):
+        telefone_idx = s % TELEFONES
+        aberta = s >= SESSOES - 10  # the last session of ten phones is still open
+        inicio = agora - timedelta(days=rng.randrange(0, 60), minutes=rng.randrange(0, 600))
+        estado = (
+            rng.choice([Estado.CONFIRMACAO, Estado.DADOS_INCOMPLETOS])
+            if aberta
+            else rng.choice([Estado.CONCLUIDA] * 7 + [Estado.CANCELADA, Estado.EXPIRADA, Estado.EXPIRADA])
+        )
+        if aberta:
+            inicio = agora - timedelta(minutes=rng.randrange(1, 20))
+        rows.append(
+            dict(
+                telefone=telefones[telefone_idx], empresa_id=empresa_ids[telefone_idx % EMPRESAS],
+                provider=Provider.EVOLUTION, instance="demo", estado=estado,
+                dados={"valor": "1500.00", "descricao": "Consultoria"} if aberta else {},
+                expira_em=inicio + timedelta(minutes=30), criado_em=inicio, atualizado_em=inicio + timedelta(minutes=5),
+            )
+        )  # fmt: skip
+    sessao_ids = _bulk(session, Sessao, rows, returning=True)
+    mensagens = []
+    for s, sessao_id in enumerate(sessao_ids):
+        inicio = rows[s]["criado_em"]
+        for m in range(MENSAGENS_POR_SESSAO):
+            entrada = m % 2 == 0
+            llm = not entrada and m == 1 and s % 4 == 0
+            mensagens.append(
+                dict(
+                    sessao_id=sessao_id, direcao=Direcao.ENTRADA if entrada else Direcao.SAIDA,
+                    texto="nota de R$ 1.500,00 para o CNPJ 12.345.678/0001-95, consultoria" if entrada else "Confira a nota: ...",
+                    provider=Provider.EVOLUTION, instance="demo", provider_id=f"DEMO{k}-{sessao_id}-{m}",
+                    envio=None if entrada else Envio.ENVIADA, llm_chamado=llm,
+                    tokens_in=rng.randrange(300, 700) if llm else None, tokens_out=rng.randrange(40, 120) if llm else None,
+                    llm_ms=rng.randrange(600, 2500) if llm else None, criado_em=inicio + timedelta(seconds=20 * m),
+                )
+            )  # fmt: skip
+    _bulk(session, Mensagem, mensagens)
+    return sessao_ids
+
+
+def _seed_notas(session, firma_id, rng, agora, empresa_ids, servico_padrao, tomador_ids, sessao_ids) -> None:
+    notas = []
+    for n in range(NOTAS):
+        empresa_id = empresa_ids[n % EMPRESAS]
+        status = rng.choice(STATUS_MIX)
+        criado = agora - timedelta(days=rng.randrange(0, 90), minutes=rng.randrange(0, 1440))
+        autorizada = status in (StatusNFSe.CONCLUIDA, StatusNFSe.CANCELADA)
+        notas.append(
+            dict(
+                contabilidade_id=firma_id, empresa_id=empresa_id, servico_id=servico_padrao[empresa_id],
+                tomador_id=tomador_ids[n % len(tomador_ids)], sessao_id=sessao_ids[n % len(sessao_ids)] if n % 2 else None,
+                id_integracao=f"agentnfe-{uuid.uuid4().hex}", valor=Decimal(rng.randrange(10_000, 2_000_000)) / 100,
+                descricao=rng.choice(DESCRICOES).format(mes="março"), competencia=date(criado.year, criado.month, 1),
+                aliquota_iss=Decimal("2.0000"), iss_retido=n % 7 == 0, status=status,
+                gateway_id=None if status is StatusNFSe.PENDENTE else f"gw{uuid.uuid4().hex[:20]}",
+                numero=str(1000 + n) if autorizada else None,
+                codigo_verificacao=secrets.token_hex(4).upper() if autorizada else None,
+                mensagem_erro="Alíquota do ISS inválida para o município" if status is StatusNFSe.REJEITADA
+                else "Gateway indisponível (HTTP 503) após 3 tentativas" if status is StatusNFSe.ERRO else None,
+                emitida_em=criado + timedelta(minutes=1) if autorizada else None,
+                criado_em=criado, atualizado_em=criado + timedelta(minutes=1),
+            )
+        )  # fmt: skip
+    nota_ids = _bulk(session, NFSe, notas, returning=True)
+    _bulk(
+        session,
+        NFSeTentativa,
+        [
+            dict(
+                nfse_id=nid, acao=AcaoTentativa.EMITIR, id_integracao=row["id_integracao"], resultado=f"demo: {row['status'].value}",
+                status_resultante=row["status"], criado_em=row["atualizado_em"],
+            )
+            for row, nid in zip(notas, nota_ids, strict=True)
+            if row["status"] is not StatusNFSe.PENDENTE
+        ],
+    )  # fmt: skip
+
+
+def seed_demo(
+    session: Session, scale: int, password: str, progress: Callable[[FirmaCriada], None] | None = None
+) -> list[FirmaCriada]:
+    """Create `scale` demo firms, committing after each one."""
+    agora = datetime.now(UTC)
+    primeira = proximo_numero_demo(session)
+    criadas = []
+    for k in range(primeira, primeira + scale):
+        criada = seed_firma(session, k, password, agora)
+        session.commit()
+        criadas.append(criada)
+        if progress:
+            progress(criada)
+    return criadas

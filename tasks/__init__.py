@@ -1,0 +1,1 @@
+"""Huey tasks (message processing, replies, emission, polling, sweeper); imported by web and worker alike."""

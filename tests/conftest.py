@@ -1,0 +1,133 @@
+"""Fixtures: an app on a fresh database (SQLite by default, PostgreSQL/Redis when TEST_* are set)."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+
+from agentnfe import create_app
+from agentnfe.extensions import db
+
+TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL")
+TEST_REDIS_URL = os.environ.get("TEST_REDIS_URL")
+
+# Every variable of DESIGN.md §5: tests start from the embedded defaults whatever the shell has.
+CONTRACT_VARIABLES = (
+    "AGENTNFE_DATA_DIR DATABASE_URL REDIS_URL SECRET_KEY AGENTNFE_ENCRYPTION_KEY PUBLIC_URL OPENAI_API_KEY "
+    "OPENAI_BASE_URL OPENAI_MODEL LLM_PRICE_INPUT_PER_MTOK LLM_PRICE_OUTPUT_PER_MTOK EVOLUTION_API_URL "
+    "EVOLUTION_API_KEY EVOLUTION_INSTANCE WEBHOOK_TOKEN META_APP_SECRET META_VERIFY_TOKEN META_ACCESS_TOKEN "
+    "META_PHONE_NUMBER_ID META_API_URL BRASILAPI_URL NFSE_GATEWAY PLUGNOTAS_URL PLUGNOTAS_API_KEY "
+    "PLUGNOTAS_WEBHOOK_TOKEN API_TOKEN SESSION_IDLE_MINUTES AGENTNFE_TIMEZONE HUEY_IMMEDIATE"
+).split()
+
+
+def pytest_report_header(config):
+    database = "PostgreSQL " + TEST_DATABASE_URL if TEST_DATABASE_URL else "SQLite (embedded)"
+    return f"agentnfe: database {database}; redis {TEST_REDIS_URL or 'not used (embedded)'}"
+
+
+@pytest.fixture
+def clean_env(monkeypatch, tmp_path) -> Path:
+    """Remove the contract variables and point the data dir at a temporary folder."""
+    for name in CONTRACT_VARIABLES:
+        monkeypatch.delenv(name, raising=False)
+    data_dir = tmp_path / "data"
+    monkeypatch.setenv("AGENTNFE_DATA_DIR", str(data_dir))
+    return data_dir
+
+
+def _migrate(app) -> None:
+    from flask_migrate import upgrade
+
+    with app.app_context():
+        upgrade()
+        db.engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def migrated_template(tmp_path_factory) -> Path | None:
+    """Run the migrations once per test run: a template SQLite file, or a recreated PostgreSQL schema."""
+    data_dir = tmp_path_factory.mktemp("template")
+    overrides = {"DATA_DIR": data_dir}
+    if TEST_DATABASE_URL:
+        engine = sa.create_engine(TEST_DATABASE_URL)
+        with engine.begin() as connection:
+            connection.execute(sa.text("DROP SCHEMA IF EXISTS public CASCADE"))
+            connection.execute(sa.text("CREATE SCHEMA public"))
+        engine.dispose()
+        overrides["SQLALCHEMY_DATABASE_URI"] = TEST_DATABASE_URL
+    _migrate(create_app(overrides))
+    return None if TEST_DATABASE_URL else data_dir / "agentnfe.db"
+
+
+def _empty_postgres() -> None:
+    tables = ", ".join(f'"{table.name}"' for table in db.metadata.sorted_tables)
+    engine = sa.create_engine(TEST_DATABASE_URL)
+    with engine.begin() as connection:
+        connection.execute(sa.text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+    engine.dispose()
+
+
+def _empty_redis() -> None:
+    import redis
+
+    client = redis.Redis.from_url(TEST_REDIS_URL)
+    client.flushdb()
+    client.close()
+
+
+@pytest.fixture
+def make_app(clean_env, monkeypatch, migrated_template):
+    """Factory for apps on the migrated test database; keyword arguments override settings."""
+    apps = []
+    if TEST_DATABASE_URL:
+        monkeypatch.setenv("DATABASE_URL", TEST_DATABASE_URL)
+        _empty_postgres()
+    else:
+        clean_env.mkdir(parents=True, exist_ok=True)
+        shutil.copy(migrated_template, clean_env / "agentnfe.db")
+    if TEST_REDIS_URL:
+        monkeypatch.setenv("REDIS_URL", TEST_REDIS_URL)
+        _empty_redis()
+
+    def factory(**overrides):
+        settings = {"TESTING": True, "HUEY_IMMEDIATE": True}
+        if not TEST_REDIS_URL:
+            settings["CACHE_TYPE"] = "SimpleCache"
+        settings.update(overrides)
+        application = create_app(settings)
+        apps.append(application)
+        return application
+
+    yield factory
+    for application in apps:
+        with application.app_context():
+            db.session.remove()
+            db.engine.dispose()
+
+
+@pytest.fixture
+def app(make_app):
+    application = make_app()
+    with application.app_context():
+        yield application
+        db.session.rollback()
+
+
+@pytest.fixture
+def session(app):
+    return db.session
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()

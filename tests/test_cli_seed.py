@@ -1,0 +1,59 @@
+"""seed-demo: the documented volumes per firm, loginable admins, repeatable."""
+
+import sqlalchemy as sa
+
+from agentnfe.fiscal.documents import cnpj_valido, cpf_valido
+from agentnfe.models import (
+    ClienteTomador,
+    Contabilidade,
+    Empresa,
+    Estado,
+    Mensagem,
+    NFSe,
+    Sessao,
+    StatusNFSe,
+    User,
+    UsuarioEmpresa,
+)
+
+
+def count(session, column, *where):
+    return session.scalar(sa.select(sa.func.count(column)).where(*where))
+
+
+def test_seed_demo_volumes_and_login(runner, session):
+    result = runner.invoke(args=["seed-demo", "--password", "demo-senha-1"])
+    assert result.exit_code == 0, result.output
+    assert "1 firmas criadas" in result.output and "Firma 1: login admin@firma1.demo" in result.output
+    assert "Senha dos administradores" not in result.output
+
+    firma = session.scalar(sa.select(Contabilidade).where(Contabilidade.nome == "Firma 1"))
+    assert count(session, Empresa.id, Empresa.contabilidade_id == firma.id) == 20
+    assert count(session, sa.distinct(UsuarioEmpresa.telefone)) == 50
+    assert count(session, ClienteTomador.id) == 200
+    assert count(session, NFSe.id, NFSe.contabilidade_id == firma.id) == 1000
+    assert count(session, Sessao.id) == 500
+    assert count(session, Mensagem.id) == 10_000
+    statuses = set(session.scalars(sa.select(NFSe.status).distinct()))
+    assert {StatusNFSe.CONCLUIDA, StatusNFSe.REJEITADA, StatusNFSe.ERRO, StatusNFSe.PROCESSANDO} <= statuses
+    abertas = count(session, Sessao.id, Sessao.estado.not_in([Estado.CONCLUIDA, Estado.CANCELADA, Estado.EXPIRADA]))
+    assert 0 < abertas <= 50
+    for documento in session.scalars(sa.select(ClienteTomador.documento)):
+        assert cnpj_valido(documento) or cpf_valido(documento)
+    for cnpj in session.scalars(sa.select(Empresa.cnpj)):
+        assert cnpj_valido(cnpj)
+    admin = session.scalar(sa.select(User).where(User.email == "admin@firma1.demo"))
+    assert admin.contabilidade_id == firma.id and admin.check_password("demo-senha-1")
+
+
+def test_seed_demo_again_adds_the_next_firms_and_prints_a_generated_password(runner, session):
+    assert runner.invoke(args=["seed-demo", "--password", "demo-senha-1"]).exit_code == 0
+    result = runner.invoke(args=["seed-demo", "--scale", "2"])
+    assert result.exit_code == 0, result.output
+    assert "admin@firma3.demo" in result.output
+    assert "Senha dos administradores de demonstração: " in result.output
+    password = result.output.split("Senha dos administradores de demonstração: ")[1].split()[0]
+    admin = session.scalar(sa.select(User).where(User.email == "admin@firma3.demo"))
+    assert admin.check_password(password)
+    assert count(session, Contabilidade.id) == 3
+    assert count(session, NFSe.id) == 3000

@@ -1,0 +1,110 @@
+"""Run-mode selection from the environment (DESIGN.md §5) and generated secrets."""
+
+import os
+import stat
+
+import pytest
+from cryptography.fernet import Fernet
+
+from agentnfe import create_app
+from agentnfe.config import ConfigError, load_settings
+from agentnfe.extensions import huey
+
+
+def test_embedded_defaults(clean_env):
+    settings = load_settings()
+    assert settings["DATA_DIR"] == clean_env
+    assert settings["SQLALCHEMY_DATABASE_URI"] == f"sqlite:///{clean_env / 'agentnfe.db'}"
+    assert settings["CACHE_TYPE"] == "FileSystemCache"
+    assert settings["CACHE_DIR"] == str(clean_env / "cache")
+    assert settings["RATELIMIT_STORAGE_URI"] == "memory://"
+    assert settings["HUEY_STORAGE"] == "sqlite"
+    assert settings["PUBLIC_URL"] == "http://127.0.0.1:8000"
+    assert settings["NFSE_GATEWAY"] == "mock"
+    assert settings["SESSION_IDLE_MINUTES"] == 30
+    assert settings["AGENTNFE_TIMEZONE"] == "America/Sao_Paulo"
+    assert settings["OPENAI_MODEL"] == "gpt-4o-mini"
+    assert settings["HUEY_IMMEDIATE"] is False
+    assert settings["SQLALCHEMY_ENGINE_OPTIONS"] == {}
+
+
+def test_server_mode(clean_env, monkeypatch):
+    monkeypatch.setenv("DATABASE_URL", "postgresql+psycopg://app@db.internal/agentnfe")
+    monkeypatch.setenv("REDIS_URL", "redis://cache.internal:6379/2")
+    settings = load_settings()
+    assert settings["SQLALCHEMY_DATABASE_URI"] == "postgresql+psycopg://app@db.internal/agentnfe"
+    assert settings["SQLALCHEMY_ENGINE_OPTIONS"]["pool_pre_ping"] is True
+    assert settings["SQLALCHEMY_ENGINE_OPTIONS"]["pool_size"] == 10
+    assert settings["CACHE_TYPE"] == "RedisCache"
+    assert settings["CACHE_REDIS_URL"] == "redis://cache.internal:6379/2"
+    assert settings["RATELIMIT_STORAGE_URI"] == "redis://cache.internal:6379/2"
+    assert settings["HUEY_STORAGE"] == "redis"
+
+
+@pytest.mark.parametrize("url", ["postgres://u@h/db", "postgresql://u@h/db"])
+def test_plain_postgres_urls_get_the_psycopg3_driver(clean_env, monkeypatch, url):
+    monkeypatch.setenv("DATABASE_URL", url)
+    assert load_settings()["SQLALCHEMY_DATABASE_URI"] == "postgresql+psycopg://u@h/db"
+
+
+@pytest.mark.parametrize(
+    "name, value, message",
+    [
+        ("NFSE_GATEWAY", "sefaz", "NFSE_GATEWAY must be one of mock, plugnotas"),
+        ("SESSION_IDLE_MINUTES", "meia hora", "SESSION_IDLE_MINUTES must be a whole number"),
+        ("SESSION_IDLE_MINUTES", "0", "SESSION_IDLE_MINUTES must be greater than zero"),
+        ("AGENTNFE_TIMEZONE", "Brasil/Lua", "AGENTNFE_TIMEZONE is not a known time zone"),
+        ("AGENTNFE_ENCRYPTION_KEY", "not-a-key", "AGENTNFE_ENCRYPTION_KEY must be a Fernet key"),
+        ("LLM_PRICE_INPUT_PER_MTOK", "barato", "LLM_PRICE_INPUT_PER_MTOK must be a decimal number"),
+    ],
+)
+def test_bad_settings_name_the_variable(clean_env, monkeypatch, name, value, message):
+    monkeypatch.setenv(name, value)
+    with pytest.raises(ConfigError, match=message):
+        load_settings()
+
+
+def test_secrets_are_generated_once_private_and_stable(clean_env):
+    first = load_settings()
+    second = load_settings()
+    assert first["SECRET_KEY"] == second["SECRET_KEY"] and len(first["SECRET_KEY"]) >= 48
+    assert first["AGENTNFE_ENCRYPTION_KEY"] == second["AGENTNFE_ENCRYPTION_KEY"]
+    Fernet(first["AGENTNFE_ENCRYPTION_KEY"])
+    for name in ("secret_key", "encryption.key"):
+        mode = stat.S_IMODE(os.stat(clean_env / name).st_mode)
+        assert mode == 0o600
+
+
+def test_secrets_from_the_environment_win(clean_env, monkeypatch):
+    key = Fernet.generate_key().decode()
+    monkeypatch.setenv("SECRET_KEY", "s" * 50)
+    monkeypatch.setenv("AGENTNFE_ENCRYPTION_KEY", key)
+    settings = load_settings()
+    assert settings["SECRET_KEY"] == "s" * 50
+    assert settings["AGENTNFE_ENCRYPTION_KEY"] == key
+    assert not (clean_env / "secret_key").exists()
+
+
+def test_https_public_url_hardens_the_session_cookie(clean_env, monkeypatch):
+    monkeypatch.setenv("PUBLIC_URL", "https://nfe.example.com.br/")
+    settings = load_settings()
+    assert settings["PUBLIC_URL"] == "https://nfe.example.com.br"
+    assert settings["SESSION_COOKIE_SECURE"] is True
+    assert settings["SESSION_COOKIE_HTTPONLY"] is True
+
+
+def test_embedded_app_uses_sqlite_wal_and_the_sqlite_queue(clean_env):
+    from huey.storage import SqliteStorage
+
+    from agentnfe.extensions import db
+
+    app = create_app()
+    with app.app_context():
+        with db.engine.connect() as connection:
+            assert connection.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+            assert connection.exec_driver_sql("PRAGMA busy_timeout").scalar() == 10000
+            assert connection.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
+        db.engine.dispose()
+    assert isinstance(huey.storage, SqliteStorage)
+    assert huey.storage.filename == str(clean_env / "queue.db")
+    assert app.instance_path == str(clean_env)
