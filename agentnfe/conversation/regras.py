@@ -1,0 +1,421 @@
+"""Rules extractor: tomador document, valor, descrição, tomador name, competência and intent of a message."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+from enum import StrEnum
+
+from ..fiscal import Documento, DocumentoInvalido, ValorInvalido, parse_documento, parse_valor
+from ..fiscal.money import _WORDS as NUMBER_WORDS
+from .texto import limpar_espacos, so_palavras
+
+
+class Intencao(StrEnum):
+    CONFIRMAR = "confirmar"
+    NEGAR = "negar"
+    CANCELAR = "cancelar"
+    CANCELAR_NOTA = "cancelar_nota"
+    AJUDA = "ajuda"
+    NOVA = "nova"
+    SAUDACAO = "saudacao"
+
+
+@dataclass
+class Extracao:
+    """What one message says; None means the message did not mention the field."""
+
+    documento: Documento | None = None
+    documento_invalido: str | None = None
+    valor: Decimal | None = None
+    valor_invalido: str | None = None
+    descricao: str | None = None
+    nome_tomador: str | None = None
+    competencia: date | None = None
+    intencao: Intencao | None = None
+    numero_nota: str | None = None
+    ambiguos: list[str] = field(default_factory=list)
+    sinais: list[str] = field(default_factory=list)
+    """Fields the text seems to carry but the rules could not read (worth an LLM call)."""
+
+    @property
+    def tem_dados(self) -> bool:
+        return any(v is not None for v in (self.documento, self.valor, self.descricao, self.nome_tomador))
+
+
+def _alinhado(texto: str) -> str:
+    """Lowercase, accent-free copy with exactly one character per original character (spans stay valid)."""
+    saida = []
+    for char in texto:
+        simples = unicodedata.normalize("NFKD", char).encode("ascii", "ignore").decode().lower()
+        saida.append(simples[:1] if simples else " ")
+    return "".join(saida)
+
+
+# --- documents ------------------------------------------------------------------------------------
+_DOC_PATTERNS = [
+    r"(?<![\w/])[0-9A-Za-z]{2}\.[0-9A-Za-z]{3}\.[0-9A-Za-z]{3}\s?/\s?[0-9A-Za-z]{4}\s?-?\s?\d{2}(?![\w/])",
+    r"(?<![\w/])\d{8}/\d{4}-?\d{2}(?![\w/])",
+    r"(?<![\w/])\d{2}\s\d{3}\s\d{3}\s\d{4}\s\d{2}(?![\w/])",
+    r"(?<![\w/.,])\d{14}(?![\w/]|[.,]\d)",
+    r"(?<![\w/])(?=[0-9A-Z]*[A-Z])(?=(?:[A-Z]*\d){4})[0-9A-Z]{12}\d{2}(?![\w/])",
+    r"(?<![\w/])\d{3}\.\d{3}\.\d{3}\s?-?\s?\d{2}(?![\w/])",
+    r"(?<![\w/])\d{9}-\d{2}(?![\w/])",
+    r"(?<![\w/])\d{3}\s\d{3}\s\d{3}\s\d{2}(?![\w/])",
+    r"(?<![\w/.,])\d{11}(?![\w/]|[.,]\d)",
+]
+_DOC = re.compile("|".join(f"(?:{p})" for p in _DOC_PATTERNS))
+_DOC_LABEL = re.compile(r"\b(cnpj|cpf)\b\s*(?:n[o.]?\s*)?(?:do (?:tomador|cliente)\s*)?[:\-]?\s*([0-9a-z][0-9a-z./\- ]{6,24}[0-9a-z])")
+
+# --- values ---------------------------------------------------------------------------------------
+_NUM = r"\d[\d.,]*\d|\d"
+_SCALE = r"(?:\s*(?:mil|k|mi)\b|k\b)"
+_WORD = "|".join(sorted(NUMBER_WORDS, key=len, reverse=True))
+_WORDS_RUN = rf"(?:(?:{_WORD}|mil|milhao|milhoes)(?:\s+e\s+|\s+)?)+"
+_VALUE_MARKED = [
+    rf"r\s?\$\s*(?P<a>(?:{_NUM}){_SCALE}?)",
+    rf"(?P<b>(?:{_NUM}){_SCALE}?)\s*(?:reais|real|conto|contos|pila|pilas)\b",
+    rf"\b(?:valor|vlr|vl|total|preco)\b(?:\s+(?:correto|certo|total|da nota|do servico|de|e|eh|sera|fica|ficou|final|novo)){{0,3}}\s*[:=]?\s*(?:r\s?\$\s*)?(?P<c>(?:{_NUM}){_SCALE}?)",
+    rf"(?P<d>(?:{_NUM})\s*(?:mil|k)\b(?:\s+e\s+(?:{_NUM}|{_WORDS_RUN}))?|\d+(?:[.,]\d+)?k\b)",
+    rf"\b(?P<e>{_WORDS_RUN}(?:reais|real)\b)",
+    rf"\b(?P<f>(?:{_WORD})(?:\s+e\s+{_WORDS_RUN}|\s+)?(?:mil|milhao|milhoes)\b(?:\s+e\s+{_WORDS_RUN})?)",
+    rf"\b(?P<g>mil(?:\s+e\s+{_WORDS_RUN})?)",
+]
+_VALUE = re.compile("|".join(f"(?:{p})" for p in _VALUE_MARKED))
+_COUNT_NOUNS = (
+    "sessoes|horas|hrs|hs|h|min|minutos|dias|diarias|meses|semanas|anos|unidades|un|pessoas|aulas|visitas|vezes|"
+    "x|km|kg|funcionarios|itens|parcelas|noites|consultas|paginas|laudas|fotos|videos|posts|turmas|alunos|"
+    "colaboradores|maquinas|computadores|equipamentos|licencas|usuarios|m2|m|metros|litros|pecas|caixas|projetos|"
+    "reunioes|encontros|atendimentos|plantoes|pontos|eventos|apresentacoes|treinamentos|servicos|palestras|mensalidades"
+)
+_BARE = re.compile(rf"(?<![\w/.,:\-])(?P<n>{_NUM})(?![\w/%]|[.,]\d|\s*/|:\d|\s*[ºª°o]\b|-\d)")
+_CONTAGEM = re.compile(rf"\s*(?:(?:{_COUNT_NOUNS})\b|%)")
+_DATE = re.compile(r"\b\d{1,2}/\d{1,2}(?:/\d{2,4})?\b|\b\d{1,2}/\d{4}\b|\b\d{1,2}[:h]\d{2}\b|\b\d{5}-\d{3}\b")
+_NOTA_NUMERO = re.compile(r"\b(?:numero|n[o.])\s*$")
+
+# --- competência ----------------------------------------------------------------------------------
+MESES = {
+    "janeiro": 1, "jan": 1, "fevereiro": 2, "fev": 2, "marco": 3, "mar": 3, "abril": 4, "abr": 4,
+    "maio": 5, "mai": 5, "junho": 6, "jun": 6, "julho": 7, "jul": 7, "agosto": 8, "ago": 8,
+    "setembro": 9, "set": 9, "outubro": 10, "out": 10, "novembro": 11, "nov": 11, "dezembro": 12, "dez": 12,
+}  # fmt: skip
+_MES_NOMES = "janeiro|fevereiro|marco|abril|maio|junho|julho|agosto|setembro|outubro|novembro|dezembro"
+_ANO_ANTES = re.compile(rf"(?:\bem|\bano(?: de)?|\b(?:{_MES_NOMES})(?: de)?)\s+$")
+_COMPETENCIA = re.compile(
+    rf"\b(?:de|do mes de|mes de|referente a|ref\.?|competencia|comp\.?|em)\s+(?P<mes>{_MES_NOMES})(?:\s*(?:de|/)\s*(?P<ano>\d{{4}}))?\b"
+    rf"|\b(?:competencia|comp\.?|ref\.?|referente a)\s*:?\s*(?P<mm>\d{{1,2}})/(?P<aaaa>\d{{4}})\b"
+    rf"|\b(?P<rel>mes passado|mes anterior|este mes|esse mes|mes atual)\b"
+)
+
+# --- intent ---------------------------------------------------------------------------------------
+_SIM = {
+    "sim", "s", "ss", "sim sim", "ok", "okay", "ok pode", "confirmo", "confirma", "confirmado", "confirmar",
+    "pode emitir", "pode mandar", "pode", "pode sim", "pode ser", "isso", "isso mesmo", "isso ai", "certo",
+    "correto", "ta certo", "esta certo", "tudo certo", "manda", "manda ver", "manda bala", "emite", "emitir",
+    "pode gerar", "gera", "beleza", "blz", "perfeito", "yes", "sim pode emitir", "sim pode", "sim confirmo",
+    "sim esta certo", "sim ta certo", "sim correto", "ok confirmo", "confirmo sim", "fechado", "positivo", "bora",
+    "exato", "exatamente", "sim por favor", "sim obrigado", "ok obrigado", "show", "top",
+}  # fmt: skip
+_SIM_EMOJI = ("👍", "✅", "👌", "✔")
+_NAO = {"nao", "n", "nao esta certo", "nao ta certo", "errado", "ta errado", "esta errado", "nao e isso", "negativo", "nope", "no"}
+_CANCELAR = re.compile(
+    r"^(?:nao\s+)?(?:cancela|cancelar|cancele|cancelado|cancelo|desisto|desiste|deixa pra la|deixa para la|deixa quieto|"
+    r"esquece|esqueca|nao quero mais|aborta|abortar|para tudo|pare)\b"
+)
+_CANCELAR_NOTA = re.compile(r"\bcancel\w*\s+(?:a\s+)?(?:nota|nf|nfs-?e)\s*(?:fiscal\s*)?(?:n[o.]?\s*)?(\d+)\b")
+_AJUDA = re.compile(r"^(?:ajuda|help|socorro|menu|como funciona|como usar|o que (?:voce|vc) faz|comandos|\?+)$")
+_NOVA = re.compile(r"\b(?:nova nota|outra nota|comecar de novo|recomecar|reiniciar|do zero|nova emissao)\b")
+_SAUDACOES = re.compile(
+    r"\b(?:oi+|ola|opa|eai|e ai|bom dia|boa tarde|boa noite|tudo bem|tudo bom|td bem|blz|beleza|hello|hey)\b"
+)
+
+# --- tomador name -----------------------------------------------------------------------------------
+_NAME_CONNECTORS = {"de", "da", "do", "das", "dos", "e", "&"}
+_NAME_SUFFIXES = {"ltda", "me", "eireli", "epp", "mei", "s/a", "sa", "s.a.", "cia", "ltda.", "s.a"}
+_NAME_STOP = {
+    "cnpj", "cpf", "valor", "vlr", "no", "na", "referente", "ref", "pelo", "pela", "pelos", "pelas", "servico",
+    "servicos", "de", "r$", "sobre", "com", "hoje", "amanha", "por", "ref.", "consultoria", "mensalidade", "valor:",
+    "nota", "emitir", "que", "desc", "descricao", "total",
+}  # fmt: skip
+_NAME_EXPLICIT = re.compile(r"\b(?:tomador|cliente|razao social|nome)\s*[:\-]\s*")
+_NAME_PARA = re.compile(r"\b(?:para|pra|pro|p/)\s+(?:(?:a|o)\s+)?(?:(?:empresa|cliente|firma)\s+)?")
+_ABREVIACOES = {"dr.", "dra.", "sr.", "sra.", "prof.", "profa.", "eng.", "cia."}
+
+# --- description --------------------------------------------------------------------------------------
+_DESC_EXPLICIT = re.compile(
+    r"\b(?:descricao|discriminacao|desc|servico prestado|referente a[os]?|referente|ref\.|ref\s*:|pelo servico de|pelos servicos de)\s*[:\-]?\s*"
+    r"|\bservicos?\s*:\s*"
+)
+_FILLER = [
+    r"\b(?:oi+|ola|opa|eai|e ai|bom dia|boa tarde|boa noite|tudo bem\??|tudo bom\??|td bem|hello|hey)\b",
+    r"\b(?:por favor|por gentileza|pfv|pf|pls|obrigad[oa]|obg|vlw|valeu|grato|grata|abs|abracos?)\b",
+    r"\b(?:eu\s+)?(?:preciso|precisava|quero|queria|gostaria|solicito|pode|poderia|consegue|da pra|dá pra|vamos|favor)\b(?:\s+(?:de|que|me|voce|vc))*",
+    r"\b(?:emitir|emite|emita|emitam|emiti|emitr|gerar|gera|gere|fazer|faz|faca|tirar|tira|tire|lancar|lanca|mandar|manda|soltar|solta|sair)\b",
+    r"\b(?:corrig\w*|troc\w*|mud\w*|alter\w*)\s+(?:o|a|pra|para)\b",
+    r"\b(?:na verdade|errei|me enganei|o certo e|o correto e|mesmo|seria|sera|me ve|me manda|me faz|me da)\b",
+    r"\bsegue(?:m)?\b(?:\s+(?:os|as))?(?:\s+dados)?",
+    r"\b(?:uma|a|um)?\s*(?:nota fiscal(?: eletronica)?(?: de servicos?)?|notinha|nota|nfs-?e|nf-?e|nf|nfse)\b(?:\s+de\s+servicos?\b)?",
+    r"\b(?:para|pra|pro|p/|ao)\s+(?:(?:o|a)\s+)?(?:cnpj|cpf|cliente|tomador|empresa)\b",
+    r"\b(?:cnpj|cpf)\b(?:\s+(?:do|da)\s+(?:tomador|cliente|empresa))?(?:\s*n[o.]\b)?\s*:?",
+    r"\b(?:no|com|de|pelo|pela)?\s*(?:valor|vlr|vl|total|preco)\b(?:\s+(?:de|total|:))?",
+    r"\b(?:tomador|cliente)\b\s*:?",
+    r"\bpelo servico de\b|\bpelos servicos de\b",
+    r"\b(?:competencia|comp\.)\s*:?",
+    r"\b(?:hoje|agora|urgente|rapidinho|ai)\b",
+]
+_FILLER_RE = re.compile("|".join(f"(?:{p})" for p in _FILLER))
+_EDGE_WORDS = {
+    "de", "do", "da", "dos", "das", "para", "pra", "e", "com", "o", "a", "os", "as", "no", "na", "em", "por", "um",
+    "uma", "ref", "referente", "sobre", "mais", "ao", "ta", "ok", "sim", "nao", "so", "que", "reais", "real", "r",
+    "mil", "k", "esse", "essa", "seguinte", "me", "p", "d", "reias", "reis", "sao", "e", "aqui", "pelo", "pela", "tudo", "isso", "certo",
+    "correto", "correta", "certa", "fica", "ficou", "sera", "eh", "mas", "entao", "dai", "vai", "pro", "pros", "la",
+}  # fmt: skip
+_CORRECAO_DESC = re.compile(r"\b(?:a\s+)?(?:descricao|desc|servico)\s+(?:correta|certa|correto|certo)?\s*(?:e|eh|sera|fica|:)\s*")
+
+
+def _spans(pattern: re.Pattern, texto: str) -> list[tuple[int, int]]:
+    return [m.span() for m in pattern.finditer(texto)]
+
+
+def _livre(posicao: tuple[int, int], ocupados: list[tuple[int, int]]) -> bool:
+    inicio, fim = posicao
+    return all(fim <= a or inicio >= b for a, b in ocupados)
+
+
+def _documentos(original: str, dobrado: str, ocupados: list[tuple[int, int]], resultado: Extracao) -> None:
+    validos: dict[str, Documento] = {}
+    invalido = None
+    for match in _DOC.finditer(original):
+        candidato = match.group(0)
+        if re.search(r"[a-z]", candidato) and not re.search(r"[./]", candidato):
+            continue  # lowercase run without punctuation: a word, not an alphanumeric CNPJ
+        ocupados.append(match.span())
+        try:
+            documento = parse_documento(candidato)
+        except DocumentoInvalido as erro:
+            invalido = invalido or str(erro)
+            continue
+        validos[documento.numero] = documento
+    for match in _DOC_LABEL.finditer(dobrado):
+        if not _livre(match.span(2), ocupados):
+            continue
+        bruto = original[match.start(2) : match.end(2)]
+        bruto = re.split(r"\s{2,}|\s(?=[A-Za-z]{3,})", bruto)[0]
+        if len(re.sub(r"\W", "", bruto)) < 8 or not re.search(r"\d{4}", bruto):
+            continue
+        ocupados.append((match.start(2), match.start(2) + len(bruto)))
+        try:
+            documento = parse_documento(bruto)
+            validos[documento.numero] = documento
+        except DocumentoInvalido as erro:
+            rotulo = match.group(1).upper()
+            invalido = invalido or f"O {rotulo} {bruto.strip()} está incompleto ou inválido, confira os dígitos."
+    if len(validos) > 1:
+        resultado.ambiguos.append("documento")
+    elif validos:
+        resultado.documento = next(iter(validos.values()))
+    elif invalido:
+        resultado.documento_invalido = invalido
+
+
+def _parse_money(trecho: str) -> Decimal | None:
+    try:
+        return parse_valor(trecho)
+    except ValorInvalido:
+        return None
+
+
+def _valores(dobrado: str, bloqueados: list[tuple[int, int]], resultado: Extracao) -> list[tuple[int, int]]:
+    """Find the value: currency-marked amounts first, bare numbers only when none is marked."""
+    usados: list[tuple[int, int]] = []
+    marcados: dict[Decimal, tuple[int, int]] = {}
+    for match in _VALUE.finditer(dobrado):
+        grupo = next(name for name, value in match.groupdict().items() if value)
+        if not _livre(match.span(grupo), bloqueados) or not _livre(match.span(), bloqueados):
+            continue
+        trecho = match.group(grupo)
+        usados.append(match.span())
+        valor = _parse_money(trecho)
+        if valor is None:
+            if re.search(r"\d", trecho) and not resultado.valor_invalido:
+                resultado.valor_invalido = trecho
+            continue
+        marcados.setdefault(valor, match.span())
+    if marcados:
+        _escolher_valor(marcados, resultado)
+        return usados
+    soltos: dict[Decimal, tuple[int, int]] = {}
+    for match in _BARE.finditer(dobrado):
+        antes, numero = dobrado[max(0, match.start() - 20) : match.start()], match.group("n")
+        if not _livre(match.span(), bloqueados + usados) or _NOTA_NUMERO.search(antes):
+            continue
+        if re.fullmatch(r"(19|20)\d{2}", numero) and _ANO_ANTES.search(antes):
+            continue  # a year
+        if re.fullmatch(r"\d{1,3}", numero) and _CONTAGEM.match(dobrado, match.end()):
+            continue  # a count: "3 sessões", "2 horas"
+        if numero == "1" and re.match(r"\s*[a-z]", dobrado[match.end() :]):
+            continue  # "1 visita técnica"
+        valor = _parse_money(numero)
+        if valor is not None:
+            soltos.setdefault(valor, match.span())
+    usados.extend(soltos.values())
+    if soltos:
+        _escolher_valor(soltos, resultado)
+    elif re.search(r"\d", _sem(dobrado, bloqueados + usados)):
+        resultado.sinais.append("valor")
+    return usados
+
+
+def _escolher_valor(candidatos: dict[Decimal, tuple[int, int]], resultado: Extracao) -> None:
+    if len(candidatos) == 1:
+        resultado.valor = next(iter(candidatos))
+    else:
+        resultado.ambiguos.append("valor")
+
+
+def _sem(texto: str, ocupados: list[tuple[int, int]]) -> str:
+    """The text with occupied spans blanked out (same length)."""
+    chars = list(texto)
+    for inicio, fim in ocupados:
+        chars[inicio:fim] = " " * (fim - inicio)
+    return "".join(chars)
+
+
+def _competencia(dobrado: str, hoje: date, ocupados: list[tuple[int, int]], resultado: Extracao) -> None:
+    match = _COMPETENCIA.search(dobrado)
+    if not match:
+        return
+    if match.group("rel"):
+        ano, mes = (hoje.year, hoje.month)
+        if "passado" in match.group("rel") or "anterior" in match.group("rel"):
+            ano, mes = (ano - 1, 12) if mes == 1 else (ano, mes - 1)
+        resultado.competencia = date(ano, mes, 1)
+        ocupados.append(match.span())
+        return
+    if match.group("mm"):
+        mes, ano = int(match.group("mm")), int(match.group("aaaa"))
+        ocupados.append(match.span())
+    else:
+        mes = MESES[match.group("mes")]
+        ano = int(match.group("ano")) if match.group("ano") else (hoje.year if mes <= hoje.month else hoje.year - 1)
+    if 1 <= mes <= 12 and 2000 <= ano <= hoje.year + 1:
+        resultado.competencia = date(ano, mes, 1)
+
+
+def _nome_tomador(original: str, dobrado: str, ocupados: list[tuple[int, int]], resultado: Extracao) -> None:
+    caixa_alta = original.upper() == original
+    for pattern, explicito in ((_NAME_EXPLICIT, True), (_NAME_PARA, False)):
+        for match in pattern.finditer(dobrado):
+            inicio = match.end()
+            palavras = []
+            for token in re.finditer(r"[^\s,;:\n()]+", original[inicio:]):
+                texto_token = token.group(0)
+                span = (inicio + token.start(), inicio + token.end())
+                if not _livre(span, ocupados) or re.search(r"\d", texto_token):
+                    break
+                if "\n" in original[inicio + (palavras[-1][1] - inicio if palavras else 0) : span[0]]:
+                    break
+                if palavras and re.search(r"[,;:\n]", original[palavras[-1][1] : span[0]]):
+                    break
+                folded = so_palavras(texto_token)
+                if folded in _NAME_STOP and not (folded in _NAME_CONNECTORS and palavras):
+                    break
+                capitalizado = texto_token[:1].isupper() or caixa_alta or folded in _NAME_SUFFIXES
+                if not capitalizado and not (folded in _NAME_CONNECTORS and palavras):
+                    break
+                palavras.append(span)
+                if len(palavras) == 8 or (texto_token.endswith(".") and texto_token.lower() not in _ABREVIACOES):
+                    break
+            while palavras and so_palavras(original[palavras[-1][0] : palavras[-1][1]]) in _NAME_CONNECTORS:
+                palavras.pop()
+            if palavras and (explicito or len(palavras) >= 1):
+                nome = limpar_espacos(original[palavras[0][0] : palavras[-1][1]]).strip(".")
+                if so_palavras(nome) in _EDGE_WORDS or len(nome) < 2:
+                    continue
+                resultado.nome_tomador = nome.title() if caixa_alta else nome
+                ocupados.append((match.start(), palavras[-1][1]))
+                return
+
+
+def _intencao(dobrado: str, bruto: str, resultado: Extracao) -> None:
+    palavras = so_palavras(bruto)
+    cancelar_nota = _CANCELAR_NOTA.search(palavras)
+    if cancelar_nota:
+        resultado.intencao, resultado.numero_nota = Intencao.CANCELAR_NOTA, cancelar_nota.group(1)
+    elif _AJUDA.match(palavras) or (not palavras and bruto.strip().startswith("?")):
+        resultado.intencao = Intencao.AJUDA
+    elif _NOVA.search(palavras):
+        resultado.intencao = Intencao.NOVA
+    elif _CANCELAR.match(palavras):
+        resultado.intencao = Intencao.CANCELAR
+    elif palavras in _SIM or (not palavras and any(e in bruto for e in _SIM_EMOJI)):
+        resultado.intencao = Intencao.CONFIRMAR
+    elif palavras in _NAO or re.match(r"^nao\b", palavras):
+        resultado.intencao = Intencao.NEGAR
+    elif _SAUDACOES.fullmatch(palavras) or re.fullmatch(rf"(?:{_SAUDACOES.pattern}\s*)+", palavras):
+        resultado.intencao = Intencao.SAUDACAO
+
+
+def _descricao(original: str, dobrado: str, ocupados: list[tuple[int, int]]) -> str | None:
+    explicita = _DESC_EXPLICIT.search(dobrado) or _CORRECAO_DESC.search(dobrado)
+    inicio = explicita.end() if explicita else 0
+    if explicita:
+        ocupados = ocupados + [explicita.span()]
+    candidatos = []
+    resto = _sem(original, ocupados)
+    resto_dobrado = _sem(dobrado, ocupados)
+    for trecho, trecho_dobrado in zip(
+        re.split(r"[\n;]|(?<!\d)[.!?](?!\d)", resto[inicio:]),
+        re.split(r"[\n;]|(?<!\d)[.!?](?!\d)", resto_dobrado[inicio:]),
+        strict=True,
+    ):
+        limpo = _limpar_descricao(trecho, trecho_dobrado)
+        if limpo:
+            candidatos.append(limpo)
+        if explicita and candidatos:
+            break
+    if not candidatos:
+        return None
+    descricao = ", ".join(candidatos) if not explicita else candidatos[0]
+    return descricao[:1].upper() + descricao[1:]
+
+
+def _limpar_descricao(trecho: str, trecho_dobrado: str) -> str | None:
+    chars = list(trecho)
+    for match in _FILLER_RE.finditer(trecho_dobrado):
+        chars[match.start() : match.end()] = " " * (match.end() - match.start())
+    texto = "".join(chars)
+    texto = re.sub(r"[^\w\s/&+\-'().,%ºª°]", " ", texto)
+    palavras = texto.split()
+    while palavras and (so_palavras(palavras[0]) in _EDGE_WORDS or not so_palavras(palavras[0])):
+        palavras.pop(0)
+    while palavras and (so_palavras(palavras[-1]) in _EDGE_WORDS or not so_palavras(palavras[-1])):
+        palavras.pop()
+    descricao = limpar_espacos(" ".join(palavras)).strip(" ,.-:")
+    if len(so_palavras(descricao)) < 3 or not re.search(r"[A-Za-zÀ-ÿ]{3}", descricao):
+        return None
+    return descricao
+
+
+def extrair(texto: str, hoje: date) -> Extracao:
+    """Read every field the rules can find in one message."""
+    resultado = Extracao()
+    original = texto or ""
+    dobrado = _alinhado(original)
+    _intencao(dobrado, original, resultado)
+    if resultado.intencao in (Intencao.AJUDA, Intencao.CONFIRMAR, Intencao.SAUDACAO, Intencao.CANCELAR_NOTA):
+        return resultado
+    ocupados: list[tuple[int, int]] = []
+    _documentos(original, dobrado, ocupados, resultado)
+    _competencia(dobrado, hoje, ocupados, resultado)
+    ocupados.extend(_valores(dobrado, ocupados + _spans(_DATE, dobrado), resultado))
+    if resultado.intencao in (Intencao.CANCELAR, Intencao.NOVA):
+        return resultado
+    _nome_tomador(original, dobrado, ocupados, resultado)
+    resultado.descricao = _descricao(original, dobrado, ocupados)
+    if resultado.descricao and resultado.intencao is Intencao.NEGAR and _CANCELAR.match(so_palavras(resultado.descricao)):
+        resultado.descricao = None
+    return resultado
