@@ -25,6 +25,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.config.update(settings)
     configure_logging(app.config.get("LOG_LEVEL", "INFO"))
     register_extensions(app)
+    register_integrations(app)
     register_blueprints(app)
     register_commands(app)
     register_tasks(app)
@@ -61,6 +62,15 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.close()
+
+
+def register_integrations(app: Flask) -> None:
+    """Build this process's clients for external services (one pooled client each)."""
+    from .conversation import llm
+    from .integrations import whatsapp
+
+    llm.init_app(app)
+    whatsapp.init_app(app)
 
 
 def register_blueprints(app: Flask) -> None:

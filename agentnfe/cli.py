@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import secrets
 import signal
 import sys
@@ -13,6 +14,7 @@ from flask import current_app
 from flask.cli import with_appcontext
 
 from .contas import ContaInvalida, criar_contabilidade, criar_usuario
+from .conversation.extracao_cli import extrair_linha
 from .extensions import db, huey
 from .importacao import CabecalhoInvalido, importar_empresas
 from .models import Papel, User
@@ -167,4 +169,19 @@ def seed_demo_command(scale: int, password: str | None) -> None:
         click.echo(f"Senha dos administradores de demonstração: {password}")
 
 
-COMMANDS = [serve, worker, create_contabilidade, create_user, import_empresas, seed_demo_command]
+@click.command("extract")
+@click.option("--no-llm", is_flag=True, help="Rules only, even when OPENAI_API_KEY is set.")
+@click.argument("arquivo", required=False, type=click.Path(dir_okay=False))
+@with_appcontext
+def extract(no_llm: bool, arquivo: str | None) -> None:
+    """Extract note fields from JSON Lines ({"id", "text"}) on FILE or stdin; JSON Lines out."""
+    try:
+        entrada = open(arquivo, "rb") if arquivo else sys.stdin.buffer  # noqa: SIM115
+    except OSError as erro:
+        raise click.ClickException(f"cannot read {arquivo}: {erro.strerror}") from None
+    with entrada:
+        for linha in entrada:
+            click.echo(json.dumps(extrair_linha(linha, usar_llm=not no_llm), ensure_ascii=False))
+
+
+COMMANDS = [serve, worker, create_contabilidade, create_user, import_empresas, seed_demo_command, extract]

@@ -14,7 +14,7 @@ from .extensions import cache, db
 
 log = logging.getLogger(__name__)
 
-OK, ERROR, DISABLED = "ok", "error", "disabled"
+OK, ERROR = "ok", "error"
 CRITICAL = ("database", "queue")
 
 
@@ -41,7 +41,9 @@ def _cache() -> None:
 
 
 def _llm() -> str:
-    return OK if current_app.config["OPENAI_API_KEY"] else DISABLED
+    from .conversation import llm
+
+    return llm.estado()
 
 
 def _gateway() -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from pathlib import Path
 
 from flask import Flask
@@ -9,9 +10,12 @@ from huey.storage import RedisStorage, SqliteStorage
 
 from .extensions import huey
 
+_app: Flask | None = None
+
 
 def init_app(app: Flask) -> None:
-    """Point the shared Huey object at SQLite in the data dir or at Redis."""
+    """Point the shared Huey object at SQLite in the data dir or at Redis; tasks run in this app."""
+    global _app
     if app.config["HUEY_STORAGE"] == "redis":
         huey.storage_class = RedisStorage
         huey.storage_kwargs = {"url": app.config["REDIS_URL"]}
@@ -21,8 +25,22 @@ def init_app(app: Flask) -> None:
     huey.storage = huey.create_storage()
     huey.immediate = app.config["HUEY_IMMEDIATE"]
     app.extensions["huey"] = huey
+    _app = app
 
 
 def ping() -> None:
     """Raise if the queue storage cannot be reached."""
     huey.storage.queue_size()
+
+
+def in_app_context(func):
+    """Run a task body inside the application context of the process that configured the queue."""
+
+    @functools.wraps(func)
+    def wrapper(*args, **kwargs):
+        if _app is None:
+            raise RuntimeError("the task queue was used before create_app() configured it")
+        with _app.app_context():
+            return func(*args, **kwargs)
+
+    return wrapper

@@ -166,6 +166,7 @@ def seed_firma(session: Session, k: int, password: str, agora: datetime) -> Firm
         ],
     )
 
+    session.info["perfis_alterados"] = True  # bulk inserts bypass the ORM events that invalidate phone profiles
     sessao_ids = _seed_conversas(session, k, rng, agora, telefones, empresa_ids)
     _seed_notas(session, firma.id, rng, agora, empresa_ids, servico_padrao, tomador_ids, sessao_ids)
     return FirmaCriada(firma.nome, email)

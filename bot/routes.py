@@ -1,11 +1,174 @@
-"""HTTP endpoints of the bot blueprint; thin wrappers over the domain."""
+"""HTTP endpoints of the bot blueprint: validate, store, enqueue. No LLM, emission or outbound HTTP here."""
 
-from flask import jsonify
+from __future__ import annotations
+
+import hmac
+import logging
+
+from flask import current_app, jsonify, request
+from limits import parse as parse_limit
+from sqlalchemy.exc import SQLAlchemyError
 
 from agentnfe import health
-from agentnfe.extensions import limiter
+from agentnfe.conversation import engine
+from agentnfe.conversation.entrada import Entrada, registrar
+from agentnfe.extensions import cache, db, limiter
+from agentnfe.fiscal import TelefoneInvalido, normalizar_telefone
+from agentnfe.integrations import whatsapp
+from agentnfe.models import Provider, TipoMensagem
+from tasks.conversa import despachar, process_message, send_reply
 
 from . import bp
+
+log = logging.getLogger(__name__)
+
+
+def _erro(mensagem: str, status: int):
+    return jsonify({"error": mensagem}), status
+
+
+def _status(status: str):
+    return jsonify({"status": status}), 200
+
+
+def _segredo_confere(recebido: str | None, esperado: str | None) -> bool:
+    """Constant-time comparison; an unset secret refuses everything."""
+    return bool(esperado) and bool(recebido) and hmac.compare_digest(recebido.encode(), esperado.encode())
+
+
+def _dentro_do_limite(telefone: str) -> bool:
+    """Per-phone throttle that answers 200 (so the provider does not retry) and tells the user once a minute."""
+    try:
+        permitido = limiter.limiter.hit(parse_limit(current_app.config["WEBHOOK_PHONE_LIMIT"]), "whatsapp", telefone)
+    except Exception:
+        log.warning("rate-limit storage unavailable; phone throttle skipped", exc_info=True)
+        return True
+    if not permitido:
+        log.warning("phone …%s over %s: message dropped", telefone[-4:], current_app.config["WEBHOOK_PHONE_LIMIT"])
+        try:
+            if cache.add(f"aviso-limite:{telefone}", True, timeout=60):
+                aviso_id = engine.aviso_de_limite(telefone)
+                if aviso_id:
+                    send_reply(aviso_id)
+        except Exception:
+            log.warning("could not queue the throttle notice", exc_info=True)
+    return permitido
+
+
+def _receber(entrada: Entrada) -> str | tuple:
+    """Store then enqueue one inbound message; returns its status or a 503 response."""
+    if not _dentro_do_limite(entrada.telefone):
+        return "throttled"
+    try:
+        mensagem_id = registrar(entrada)
+    except SQLAlchemyError:
+        db.session.rollback()
+        log.exception("could not store inbound %s message %s", entrada.provider.value, entrada.provider_id)
+        return _erro("não foi possível guardar a mensagem; tente novamente", 503)
+    if mensagem_id is None:
+        return "duplicate"
+    try:
+        process_message(mensagem_id)
+    except Exception:
+        log.exception("could not queue message %s; the sweeper will pick it up", mensagem_id)
+        return _erro("fila indisponível; a mensagem foi guardada e será processada", 503)
+    return "queued"
+
+
+@bp.post("/webhook/evolution")
+@limiter.exempt
+def webhook_evolution():
+    if not _segredo_confere(request.headers.get("X-Webhook-Token"), current_app.config["WEBHOOK_TOKEN"]):
+        return _erro("unauthorized", 401)
+    try:
+        entrada = whatsapp.parse_evolution(request.get_json(silent=True))
+    except whatsapp.EventoInvalido as erro:
+        return _erro(str(erro), 400)
+    except whatsapp.Ignorado:
+        return _status("ignored")
+    resultado = _receber(entrada)
+    return _status(resultado) if isinstance(resultado, str) else resultado
+
+
+@bp.get("/webhook/meta")
+@limiter.exempt
+def webhook_meta_verificar():
+    token = request.args.get("hub.verify_token")
+    if request.args.get("hub.mode") == "subscribe" and _segredo_confere(token, current_app.config["META_VERIFY_TOKEN"]):
+        return request.args.get("hub.challenge", ""), 200, {"Content-Type": "text/plain"}
+    return "forbidden", 403
+
+
+@bp.post("/webhook/meta")
+@limiter.exempt
+def webhook_meta():
+    corpo = request.get_data(cache=True)
+    assinatura = request.headers.get("X-Hub-Signature-256")
+    if not whatsapp.assinatura_meta_valida(corpo, assinatura, current_app.config["META_APP_SECRET"]):
+        return _erro("unauthorized", 401)
+    try:
+        entradas = whatsapp.parse_meta(request.get_json(silent=True))
+    except whatsapp.EventoInvalido as erro:
+        return _erro(str(erro), 400)
+    if not entradas:
+        return _status("ignored")
+    estados = []
+    for entrada in entradas:
+        resultado = _receber(entrada)
+        if not isinstance(resultado, str):
+            return resultado
+        estados.append(resultado)
+    return _status("queued" if "queued" in estados else estados[0])
+
+
+def _bearer() -> str | None:
+    cabecalho = request.headers.get("Authorization", "")
+    return cabecalho.removeprefix("Bearer ").strip() if cabecalho.startswith("Bearer ") else None
+
+
+def _chave_telefone() -> str:
+    corpo = request.get_json(silent=True) or {}
+    try:
+        return "fone:" + normalizar_telefone(str(corpo.get("telefone") or ""))
+    except TelefoneInvalido:
+        return "fone:invalido"
+
+
+def _chave_token() -> str:
+    return "token:" + (_bearer() or "-")[-8:]
+
+
+@bp.post("/send/")
+@limiter.limit("600/minute", key_func=_chave_token)
+@limiter.limit("30/minute", key_func=_chave_telefone)
+def send():
+    """Run the engine in the request for integrations and the admin simulator; nothing goes to WhatsApp."""
+    if not _segredo_confere(_bearer(), current_app.config["API_TOKEN"]):
+        return _erro("unauthorized", 401)
+    corpo = request.get_json(silent=True)
+    if (
+        not isinstance(corpo, dict)
+        or not isinstance(corpo.get("telefone"), str)
+        or not isinstance(corpo.get("mensagem"), str)
+    ):
+        return _erro('envie JSON {"telefone": "...", "mensagem": "..."}', 400)
+    if not corpo["mensagem"].strip():
+        return _erro("a mensagem está vazia", 400)
+    try:
+        telefone = normalizar_telefone(corpo["telefone"])
+    except TelefoneInvalido as erro:
+        return _erro(str(erro), 400)
+    registrar(Entrada(Provider.API, "", None, telefone, TipoMensagem.TEXTO, corpo["mensagem"][:4000]))
+    resultado = engine.processar_telefone(telefone, llm_timeout=10.0)
+    despachar(resultado)
+    return jsonify(
+        {"resposta": "\n\n".join(resultado.textos), "estado": resultado.estado.value if resultado.estado else None}
+    )
+
+
+@bp.errorhandler(429)
+def limite_excedido(erro):
+    return _erro(f"muitas requisições ({erro.description}); tente novamente em instantes", 429)
 
 
 @bp.get("/healthz")

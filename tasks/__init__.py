@@ -1,1 +1,3 @@
-"""Huey tasks (message processing, replies, emission, polling, sweeper); imported by web and worker alike."""
+"""Huey tasks (message processing, replies, emission, sweeper); imported by web and worker alike."""
+
+from . import conversa, emissao, manutencao  # noqa: F401  (each module registers its tasks)

@@ -131,3 +131,107 @@ def client(app):
 @pytest.fixture
 def runner(app):
     return app.test_cli_runner()
+
+
+# --- the bot: fake Evolution/OpenAI servers, an app wired to them, a WhatsApp driver ----------------------
+TELEFONE = "5511987654321"
+WEBHOOK_TOKEN = "token-do-webhook"
+API_TOKEN = "token-da-api"
+
+
+@pytest.fixture
+def evolution():
+    from .fakes import FakeEvolution
+
+    servidor = FakeEvolution()
+    yield servidor
+    servidor.close()
+
+
+@pytest.fixture
+def openai_fake():
+    from .fakes import FakeOpenAI
+
+    servidor = FakeOpenAI()
+    yield servidor
+    servidor.close()
+
+
+def bot_settings(evolution, **extra) -> dict:
+    return {
+        "WEBHOOK_TOKEN": WEBHOOK_TOKEN,
+        "API_TOKEN": API_TOKEN,
+        "EVOLUTION_API_URL": evolution.url,
+        "EVOLUTION_API_KEY": "chave-evolution",
+        "EVOLUTION_INSTANCE": "principal",
+        **extra,
+    }
+
+
+@pytest.fixture
+def bot(make_app, evolution):
+    """An app whose replies go to the fake Evolution server (tasks run inline)."""
+    application = make_app(**bot_settings(evolution))
+    with application.app_context():
+        yield application
+        db.session.rollback()
+
+
+class WhatsApp:
+    """Sends Evolution webhooks like a phone would and reads what the fake Evolution received."""
+
+    def __init__(self, client, evolution):
+        self.client = client
+        self.evolution = evolution
+        self.contador = 0
+
+    def evento(self, texto: str | None = None, telefone: str = TELEFONE, **mudancas) -> dict:
+        self.contador += 1
+        data = {
+            "key": {"remoteJid": f"{telefone}@s.whatsapp.net", "fromMe": False, "id": f"MSG{self.contador:05d}"},
+            "pushName": "Maria Souza",
+            "message": {"conversation": texto},
+            "messageType": "conversation",
+            "messageTimestamp": 1795777200,
+        }
+        for chave, valor in mudancas.items():
+            data[chave] = valor
+        return {"event": "messages.upsert", "instance": "escritorio-silva", "data": data}
+
+    def postar(self, corpo, token: str | None = WEBHOOK_TOKEN):
+        headers = {"X-Webhook-Token": token} if token else {}
+        return self.client.post("/webhook/evolution", json=corpo, headers=headers)
+
+    def enviar(self, texto: str, telefone: str = TELEFONE) -> str:
+        """Send a text and return the bot's reply (the last text the fake server got for this phone)."""
+        antes = len(self.evolution.enviados(normalizar(telefone)))
+        resposta = self.postar(self.evento(texto, telefone))
+        assert resposta.status_code == 200, resposta.get_json()
+        assert resposta.get_json()["status"] == "queued", resposta.get_json()
+        novas = self.evolution.enviados(normalizar(telefone))[antes:]
+        return "\n---\n".join(novas)
+
+    def respostas(self, telefone: str = TELEFONE) -> list[str]:
+        return self.evolution.enviados(normalizar(telefone))
+
+
+def normalizar(telefone: str) -> str:
+    from agentnfe.fiscal import normalizar_telefone
+
+    return normalizar_telefone(telefone)
+
+
+@pytest.fixture
+def whatsapp(bot, evolution):
+    return WhatsApp(bot.test_client(), evolution)
+
+
+@pytest.fixture
+def alfa(bot):
+    """Alfa Consultoria (Simples, ISS 2%) with the authorized phone TELEFONE."""
+    from . import factories
+
+    empresa = factories.empresa(db.session, razao_social="Alfa Consultoria Ltda", cnpj="11222333000181")
+    factories.telefone(db.session, empresa, TELEFONE)
+    db.session.commit()
+    return empresa

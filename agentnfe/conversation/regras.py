@@ -37,6 +37,8 @@ class Extracao:
     competencia: date | None = None
     intencao: Intencao | None = None
     numero_nota: str | None = None
+    descricao_explicita: bool = False
+    """The description came after a marker ("descrição:", "referente a"…), not from leftover words."""
     ambiguos: list[str] = field(default_factory=list)
     sinais: list[str] = field(default_factory=list)
     """Fields the text seems to carry but the rules could not read (worth an LLM call)."""
@@ -68,7 +70,9 @@ _DOC_PATTERNS = [
     r"(?<![\w/.,])\d{11}(?![\w/]|[.,]\d)",
 ]
 _DOC = re.compile("|".join(f"(?:{p})" for p in _DOC_PATTERNS))
-_DOC_LABEL = re.compile(r"\b(cnpj|cpf)\b\s*(?:n[o.]?\s*)?(?:do (?:tomador|cliente)\s*)?[:\-]?\s*([0-9a-z][0-9a-z./\- ]{6,24}[0-9a-z])")
+_DOC_LABEL = re.compile(
+    r"\b(cnpj|cpf)\b\s*(?:n[o.]?\s*)?(?:do (?:tomador|cliente)\s*)?[:\-]?\s*([0-9a-z][0-9a-z./\- ]{6,24}[0-9a-z])"
+)
 
 # --- values ---------------------------------------------------------------------------------------
 _NUM = r"\d[\d.,]*\d|\d"
@@ -120,7 +124,19 @@ _SIM = {
     "exato", "exatamente", "sim por favor", "sim obrigado", "ok obrigado", "show", "top",
 }  # fmt: skip
 _SIM_EMOJI = ("👍", "✅", "👌", "✔")
-_NAO = {"nao", "n", "nao esta certo", "nao ta certo", "errado", "ta errado", "esta errado", "nao e isso", "negativo", "nope", "no"}
+_NAO = {
+    "nao",
+    "n",
+    "nao esta certo",
+    "nao ta certo",
+    "errado",
+    "ta errado",
+    "esta errado",
+    "nao e isso",
+    "negativo",
+    "nope",
+    "no",
+}
 _CANCELAR = re.compile(
     r"^(?:nao\s+)?(?:cancela|cancelar|cancele|cancelado|cancelo|desisto|desiste|deixa pra la|deixa para la|deixa quieto|"
     r"esquece|esqueca|nao quero mais|aborta|abortar|para tudo|pare)\b"
@@ -170,10 +186,12 @@ _FILLER_RE = re.compile("|".join(f"(?:{p})" for p in _FILLER))
 _EDGE_WORDS = {
     "de", "do", "da", "dos", "das", "para", "pra", "e", "com", "o", "a", "os", "as", "no", "na", "em", "por", "um",
     "uma", "ref", "referente", "sobre", "mais", "ao", "ta", "ok", "sim", "nao", "so", "que", "reais", "real", "r",
-    "mil", "k", "esse", "essa", "seguinte", "me", "p", "d", "reias", "reis", "sao", "e", "aqui", "pelo", "pela", "tudo", "isso", "certo",
+    "mil", "k", "esse", "essa", "seguinte", "me", "p", "d", "reias", "reis", "sao", "aqui", "pelo", "pela", "tudo", "isso", "certo",
     "correto", "correta", "certa", "fica", "ficou", "sera", "eh", "mas", "entao", "dai", "vai", "pro", "pros", "la",
 }  # fmt: skip
-_CORRECAO_DESC = re.compile(r"\b(?:a\s+)?(?:descricao|desc|servico)\s+(?:correta|certa|correto|certo)?\s*(?:e|eh|sera|fica|:)\s*")
+_CORRECAO_DESC = re.compile(
+    r"\b(?:a\s+)?(?:descricao|desc|servico)\s+(?:correta|certa|correto|certo)?\s*(?:e|eh|sera|fica|:)\s*"
+)
 
 
 def _spans(pattern: re.Pattern, texto: str) -> list[tuple[int, int]]:
@@ -210,7 +228,7 @@ def _documentos(original: str, dobrado: str, ocupados: list[tuple[int, int]], re
         try:
             documento = parse_documento(bruto)
             validos[documento.numero] = documento
-        except DocumentoInvalido as erro:
+        except DocumentoInvalido:
             rotulo = match.group(1).upper()
             invalido = invalido or f"O {rotulo} {bruto.strip()} está incompleto ou inválido, confira os dígitos."
     if len(validos) > 1:
@@ -219,6 +237,8 @@ def _documentos(original: str, dobrado: str, ocupados: list[tuple[int, int]], re
         resultado.documento = next(iter(validos.values()))
     elif invalido:
         resultado.documento_invalido = invalido
+    elif re.search(r"\b(?:cnpj|cpf)\b", dobrado):
+        resultado.sinais.append("documento")
 
 
 def _parse_money(trecho: str) -> Decimal | None:
@@ -359,8 +379,9 @@ def _intencao(dobrado: str, bruto: str, resultado: Extracao) -> None:
         resultado.intencao = Intencao.SAUDACAO
 
 
-def _descricao(original: str, dobrado: str, ocupados: list[tuple[int, int]]) -> str | None:
+def _descricao(original: str, dobrado: str, ocupados: list[tuple[int, int]], resultado: Extracao) -> str | None:
     explicita = _DESC_EXPLICIT.search(dobrado) or _CORRECAO_DESC.search(dobrado)
+    resultado.descricao_explicita = explicita is not None
     inicio = explicita.end() if explicita else 0
     if explicita:
         ocupados = ocupados + [explicita.span()]
@@ -415,7 +436,11 @@ def extrair(texto: str, hoje: date) -> Extracao:
     if resultado.intencao in (Intencao.CANCELAR, Intencao.NOVA):
         return resultado
     _nome_tomador(original, dobrado, ocupados, resultado)
-    resultado.descricao = _descricao(original, dobrado, ocupados)
-    if resultado.descricao and resultado.intencao is Intencao.NEGAR and _CANCELAR.match(so_palavras(resultado.descricao)):
+    resultado.descricao = _descricao(original, dobrado, ocupados, resultado)
+    if (
+        resultado.descricao
+        and resultado.intencao is Intencao.NEGAR
+        and _CANCELAR.match(so_palavras(resultado.descricao))
+    ):
         resultado.descricao = None
     return resultado

@@ -1,4 +1,5 @@
 """Text helpers shared by the extractors: accent folding and word matching."""
+
 from __future__ import annotations
 
 import re

@@ -37,9 +37,13 @@ class Sessao(Timestamps, Base):
     expira_em: Mapped[datetime] = mapped_column(UTCDateTime)
     ultima_entrada_id: Mapped[int | None] = mapped_column(BIG_ID)
     """Id of the last inbound message the engine processed (the sweeper re-enqueues newer ones)."""
+    versao: Mapped[int] = mapped_column(default=1, server_default="1")
+    """Optimistic lock: an UPDATE from a stale copy of the session fails instead of losing a change."""
 
     empresa: Mapped[Empresa | None] = relationship()
     mensagens: Mapped[list[Mensagem]] = relationship(back_populates="sessao", order_by="Mensagem.id")
+
+    __mapper_args__ = {"version_id_col": versao}
 
     @property
     def aberta(self) -> bool:

@@ -1,0 +1,441 @@
+"""Conversation engine (DESIGN.md §4): the only writer of sessions and messages.
+
+Messages of one phone are processed in arrival order. Sessions carry a version column, so two workers
+that process the same phone at once cannot both commit: the loser rolls back and runs again, finding the
+messages already answered.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
+from zoneinfo import ZoneInfo
+
+import sqlalchemy as sa
+from flask import current_app
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm.exc import StaleDataError
+
+from ..extensions import db
+from ..fiscal import formatar_brl, formatar_documento
+from ..models import (
+    ClienteTomador,
+    Direcao,
+    EmpresaClienteTomador,
+    Envio,
+    Estado,
+    FonteTomador,
+    Mensagem,
+    NFSe,
+    Provider,
+    Sessao,
+    TipoDocumento,
+    TipoMensagem,
+)
+from ..models.enums import ESTADOS_FINAIS
+from ..perfis import PerfilEmpresa, PerfilServico, empresas_do_telefone
+from . import respostas
+from .extrator import OBRIGATORIOS, complementar
+from .llm import ChamadaLLM
+from .regras import Extracao, Intencao, extrair
+from .texto import so_palavras
+
+log = logging.getLogger(__name__)
+ATTEMPTS = 5
+
+
+@dataclass
+class Resultado:
+    """What a processing run created, for the caller to deliver and emit after commit."""
+
+    entregar: list[int] = field(default_factory=list)
+    """Ids of replies waiting for delivery."""
+    notas: list[int] = field(default_factory=list)
+    """Ids of notes waiting for emission."""
+    textos: list[str] = field(default_factory=list)
+    estado: Estado | None = None
+
+
+@dataclass
+class _Turno:
+    texto: str | None
+    chamada: ChamadaLLM | None = None
+    nota: NFSe | None = None
+
+
+def agora() -> datetime:
+    return datetime.now(UTC)
+
+
+def hoje() -> date:
+    return datetime.now(ZoneInfo(current_app.config["AGENTNFE_TIMEZONE"])).date()
+
+
+def sessao_aberta(telefone: str) -> sa.Select:
+    return sa.select(Sessao).where(Sessao.telefone == telefone, Sessao.estado.not_in(ESTADOS_FINAIS))
+
+
+def processar_telefone(telefone: str, llm_timeout: float | None = None) -> Resultado:
+    """Answer every stored, unprocessed inbound message of `telefone`, oldest first, and commit."""
+    for tentativa in range(1, ATTEMPTS + 1):
+        try:
+            resultado = _Conversa(telefone, llm_timeout).processar()
+            db.session.commit()
+            return resultado
+        except (StaleDataError, IntegrityError):
+            db.session.rollback()
+            log.info("phone …%s changed concurrently (attempt %d); processing again", telefone[-4:], tentativa)
+    raise RuntimeError(f"could not process messages of phone …{telefone[-4:]} after {ATTEMPTS} attempts")
+
+
+class _Conversa:
+    def __init__(self, telefone: str, llm_timeout: float | None):
+        self.telefone = telefone
+        self.llm_timeout = llm_timeout
+        self.idle = timedelta(minutes=current_app.config["SESSION_IDLE_MINUTES"])
+        self.perfis: list[PerfilEmpresa] | None = None
+
+    def processar(self) -> Resultado:
+        ultimo = db.session.scalar(
+            sa.select(sa.func.max(Sessao.ultima_entrada_id)).where(Sessao.telefone == self.telefone)
+        )
+        pendentes = db.session.scalars(
+            sa.select(Mensagem)
+            .join(Sessao, Mensagem.sessao_id == Sessao.id)
+            .where(Sessao.telefone == self.telefone, Mensagem.direcao == Direcao.ENTRADA, Mensagem.id > (ultimo or 0))
+            .order_by(Mensagem.id)
+        ).all()
+        if not pendentes:
+            return Resultado()
+        sessao = db.session.scalar(sessao_aberta(self.telefone))
+        saidas, notas = [], []
+        for mensagem in pendentes:
+            sessao, prefixo = self._sessao_para(sessao, mensagem)
+            dados = dict(sessao.dados or {})
+            turno = self._responder(sessao, dados, mensagem)
+            sessao.dados = dados
+            sessao.ultima_entrada_id = mensagem.id
+            sessao.expira_em = agora() + self.idle
+            if turno.nota is not None:
+                notas.append(turno.nota)
+            if turno.texto:
+                saidas.append(_nova_saida(sessao, prefixo + turno.texto, turno.chamada, mensagem))
+        db.session.flush()
+        return Resultado(
+            entregar=[s.id for s in saidas if s.envio is Envio.PENDENTE],
+            notas=[n.id for n in notas],
+            textos=[s.texto for s in saidas],
+            estado=sessao.estado,
+        )
+
+    # --- sessions -----------------------------------------------------------------------------------
+    def _sessao_para(self, sessao: Sessao | None, mensagem: Mensagem) -> tuple[Sessao, str]:
+        """The open session this message belongs to: a closed or idle-expired one gives way to a new one."""
+        prefixo = ""
+        if sessao is not None and sessao.aberta and sessao.estado is not Estado.EMITINDO:
+            if sessao.expira_em < mensagem.criado_em:
+                tinha_rascunho = any((sessao.dados or {}).get(c) for c in OBRIGATORIOS)
+                sessao.estado = Estado.EXPIRADA
+                prefixo = respostas.EXPIROU if tinha_rascunho else ""
+        if sessao is None or not sessao.aberta:
+            sessao = Sessao(
+                telefone=self.telefone,
+                provider=mensagem.provider,
+                instance=mensagem.instance,
+                estado=Estado.COLETA,
+                dados={},
+                expira_em=agora() + self.idle,
+            )
+            db.session.add(sessao)
+        return sessao, prefixo
+
+    # --- the state machine ------------------------------------------------------------------------------
+    def _responder(self, sessao: Sessao, dados: dict, mensagem: Mensagem) -> _Turno:
+        if self.perfis is None:
+            self.perfis = empresas_do_telefone(self.telefone)
+        if not self.perfis:
+            return self._uma_vez(dados, "recusado", respostas.DESCONHECIDO)
+        if mensagem.tipo is not TipoMensagem.TEXTO:
+            return self._uma_vez(dados, "aviso_midia", respostas.SO_TEXTO)
+        dados.pop("aviso_midia", None)
+        texto = mensagem.texto or ""
+        extracao = extrair(texto, hoje())
+        intencao = extracao.intencao
+
+        if intencao is Intencao.AJUDA:
+            return _Turno(respostas.AJUDA)
+        if intencao is Intencao.CANCELAR_NOTA:
+            return _Turno(respostas.cancelar_nota_emitida(extracao.numero_nota))
+        if sessao.estado is Estado.EMITINDO:
+            return _Turno(respostas.AINDA_EMITINDO)
+        if intencao is Intencao.NOVA:
+            dados.clear()
+            sessao.estado = Estado.COLETA
+            return _Turno(respostas.NOVA)
+        if intencao is Intencao.CANCELAR:
+            if sessao.estado is Estado.COLETA and not any(dados.get(c) for c in OBRIGATORIOS):
+                return _Turno(respostas.NADA_A_CANCELAR)
+            sessao.estado = Estado.CANCELADA
+            return _Turno(respostas.CANCELADO)
+
+        empresa = self._empresa(sessao)
+        if empresa is None:
+            return self._escolher_empresa(sessao, dados, texto, extracao)
+        if dados.get("pendente") == "servico":
+            return self._escolher_servico(sessao, dados, empresa, texto)
+        if sessao.estado is Estado.CONFIRMACAO:
+            return self._confirmacao(sessao, dados, empresa, texto, extracao)
+        return self._coleta(sessao, dados, empresa, texto, extracao)
+
+    @staticmethod
+    def _uma_vez(dados: dict, chave: str, texto: str) -> _Turno:
+        """Say something once per session (refusals, the text-only notice), then stay quiet."""
+        if dados.get(chave):
+            return _Turno(None)
+        dados[chave] = True
+        return _Turno(texto)
+
+    def _empresa(self, sessao: Sessao) -> PerfilEmpresa | None:
+        if sessao.empresa_id is None and len(self.perfis) == 1:
+            sessao.empresa_id = self.perfis[0].id
+        return next((p for p in self.perfis if p.id == sessao.empresa_id), None)
+
+    def _escolher_empresa(self, sessao: Sessao, dados: dict, texto: str, extracao: Extracao) -> _Turno:
+        if sessao.estado is Estado.ESCOLHA_EMPRESA:
+            escolhida = _opcao(texto, self.perfis, lambda p: f"{p.nome} {p.razao_social}")
+            if escolhida is None:
+                return _Turno(respostas.ESCOLHA_INVALIDA + "\n\n" + respostas.escolha_empresa(self.perfis))
+            sessao.empresa_id = escolhida.id
+            return self._avancar(sessao, dados, escolhida, [], None)
+        _mesclar(dados, extracao)
+        sessao.estado = Estado.ESCOLHA_EMPRESA
+        return _Turno(respostas.escolha_empresa(self.perfis))
+
+    def _escolher_servico(self, sessao: Sessao, dados: dict, empresa: PerfilEmpresa, texto: str) -> _Turno:
+        opcoes = [s for s in empresa.servicos if s.id in dados.get("opcoes", [])]
+        escolhido = _opcao(texto, opcoes, lambda s: f"{s.codigo_servico} {s.descricao or ''}")
+        if escolhido is None:
+            return _Turno(respostas.ESCOLHA_INVALIDA + "\n\n" + respostas.escolha_servico(opcoes, empresa.mei))
+        dados.pop("pendente", None)
+        dados.pop("opcoes", None)
+        dados["servico_id"] = escolhido.id
+        return self._avancar(sessao, dados, empresa, [], None)
+
+    def _confirmacao(
+        self, sessao: Sessao, dados: dict, empresa: PerfilEmpresa, texto: str, extracao: Extracao
+    ) -> _Turno:
+        if extracao.intencao is Intencao.CONFIRMAR:
+            return self._emitir(sessao, dados, empresa)
+        if not extracao.descricao_explicita:
+            extracao.descricao = None  # stray words are not a new description: "a descrição é …" is
+        if extracao.tem_dados or extracao.competencia or extracao.documento_invalido:
+            return self._coleta(sessao, dados, empresa, texto, extracao)
+        if extracao.intencao is Intencao.NEGAR:
+            return _Turno(respostas.O_QUE_CORRIGIR)
+        return _Turno(respostas.NAO_ENTENDI_CONFIRMACAO)
+
+    def _coleta(self, sessao: Sessao, dados: dict, empresa: PerfilEmpresa, texto: str, extracao: Extracao) -> _Turno:
+        conhecidos = {c for c in OBRIGATORIOS if dados.get(c)}
+        if extracao.intencao is Intencao.SAUDACAO and not conhecidos:
+            return _Turno(respostas.boas_vindas(empresa))
+        chamada = complementar(extracao, texto, conhecidos, timeout=self.llm_timeout).chamada
+        recebidos = _mesclar(dados, extracao)
+        if extracao.documento_invalido and extracao.documento is None:
+            if sessao.estado is not Estado.CONFIRMACAO:
+                sessao.estado = Estado.DADOS_INCOMPLETOS if any(dados.get(c) for c in OBRIGATORIOS) else Estado.COLETA
+            return _Turno(f"{extracao.documento_invalido} Pode conferir e mandar de novo?", chamada)
+        return self._avancar(sessao, dados, empresa, recebidos, chamada)
+
+    def _avancar(self, sessao: Sessao, dados: dict, empresa: PerfilEmpresa, recebidos: list[str], chamada) -> _Turno:
+        """Ask for the next missing field, the service, or show the espelho."""
+        faltando = [c for c in OBRIGATORIOS if not dados.get(c)]
+        if faltando:
+            sessao.estado = Estado.DADOS_INCOMPLETOS if len(faltando) < len(OBRIGATORIOS) else Estado.COLETA
+            return _Turno(respostas.pergunta(faltando, recebidos), chamada)
+        servico = next((s for s in empresa.servicos if s.id == dados.get("servico_id")), None)
+        if servico is None:
+            candidatos = _servicos_candidatos(empresa, dados["descricao"])
+            if len(candidatos) > 1:
+                dados["pendente"], dados["opcoes"] = "servico", [s.id for s in candidatos]
+                sessao.estado = Estado.DADOS_INCOMPLETOS
+                return _Turno(respostas.escolha_servico(candidatos, empresa.mei), chamada)
+            if not candidatos:
+                return _Turno(
+                    "A empresa ainda não tem um serviço cadastrado para emitir notas. Peça para a sua contabilidade "
+                    "completar o cadastro.",
+                    chamada,
+                )
+            servico = candidatos[0]
+        dados["servico_id"] = servico.id
+        sessao.estado = Estado.CONFIRMACAO
+        conhecido = _tomador(empresa.id, dados["documento"])
+        registro = conhecido.registro
+        aviso = None
+        if registro and registro.situacao_cadastral and registro.situacao_cadastral.upper() != "ATIVA":
+            aviso = f"A situação cadastral deste CNPJ na Receita é {registro.situacao_cadastral}."
+        return _Turno(
+            respostas.espelho(
+                empresa,
+                servico,
+                dados["documento"],
+                (registro.razao_social if registro else None) or dados.get("nome_tomador"),
+                Decimal(dados["valor"]),
+                dados["descricao"],
+                _competencia(dados),
+                conhecido.iss_retido(servico),
+                aviso,
+            ),
+            chamada,
+        )
+
+    def _emitir(self, sessao: Sessao, dados: dict, empresa: PerfilEmpresa) -> _Turno:
+        """Create the pending note (its integration id is set before the INSERT) and hand it to emission."""
+        servico = next(s for s in empresa.servicos if s.id == dados["servico_id"])
+        conhecido = _tomador(empresa.id, dados["documento"])
+        tomador = conhecido.registro
+        if tomador is None:
+            tomador = ClienteTomador(
+                documento=dados["documento"],
+                tipo_documento=TipoDocumento(dados["tipo_documento"]),
+                razao_social=dados.get("nome_tomador"),
+                fonte=FonteTomador.WHATSAPP,
+            )
+            db.session.add(tomador)
+        if not conhecido.vinculado:
+            db.session.add(EmpresaClienteTomador(empresa_id=empresa.id, tomador=tomador))
+        nota = NFSe(
+            contabilidade_id=empresa.contabilidade_id,
+            empresa_id=empresa.id,
+            servico_id=servico.id,
+            tomador=tomador,
+            sessao=sessao,
+            valor=Decimal(dados["valor"]),
+            descricao=dados["descricao"],
+            competencia=_competencia(dados),
+            aliquota_iss=None if empresa.mei else servico.aliquota_iss,
+            iss_retido=conhecido.iss_retido(servico),
+        )
+        db.session.add(nota)
+        sessao.estado = Estado.EMITINDO
+        return _Turno(respostas.EMITINDO, nota=nota)
+
+
+def avisar(sessao: Sessao, texto: str) -> Mensagem:
+    """Store a message the bot sends on its own (an emission result, a notice) in the session."""
+    return _nova_saida(sessao, texto, None)
+
+
+def aviso_de_limite(telefone: str) -> int | None:
+    """Store the 'too many messages' notice in the phone's open session; returns its id to deliver."""
+    sessao = db.session.scalar(sessao_aberta(telefone))
+    if sessao is None:
+        return None
+    aviso = avisar(sessao, respostas.LIMITE)
+    db.session.flush()
+    aviso_id = aviso.id if aviso.envio is Envio.PENDENTE else None
+    db.session.commit()
+    return aviso_id
+
+
+def _nova_saida(sessao: Sessao, texto: str, chamada: ChamadaLLM | None, resposta_a: Mensagem | None = None) -> Mensagem:
+    """An outbound message, sent back through the channel (provider, instance) the user wrote on."""
+    provider = resposta_a.provider if resposta_a else sessao.provider
+    saida = Mensagem(
+        sessao=sessao,
+        direcao=Direcao.SAIDA,
+        tipo=TipoMensagem.TEXTO,
+        texto=texto,
+        provider=provider,
+        instance=resposta_a.instance if resposta_a else sessao.instance,
+        envio=Envio.ENVIADA if provider is Provider.API else Envio.PENDENTE,
+        llm_chamado=chamada is not None,
+        tokens_in=chamada.tokens_in if chamada else None,
+        tokens_out=chamada.tokens_out if chamada else None,
+        llm_ms=chamada.ms if chamada else None,
+    )
+    db.session.add(saida)
+    return saida
+
+
+def _mesclar(dados: dict, extracao: Extracao) -> list[str]:
+    """Write the fields the message brought into the draft; returns PT-BR labels of what was received."""
+    recebidos = []
+    if extracao.documento:
+        if dados.get("documento") != extracao.documento.numero and not extracao.nome_tomador:
+            dados.pop("nome_tomador", None)
+        dados["documento"] = extracao.documento.numero
+        dados["tipo_documento"] = extracao.documento.tipo.value
+        recebidos.append(f"o {extracao.documento.rotulo} {formatar_documento(extracao.documento.numero)}")
+    if extracao.valor is not None:
+        dados["valor"] = str(extracao.valor)
+        recebidos.append(f"o valor de {formatar_brl(extracao.valor)}")
+    if extracao.descricao:
+        dados["descricao"] = extracao.descricao
+        dados.pop("servico_id", None)
+        recebidos.append("a descrição")
+    if extracao.nome_tomador:
+        dados["nome_tomador"] = extracao.nome_tomador
+    if extracao.competencia:
+        dados["competencia"] = extracao.competencia.isoformat()
+    return recebidos
+
+
+def _competencia(dados: dict) -> date:
+    if dados.get("competencia"):
+        return date.fromisoformat(dados["competencia"])
+    atual = hoje()
+    return date(atual.year, atual.month, 1)
+
+
+@dataclass
+class _TomadorConhecido:
+    registro: ClienteTomador | None
+    vinculado: bool
+    retido_override: bool | None
+
+    def iss_retido(self, servico: PerfilServico) -> bool:
+        """The empresa's per-tomador override wins over the service's default."""
+        return servico.iss_retido if self.retido_override is None else self.retido_override
+
+
+def _tomador(empresa_id: int, documento: str) -> _TomadorConhecido:
+    """The known tomador of this document, whether the empresa already serves it, and its ISS override."""
+    linha = db.session.execute(
+        sa.select(ClienteTomador, EmpresaClienteTomador.id, EmpresaClienteTomador.iss_retido)
+        .outerjoin(
+            EmpresaClienteTomador,
+            sa.and_(
+                EmpresaClienteTomador.tomador_id == ClienteTomador.id, EmpresaClienteTomador.empresa_id == empresa_id
+            ),
+        )
+        .where(ClienteTomador.documento == documento)
+    ).first()
+    if linha is None:
+        return _TomadorConhecido(None, False, None)
+    return _TomadorConhecido(linha[0], linha[1] is not None, linha[2])
+
+
+def _servicos_candidatos(empresa: PerfilEmpresa, descricao: str) -> list[PerfilServico]:
+    """Services whose keywords appear in the description; the padrão one when none (or only it) fits."""
+    texto = f" {so_palavras(descricao)} "
+    casam = [s for s in empresa.servicos if any(f" {so_palavras(p)} " in texto for p in s.palavras_chave)]
+    if casam:
+        return casam
+    padrao = [s for s in empresa.servicos if s.padrao]
+    return padrao or list(empresa.servicos)
+
+
+def _opcao(texto: str, opcoes: list, nome):
+    """The option chosen by its number in the list or by (part of) its name, when unambiguous."""
+    resposta = so_palavras(texto)
+    numero = re.fullmatch(r"(?:opcao |numero |a |o )?(\d{1,2})", resposta)
+    if numero:
+        indice = int(numero.group(1)) - 1
+        return opcoes[indice] if 0 <= indice < len(opcoes) else None
+    if len(resposta) < 3:
+        return None
+    casam = [o for o in opcoes if resposta in so_palavras(nome(o)) or so_palavras(nome(o)) in resposta]
+    return casam[0] if len(casam) == 1 else None

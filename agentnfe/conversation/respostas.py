@@ -1,0 +1,128 @@
+"""Every text the bot sends, in PT-BR: short, friendly, values the Brazilian way."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+
+from ..fiscal import formatar_brl, formatar_documento
+from ..perfis import PerfilEmpresa, PerfilServico
+
+EXEMPLO = "Exemplo: nota de R$ 1.500,00 para 12.345.678/0001-95, consultoria de março."
+
+DESCONHECIDO = (
+    "Olá! Este número não está autorizado a emitir notas por aqui. Se a sua empresa é atendida por uma "
+    "contabilidade parceira, peça para ela cadastrar este telefone."
+)
+SO_TEXTO = "Por enquanto só entendo mensagens de texto. Pode escrever os dados da nota?"
+AJUDA = (
+    "Eu emito notas fiscais de serviço (NFS-e). Mande, numa mensagem ou em várias:\n"
+    "• CNPJ ou CPF do cliente (tomador)\n• valor (ex.: R$ 1.500,00)\n• descrição do serviço\n"
+    "Antes de emitir eu mostro um resumo para você confirmar.\n"
+    "“nova nota” recomeça do zero e “cancelar” descarta o rascunho."
+)
+NOVA = "Certo, vamos começar uma nova nota. Mande o CNPJ ou CPF do cliente, o valor e o serviço prestado."
+CANCELADO = "Tudo bem, descartei esse rascunho. Quando quiser emitir uma nota é só mandar os dados."
+NADA_A_CANCELAR = "Não há nenhuma nota em andamento. Para emitir, mande o CNPJ/CPF do cliente, o valor e o serviço."
+O_QUE_CORRIGIR = "Sem problema. O que você quer corrigir? Mande o valor, o CNPJ/CPF ou a descrição certos."
+NAO_ENTENDI_CONFIRMACAO = "Não entendi. Responda “sim” para emitir, “não” para corrigir ou “cancelar” para descartar."
+EMITINDO = "Perfeito! Estou emitindo a nota e te aviso assim que ela for autorizada."
+AINDA_EMITINDO = "Sua nota ainda está sendo emitida. Te aviso assim que sair."
+EXPIROU = "O rascunho anterior expirou por falta de resposta, então comecei um novo. "
+LIMITE = "Recebi muitas mensagens em pouco tempo. Aguarde um minuto e mande de novo, por favor."
+ESCOLHA_INVALIDA = "Não encontrei essa opção. Responda com o número da lista."
+
+PERGUNTAS = {
+    "documento": "Qual o CNPJ ou CPF do cliente (tomador) da nota?",
+    "valor": "Qual o valor da nota?",
+    "descricao": "Qual serviço foi prestado? Essa é a descrição que vai na nota.",
+}
+
+
+def boas_vindas(empresa: PerfilEmpresa | None) -> str:
+    quem = f" para {empresa.nome}" if empresa else ""
+    return (
+        f"Olá! Eu emito notas fiscais de serviço{quem}. Mande o CNPJ ou CPF do cliente, o valor e o serviço. {EXEMPLO}"
+    )
+
+
+def pergunta(faltando: list[str], recebido: list[str]) -> str:
+    """Acknowledge what arrived and ask for the first missing field, one question at a time."""
+    prefixo = f"Anotei {' e '.join(recebido)}. " if recebido else ""
+    return prefixo + PERGUNTAS[faltando[0]]
+
+
+def escolha_empresa(empresas: list[PerfilEmpresa]) -> str:
+    linhas = "\n".join(f"{i}) {e.nome} ({formatar_documento(e.cnpj)})" for i, e in enumerate(empresas, 1))
+    return f"Seu telefone atende mais de uma empresa. Para qual delas é a nota?\n{linhas}\nResponda com o número ou o nome."
+
+
+def escolha_servico(servicos: list[PerfilServico], mei: bool) -> str:
+    linhas = "\n".join(f"{i}) {servico_texto(s, mei)}" for i, s in enumerate(servicos, 1))
+    return f"Qual destes serviços é o da nota?\n{linhas}\nResponda com o número."
+
+
+def percentual(aliquota: Decimal) -> str:
+    return f"{aliquota.normalize():f}".replace(".", ",") + "%"
+
+
+def servico_texto(servico: PerfilServico, mei: bool) -> str:
+    nome = f"{servico.codigo_servico} {servico.descricao}" if servico.descricao else servico.codigo_servico
+    if mei:
+        return f"{nome} · ISS no DAS (MEI)"
+    retido = "retido pelo tomador" if servico.iss_retido else "não retido"
+    return f"{nome} · ISS {percentual(servico.aliquota_iss)} {retido}"
+
+
+def espelho(
+    empresa: PerfilEmpresa,
+    servico: PerfilServico,
+    documento: str,
+    razao_social: str | None,
+    valor: Decimal,
+    descricao: str,
+    competencia: date,
+    iss_retido: bool,
+    aviso: str | None = None,
+) -> str:
+    """The mirror of the note shown before confirmation."""
+    tomador = formatar_documento(documento)
+    tomador = f"{razao_social} ({tomador})" if razao_social else tomador
+    servico_linha = servico_texto(
+        PerfilServico(
+            servico.id,
+            servico.codigo_servico,
+            servico.descricao,
+            servico.aliquota_iss,
+            iss_retido,
+            servico.palavras_chave,
+            servico.padrao,
+        ),
+        empresa.mei,
+    )
+    linhas = [
+        "Confira a nota:",
+        f"Prestador: {empresa.razao_social} ({formatar_documento(empresa.cnpj)})",
+        f"Tomador: {tomador}",
+        f"Valor: {formatar_brl(valor)}",
+        f"Descrição: {descricao}",
+        f"Serviço: {servico_linha}",
+        f"Competência: {competencia:%m/%Y}",
+    ]
+    if aviso:
+        linhas.append(f"⚠️ {aviso}")
+    linhas.append("")
+    linhas.append("Confirma a emissão? (sim/não)")
+    return "\n".join(linhas)
+
+
+def cancelar_nota_emitida(numero: str) -> str:
+    return (
+        f"Para cancelar a nota nº {numero}, fale com a sua contabilidade: o cancelamento de notas já "
+        "autorizadas ainda não é feito por aqui."
+    )
+
+
+def emitida(numero: str, codigo_verificacao: str | None) -> str:
+    codigo = f", código de verificação {codigo_verificacao}" if codigo_verificacao else ""
+    return f"✅ Nota emitida! Número {numero}{codigo}."

@@ -1,0 +1,38 @@
+"""Tasks of the conversation: process stored messages, deliver replies."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+from agentnfe.conversation import engine, entrega
+from agentnfe.extensions import db, huey
+from agentnfe.models import Mensagem, Sessao
+from agentnfe.queue import in_app_context
+
+
+@huey.task(retries=3, retry_delay=5)
+@in_app_context
+def process_message(mensagem_id: int) -> None:
+    """Answer the phone's unprocessed messages (this one and any earlier), in order."""
+    telefone = db.session.scalar(
+        sa.select(Sessao.telefone).join(Mensagem, Mensagem.sessao_id == Sessao.id).where(Mensagem.id == mensagem_id)
+    )
+    if telefone is not None:
+        despachar(engine.processar_telefone(telefone))
+
+
+def despachar(resultado: engine.Resultado) -> None:
+    """Enqueue what a committed processing run produced: replies to deliver and notes to emit."""
+    from .emissao import emit_nfse
+
+    for mensagem_id in resultado.entregar:
+        send_reply(mensagem_id)
+    for nfse_id in resultado.notas:
+        emit_nfse(nfse_id)
+
+
+@huey.task(retries=5, retry_delay=2, retry_backoff=2, context=True)
+@in_app_context
+def send_reply(mensagem_id: int, task=None) -> None:
+    """Deliver one stored reply; timeouts and 5xx are retried with backoff (2, 4, 8, 16, 32 s)."""
+    entrega.entregar(mensagem_id, ultima_tentativa=task is None or task.retries == 0)
