@@ -88,7 +88,7 @@ CORPUS = [
     (f"gera uma nota pra {H} valor 2000 treinamento de equipe", H_, "2000.00", "treinamento de equipe", None),
     (f"nota de 1500.50 para {A} suporte técnico mensal", A_, "1500.50", "suporte técnico mensal", None),
     (f"nota para o cpf {P3} de 300 reais, consulta psicológica", P3_, "300.00", "consulta psicológica", None),
-    (f"emite nf 12345678000195 valor 990 hospedagem de site", A_, "990.00", "hospedagem de site", None),
+    ("emite nf 12345678000195 valor 990 hospedagem de site", A_, "990.00", "hospedagem de site", None),
     (
         f"Boa tarde, gostaria de emitir uma nota fiscal de R$ 5.000,00 para a empresa de CNPJ {B} referente a consultoria em marketing digital.",
         B_,
@@ -378,14 +378,14 @@ CORPUS = [
     (f"NOTA PRO CPF {P3} 150 REAIS AULA DE YOGA", P3_, "150.00", "aula de yoga", None),
     (f"pfv nota {E} 800 reias limpeza pós obra", E_, "800.00", "limpeza pós obra", None),
     # --- documents in other formats -----------------------------------------------------------------
-    (f"nota de 1500 para 12345678000195 consultoria", A_, "1500.00", "consultoria", None),
-    (f"nota de 1500 para 12 345 678 0001 95 consultoria", A_, "1500.00", "consultoria", None),
-    (f"nota de 1500 para 12345678/0001-95 consultoria", A_, "1500.00", "consultoria", None),
-    (f"nota de 700 para cpf 52998224725 aula de canto", P1_, "700.00", "aula de canto", None),
-    (f"nota de 700 para cpf 529982247-25 aula de canto", P1_, "700.00", "aula de canto", None),
-    (f"nota de 700 para cpf 529 982 247 25 aula de canto", P1_, "700.00", "aula de canto", None),
-    (f"nota de 2000 cnpj 12ABC34501DE35 consultoria de dados", X1_, "2000.00", "consultoria de dados", None),
-    (f"nota de 2000 cnpj 12.abc.345/01de-35 consultoria de dados", X1_, "2000.00", "consultoria de dados", None),
+    ("nota de 1500 para 12345678000195 consultoria", A_, "1500.00", "consultoria", None),
+    ("nota de 1500 para 12 345 678 0001 95 consultoria", A_, "1500.00", "consultoria", None),
+    ("nota de 1500 para 12345678/0001-95 consultoria", A_, "1500.00", "consultoria", None),
+    ("nota de 700 para cpf 52998224725 aula de canto", P1_, "700.00", "aula de canto", None),
+    ("nota de 700 para cpf 529982247-25 aula de canto", P1_, "700.00", "aula de canto", None),
+    ("nota de 700 para cpf 529 982 247 25 aula de canto", P1_, "700.00", "aula de canto", None),
+    ("nota de 2000 cnpj 12ABC34501DE35 consultoria de dados", X1_, "2000.00", "consultoria de dados", None),
+    ("nota de 2000 cnpj 12.abc.345/01de-35 consultoria de dados", X1_, "2000.00", "consultoria de dados", None),
     (f"cnpj nº {B} valor 1500 consultoria", B_, "1500.00", "consultoria", None),
     (f"CNPJ:{C} VALOR:R$900,00 SERVIÇO:MANUTENÇÃO", C_, "900.00", "manutenção", None),
     # --- partial: only some fields -------------------------------------------------------------------
@@ -642,4 +642,8 @@ CORPUS_NOVO = [
     (f"{D} | 4.750 | desenvolvimento de dashboard", D_, "4750.00", "desenvolvimento de dashboard", None),
     (f"nota de R$ 350 para {E}, aferição de balanças", E_, "350.00", "aferição de balanças", None),
     (f"nota pro {F} de 3 mil e duzentos, pintura de fachada", F_, "3200.00", "pintura de fachada", None),
+    # hard on purpose: only the LLM (or a question) can settle these
+    (f"nota pro {A}, eram 1500 mas dei desconto de 200, consultoria", A_, "1300.00", "consultoria", None),
+    (f"nota para {B} de 800 + 150 de deslocamento, visita técnica", B_, "950.00", "visita técnica", None),
+    (f"o valor é o mesmo da última nota, {C}, manutenção mensal", C_, None, "manutenção mensal", None),
 ]

@@ -28,6 +28,7 @@ class FakeServer:
                 with servidor.lock:
                     servidor.requests.append(pedido)
                 status, resposta, atraso = servidor.responder(pedido)
+                pedido["entregue"] = status < 300 and not atraso
                 if atraso:
                     time.sleep(atraso)
                 bruto = json.dumps(resposta).encode()
@@ -94,7 +95,7 @@ class FakeEvolution(FakeServer):
             corpo = r["json"] or {}
             destino = corpo.get("number") or corpo.get("to")
             texto = corpo["text"]["body"] if isinstance(corpo.get("text"), dict) else corpo.get("text")
-            if texto is not None and (numero is None or destino == numero):
+            if r.get("entregue") and texto is not None and (numero is None or destino == numero):
                 textos.append(texto)
         return textos
 

@@ -105,7 +105,10 @@ def init_app(app: Flask) -> None:
     """Build the process's client when a key is configured; otherwise say once that rules run alone."""
     if app.config["OPENAI_API_KEY"]:
         app.extensions[EXTENSION_KEY] = ExtratorLLM(
-            app.config["OPENAI_API_KEY"], app.config["OPENAI_BASE_URL"], app.config["OPENAI_MODEL"]
+            app.config["OPENAI_API_KEY"],
+            app.config["OPENAI_BASE_URL"],
+            app.config["OPENAI_MODEL"],
+            app.config["OPENAI_TIMEOUT"],
         )
     else:
         app.extensions[EXTENSION_KEY] = None

@@ -162,7 +162,7 @@ _ABREVIACOES = {"dr.", "dra.", "sr.", "sra.", "prof.", "profa.", "eng.", "cia."}
 
 # --- description --------------------------------------------------------------------------------------
 _DESC_EXPLICIT = re.compile(
-    r"\b(?:descricao|discriminacao|desc|servico prestado|referente a[os]?|referente|ref\.|ref\s*:|pelo servico de|pelos servicos de)\s*[:\-]?\s*"
+    r"(?:\b(?:descricao|discriminacao|desc|servico prestado|referente a[os]?|referente|pelo servico de|pelos servicos de)\b|\bref\.|\bref\s*:)\s*[:\-]?\s*"
     r"|\bservicos?\s*:\s*"
 )
 _FILLER = [
