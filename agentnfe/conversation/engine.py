@@ -74,6 +74,21 @@ def hoje() -> date:
     return datetime.now(ZoneInfo(current_app.config["AGENTNFE_TIMEZONE"])).date()
 
 
+def nova_sessao(telefone: str, provider: Provider, instance: str) -> Sessao:
+    """A fresh conversation for the phone, added to the database session."""
+    idle = timedelta(minutes=current_app.config["SESSION_IDLE_MINUTES"])
+    sessao = Sessao(
+        telefone=telefone,
+        provider=provider,
+        instance=instance,
+        estado=Estado.COLETA,
+        dados={},
+        expira_em=agora() + idle,
+    )
+    db.session.add(sessao)
+    return sessao
+
+
 def sessao_aberta(telefone: str) -> sa.Select:
     return sa.select(Sessao).where(Sessao.telefone == telefone, Sessao.estado.not_in(ESTADOS_FINAIS))
 
@@ -141,15 +156,7 @@ class _Conversa:
                 sessao.estado = Estado.EXPIRADA
                 prefixo = respostas.EXPIROU if tinha_rascunho else ""
         if sessao is None or not sessao.aberta:
-            sessao = Sessao(
-                telefone=self.telefone,
-                provider=mensagem.provider,
-                instance=mensagem.instance,
-                estado=Estado.COLETA,
-                dados={},
-                expira_em=agora() + self.idle,
-            )
-            db.session.add(sessao)
+            sessao = nova_sessao(self.telefone, mensagem.provider, mensagem.instance)
         return sessao, prefixo
 
     # --- the state machine ------------------------------------------------------------------------------

@@ -4,15 +4,13 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from datetime import timedelta
 
 import sqlalchemy as sa
-from flask import current_app
 from sqlalchemy.exc import IntegrityError
 
 from ..extensions import db
-from ..models import Direcao, Estado, Mensagem, Provider, Sessao, TipoMensagem
-from .engine import agora, sessao_aberta
+from ..models import Direcao, Mensagem, Provider, Sessao, TipoMensagem
+from .engine import nova_sessao, sessao_aberta
 
 log = logging.getLogger(__name__)
 
@@ -63,15 +61,7 @@ def registrar(entrada: Entrada) -> int | None:
 
 def _abrir_sessao(entrada: Entrada) -> int:
     """Open a session for a phone that has none; a concurrent webhook may win the race, then use its session."""
-    sessao = Sessao(
-        telefone=entrada.telefone,
-        provider=entrada.provider,
-        instance=entrada.instance,
-        estado=Estado.COLETA,
-        dados={},
-        expira_em=agora() + timedelta(minutes=current_app.config["SESSION_IDLE_MINUTES"]),
-    )
-    db.session.add(sessao)
+    sessao = nova_sessao(entrada.telefone, entrada.provider, entrada.instance)
     try:
         db.session.flush()
         sessao_id = sessao.id
