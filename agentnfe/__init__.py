@@ -67,10 +67,13 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:
 def register_integrations(app: Flask) -> None:
     """Build this process's clients for external services (one pooled client each)."""
     from .conversation import llm
-    from .integrations import whatsapp
+    from .emission import gateways
+    from .integrations import brasilapi, whatsapp
 
     llm.init_app(app)
     whatsapp.init_app(app)
+    brasilapi.init_app(app)
+    gateways.init_app(app)
 
 
 def register_blueprints(app: Flask) -> None:

@@ -7,6 +7,7 @@ import secrets
 import signal
 import sys
 import time
+from datetime import UTC, datetime
 
 import click
 import sqlalchemy as sa
@@ -16,6 +17,7 @@ from flask.cli import with_appcontext
 from .contas import ContaInvalida, criar_contabilidade, criar_usuario
 from .conversation.extracao_cli import extrair_linha
 from .extensions import db, huey
+from .fiscal import DocumentoInvalido, parse_cnpj
 from .importacao import CabecalhoInvalido, importar_empresas
 from .models import Papel, User
 from .seed import seed_demo
@@ -184,4 +186,84 @@ def extract(no_llm: bool, arquivo: str | None) -> None:
             click.echo(json.dumps(extrair_linha(linha, usar_llm=not no_llm), ensure_ascii=False))
 
 
-COMMANDS = [serve, worker, create_contabilidade, create_user, import_empresas, seed_demo_command, extract]
+@click.group("certificado")
+def certificado() -> None:
+    """A1 certificates of the empresas."""
+
+
+@certificado.command("add")
+@click.argument("cnpj")
+@click.argument("arquivo", type=click.Path(exists=True, dir_okay=False))
+@click.option("--password-stdin", is_flag=True, help="Read the certificate password from the first line of stdin.")
+@with_appcontext
+def certificado_add(cnpj: str, arquivo: str, password_stdin: bool) -> None:
+    """Check, encrypt and store an A1 certificate (.pfx/.p12); with PlugNotas, upload it too."""
+    from pathlib import Path
+
+    from .emission import certificados, payload
+    from .emission.gateways import GatewayIndisponivel, GatewayRecusou, gateway_atual
+    from .models import Empresa
+
+    try:
+        empresa = db.session.scalar(sa.select(Empresa).where(Empresa.cnpj == parse_cnpj(cnpj)))
+    except DocumentoInvalido as erro:
+        raise click.ClickException(str(erro)) from None
+    if empresa is None:
+        raise click.ClickException(f"nenhuma empresa cadastrada com o CNPJ {cnpj}")
+    senha = sys.stdin.readline().rstrip("\r\n") if password_stdin else click.prompt("Senha do certificado", hide_input=True)
+    conteudo = Path(arquivo).read_bytes()
+    try:
+        registro = certificados.adicionar(db.session, empresa, conteudo, senha, datetime.now(UTC).date())
+        gateway = gateway_atual()
+        if gateway.exige_certificado:
+            registro.gateway_id = gateway.enviar_certificado(conteudo, senha, Path(arquivo).name)
+            gateway.cadastrar_empresa(payload.empresa_plugnotas(empresa, registro.gateway_id))
+            registro.enviado_gateway_em = datetime.now(UTC)
+    except certificados.CertificadoInvalido as erro:
+        db.session.rollback()
+        raise click.ClickException(str(erro)) from None
+    except (GatewayRecusou, GatewayIndisponivel) as erro:
+        db.session.rollback()
+        detalhe = erro.detalhe() if isinstance(erro, GatewayRecusou) else str(erro)
+        raise click.ClickException(f"o gateway não aceitou o certificado: {detalhe}") from None
+    db.session.commit()
+    enviado = " e enviado ao PlugNotas" if registro.enviado_gateway_em else ""
+    click.echo(f"Certificado de {registro.titular} (CNPJ {cnpj}) válido até {registro.valido_ate:%d/%m/%Y} guardado{enviado}.")
+
+
+@click.command("replay")
+@click.option("--status", "status_csv", default="erro,rejeitada,atencao", show_default=True)
+@click.option("--empresa", "empresa_cnpj", default=None, help="Only notes of this empresa (CNPJ).")
+@click.option("--since", type=click.DateTime(formats=["%Y-%m-%d"]), default=None, help="Only notes created since YYYY-MM-DD.")
+@click.option("--dry-run", is_flag=True, help="Show what would be done and change nothing.")
+@with_appcontext
+def replay(status_csv: str, empresa_cnpj: str | None, since, dry_run: bool) -> None:
+    """Apply the replay rule of the status table to failed or stuck notes; safe to run twice."""
+    from collections import Counter
+
+    from tasks.emissao import seguir
+
+    from .emission import replay as replays
+    from .models import NFSe, StatusNFSe
+
+    try:
+        status = [StatusNFSe(s.strip()) for s in status_csv.split(",") if s.strip()]
+        cnpj = parse_cnpj(empresa_cnpj) if empresa_cnpj else None
+    except ValueError as erro:
+        raise click.ClickException(f"filtro inválido: {erro}") from None
+    ids = list(db.session.scalars(replays.selecionar(status, cnpj, since.date() if since else None)))
+    if dry_run:
+        contagem = Counter(db.session.scalars(sa.select(NFSe.status).where(NFSe.id.in_(ids))) if ids else [])
+        for situacao, quantidade in sorted(contagem.items()):
+            click.echo(f"{quantidade} nota(s) {situacao.value}: {replays.ACOES[situacao]}")
+        click.echo(f"{len(ids)} nota(s) seriam reprocessadas (nada foi alterado).")
+        return
+    with click.progressbar(length=len(ids), label="Reprocessando notas") as barra:
+        resumo = replays.executar(ids, origem="cli", progresso=lambda: barra.update(1))
+    for nfse_id, efeitos in resumo.efeitos:
+        seguir(efeitos, nfse_id)
+    situacoes = ", ".join(f"{status} {n}" for status, n in sorted(resumo.por_status_final.items())) or "nenhuma"
+    click.echo(f"{len(ids)} nota(s) reprocessada(s). Situação agora: {situacoes}.")
+
+
+COMMANDS = [serve, worker, create_contabilidade, create_user, import_empresas, seed_demo_command, extract, certificado, replay]

@@ -15,6 +15,7 @@ from .extensions import cache, db
 log = logging.getLogger(__name__)
 
 OK, ERROR = "ok", "error"
+GATEWAY_OUTCOME_KEY = "gateway:ultimo_resultado"
 CRITICAL = ("database", "queue")
 
 
@@ -51,7 +52,15 @@ def _gateway() -> str:
     if config["NFSE_GATEWAY"] == "plugnotas" and not config["PLUGNOTAS_API_KEY"]:
         log.error("NFSE_GATEWAY=plugnotas but PLUGNOTAS_API_KEY is not set")
         return ERROR
-    return OK
+    return ultimo_resultado(GATEWAY_OUTCOME_KEY)
+
+
+def ultimo_resultado(chave: str) -> str:
+    """The outcome of the last real call to a paid service, as recorded in the cache (ok when unknown)."""
+    try:
+        return cache.get(chave) or OK
+    except Exception:
+        return OK
 
 
 def report() -> tuple[dict, int]:

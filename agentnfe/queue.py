@@ -44,3 +44,7 @@ def in_app_context(func):
             return func(*args, **kwargs)
 
     return wrapper
+
+
+class TentarDeNovo(Exception):
+    """A temporary failure: the task raises it so the queue retries with backoff (each retry counts)."""

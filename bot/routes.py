@@ -5,18 +5,22 @@ from __future__ import annotations
 import hmac
 import logging
 
-from flask import current_app, jsonify, request
+import sqlalchemy as sa
+from flask import current_app, jsonify, request, send_file
 from limits import parse as parse_limit
 from sqlalchemy.exc import SQLAlchemyError
 
 from agentnfe import health
 from agentnfe.conversation import engine
 from agentnfe.conversation.entrada import Entrada, registrar
+from agentnfe.emission import links
+from agentnfe.emission import service as emission_service
 from agentnfe.extensions import cache, db, limiter
 from agentnfe.fiscal import TelefoneInvalido, normalizar_telefone
 from agentnfe.integrations import whatsapp
-from agentnfe.models import Provider, TipoMensagem
+from agentnfe.models import NFSe, Provider, StatusNFSe, TipoMensagem
 from tasks.conversa import despachar, process_message, send_reply
+from tasks.emissao import poll_nfse
 
 from . import bp
 
@@ -176,3 +180,49 @@ def limite_excedido(erro):
 def healthz():
     body, code = health.report()
     return jsonify(body), code
+
+
+@bp.post("/webhook/plugnotas")
+@limiter.exempt
+def webhook_plugnotas():
+    """A status callback is only a hint: the note is re-read from the gateway by a task before anything changes."""
+    if not _segredo_confere(request.headers.get("X-Webhook-Token"), current_app.config["PLUGNOTAS_WEBHOOK_TOKEN"]):
+        return _erro("unauthorized", 401)
+    corpo = request.get_json(silent=True)
+    if isinstance(corpo, list) and corpo:
+        corpo = corpo[0]
+    if not isinstance(corpo, dict) or not (corpo.get("id") or corpo.get("idIntegracao")):
+        return _erro("corpo sem id nem idIntegracao", 400)
+    nota_id = db.session.scalar(
+        sa.select(NFSe.id).where(
+            sa.or_(NFSe.gateway_id == str(corpo.get("id") or "-"), NFSe.id_integracao == str(corpo.get("idIntegracao") or "-"))
+        )
+    )
+    if nota_id is None:
+        log.info("PlugNotas callback for an unknown note %s/%s", corpo.get("id"), corpo.get("idIntegracao"))
+        return _status("ignored")
+    try:
+        poll_nfse(nota_id, 0, False)
+    except Exception:
+        log.exception("could not queue the status check of note %s", nota_id)
+        return _erro("fila indisponível", 503)
+    return _status("queued")
+
+
+@bp.get("/n/<token>")
+@limiter.limit("60/minute")
+def pdf_da_nota(token: str):
+    """The PDF of an authorized note, behind a signed link that expires after 30 days (no login)."""
+    try:
+        id_integracao = links.ler_token(token)
+    except links.LinkExpirado:
+        return "Este link expirou. Peça a nota à sua contabilidade.", 410, {"Content-Type": "text/plain; charset=utf-8"}
+    except links.LinkInvalido:
+        return "Link inválido.", 404, {"Content-Type": "text/plain; charset=utf-8"}
+    nota = db.session.scalar(sa.select(NFSe).where(NFSe.id_integracao == id_integracao))
+    if nota is None or nota.status not in (StatusNFSe.CONCLUIDA, StatusNFSe.CANCELADA):
+        return "Nota não encontrada.", 404, {"Content-Type": "text/plain; charset=utf-8"}
+    if not links.caminho_pdf(id_integracao).exists() and not emission_service.guardar_pdf(nota.id):
+        return "O PDF ainda não está disponível. Tente de novo em alguns minutos.", 503, {"Content-Type": "text/plain; charset=utf-8"}
+    nome = f"NFS-e {nota.numero or nota.id}.pdf"
+    return send_file(links.caminho_pdf(id_integracao), mimetype="application/pdf", download_name=nome)

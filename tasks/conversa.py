@@ -23,12 +23,14 @@ def process_message(mensagem_id: int) -> None:
 
 def despachar(resultado: engine.Resultado) -> None:
     """Enqueue what a committed processing run produced: replies to deliver and notes to emit."""
-    from .emissao import emit_nfse
+    from .emissao import cancel_nfse, emit_nfse
 
     for mensagem_id in resultado.entregar:
         send_reply(mensagem_id)
     for nfse_id in resultado.notas:
         emit_nfse(nfse_id)
+    for nfse_id in resultado.cancelar:
+        cancel_nfse(nfse_id, "Cancelamento solicitado pelo prestador via WhatsApp")
 
 
 @huey.task(retries=5, retry_delay=2, retry_backoff=2, context=True)

@@ -1,16 +1,75 @@
-"""Emission tasks."""
+"""Emission tasks: send, poll, cancel, keep the PDF, warn about certificates."""
 
 from __future__ import annotations
 
-from agentnfe.emission import service
+from huey import crontab
+
+from agentnfe.emission import certificados_aviso, service
 from agentnfe.extensions import huey
-from agentnfe.queue import in_app_context
+from agentnfe.queue import TentarDeNovo, in_app_context
+
+from .conversa import send_reply
 
 
-@huey.task(retries=3, retry_delay=30)
+def seguir(efeitos: service.Efeitos, nfse_id: int, consultas: int = -1, encadear: bool = True) -> None:
+    """Deliver notices, keep the PDF and schedule the next poll that an operation asked for."""
+    if efeitos.baixar_pdf:
+        store_pdf(nfse_id)
+    for mensagem_id in efeitos.avisos:
+        send_reply(mensagem_id)
+    if efeitos.consultar_em is not None and encadear:
+        poll_nfse.schedule(args=(nfse_id, consultas + 1), delay=efeitos.consultar_em)
+
+
+@huey.task(retries=5, retry_delay=30, retry_backoff=2, context=True)
 @in_app_context
-def emit_nfse(nfse_id: int) -> None:
-    from .conversa import send_reply
+def emit_nfse(nfse_id: int, task=None) -> None:
+    """Send a note (idempotent): retried while the gateway is down or another worker holds the note."""
+    efeitos = service.emitir(nfse_id, ultima_tentativa=task is not None and task.retries == 0)
+    seguir(efeitos, nfse_id)
+    if efeitos.tentar_de_novo:
+        raise TentarDeNovo(f"note {nfse_id} not sent yet")
 
-    for mensagem_id in service.emitir(nfse_id):
+
+@huey.task()
+@in_app_context
+def poll_nfse(nfse_id: int, consultas: int = 0, encadear: bool = True) -> None:
+    """Ask the gateway for the note's status on the schedule 5 s, 15 s, 30 s, 1 min, 2 min, 5 min, 10 min…"""
+    seguir(service.consultar(nfse_id, consultas), nfse_id, consultas, encadear)
+
+
+@huey.task(retries=5, retry_delay=60)
+@in_app_context
+def cancel_nfse(nfse_id: int, motivo: str, origem: str = "whatsapp") -> None:
+    efeitos = service.pedir_cancelamento(nfse_id, motivo, origem)
+    for mensagem_id in efeitos.avisos:
+        send_reply(mensagem_id)
+    if efeitos.tentar_de_novo:
+        raise TentarDeNovo(f"cancellation of note {nfse_id} not sent yet")
+    if efeitos.consultar_em is not None:
+        poll_cancellation.schedule(args=(nfse_id, 0), delay=efeitos.consultar_em)
+
+
+@huey.task()
+@in_app_context
+def poll_cancellation(nfse_id: int, consultas: int = 0) -> None:
+    efeitos = service.consultar_cancelamento(nfse_id, consultas)
+    for mensagem_id in efeitos.avisos:
+        send_reply(mensagem_id)
+    if efeitos.consultar_em is not None:
+        poll_cancellation.schedule(args=(nfse_id, consultas + 1), delay=efeitos.consultar_em)
+
+
+@huey.task(retries=3, retry_delay=60)
+@in_app_context
+def store_pdf(nfse_id: int) -> None:
+    if not service.guardar_pdf(nfse_id):
+        raise TentarDeNovo(f"PDF of note {nfse_id} not available yet")
+
+
+@huey.periodic_task(crontab(hour="8", minute="0"))
+@in_app_context
+def certificate_expiry() -> None:
+    """Daily: warn 30, 15 and 7 days before a certificate expires, and when it has expired."""
+    for mensagem_id in certificados_aviso.avisar_vencimentos():
         send_reply(mensagem_id)

@@ -30,6 +30,29 @@ def pytest_report_header(config):
     return f"agentnfe: database {database}; redis {TEST_REDIS_URL or 'not used (embedded)'}"
 
 
+# External services point at a closed local port unless a test starts a fake: no test reaches the internet.
+CLOSED = "http://127.0.0.1:9"
+NO_EXTERNAL_SERVICES = {"BRASILAPI_URL": CLOSED, "PLUGNOTAS_URL": CLOSED, "META_API_URL": CLOSED, "OPENAI_BASE_URL": CLOSED + "/v1"}
+
+
+def run_scheduled(limit: int = 50) -> int:
+    """Run the tasks scheduled for later (status polls, retries) now, as a consumer would when due."""
+    from datetime import datetime
+
+    from agentnfe.extensions import huey
+
+    far = datetime(2100, 1, 1)
+    executed = 0
+    for _ in range(limit):
+        tasks = huey.read_schedule(far)
+        if not tasks:
+            break
+        for task in tasks:
+            huey.execute(task, timestamp=far)
+            executed += 1
+    return executed
+
+
 @pytest.fixture
 def clean_env(monkeypatch, tmp_path) -> Path:
     """Remove the contract variables and point the data dir at a temporary folder."""
@@ -95,7 +118,7 @@ def make_app(clean_env, monkeypatch, migrated_template):
         _empty_redis()
 
     def factory(**overrides):
-        settings = {"TESTING": True, "HUEY_IMMEDIATE": True}
+        settings = {"TESTING": True, "HUEY_IMMEDIATE": True, **NO_EXTERNAL_SERVICES}
         if not TEST_REDIS_URL:
             settings["CACHE_TYPE"] = "SimpleCache"
         settings.update(overrides)

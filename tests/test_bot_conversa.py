@@ -19,7 +19,7 @@ from agentnfe.models import (
 )
 
 from . import factories
-from .conftest import TELEFONE
+from .conftest import TELEFONE, run_scheduled
 
 CNPJ_TOMADOR = "12.345.678/0001-95"
 
@@ -46,9 +46,12 @@ def test_one_shot_message_to_issued_note(whatsapp, alfa):
     assert espelho.endswith("Confirma a emissão? (sim/não)")
     assert sessao_atual().estado is Estado.CONFIRMACAO
 
-    resposta = whatsapp.enviar("sim")
-    assert "Estou emitindo a nota" in resposta
-    assert "✅ Nota emitida! Número" in resposta  # the mock gateway authorizes at once
+    assert whatsapp.enviar("sim") == "Perfeito! Estou emitindo a nota e te aviso assim que ela for autorizada."
+    assert db.session.scalar(sa.select(NFSe.status)) is StatusNFSe.PROCESSANDO
+    assert run_scheduled() >= 1  # the status poll, 5 s later
+    resposta = whatsapp.respostas()[-1]
+    assert resposta.startswith("✅ Nota emitida!\nNúmero: ")
+    assert "Código de verificação: " in resposta and "PDF: http://127.0.0.1:8000/n/" in resposta
     nota = db.session.scalar(sa.select(NFSe))
     assert nota.tomador.documento == "12345678000195"
     assert nota.tomador.fonte is FonteTomador.WHATSAPP
@@ -59,8 +62,8 @@ def test_one_shot_message_to_issued_note(whatsapp, alfa):
     assert nota.empresa_id == alfa.id and nota.contabilidade_id == alfa.contabilidade_id
     assert nota.id_integracao.startswith("agentnfe-")
     assert nota.status is StatusNFSe.CONCLUIDA and nota.numero in resposta
-    [tentativa] = nota.tentativas
-    assert tentativa.id_integracao == nota.id_integracao
+    assert [(t.acao.value, t.status_resultante.value) for t in nota.tentativas] == [("emitir", "processando"), ("consultar", "concluida")]
+    assert {t.id_integracao for t in nota.tentativas} == {nota.id_integracao}
     assert sessao_atual().estado is Estado.CONCLUIDA
 
 
@@ -236,5 +239,7 @@ def test_idle_draft_expires_and_a_new_session_starts(whatsapp, alfa):
     assert sessao_atual().id != antiga.id
 
 
-def test_cancelling_an_issued_note_is_routed_to_the_accountant(whatsapp, alfa):
-    assert "fale com a sua contabilidade" in whatsapp.enviar("cancelar nota 1234")
+def test_cancelling_a_note_that_does_not_exist(whatsapp, alfa):
+    assert whatsapp.enviar("cancelar nota 1234") == (
+        "Não encontrei uma nota autorizada com o número 1234 para a sua empresa. Confira o número."
+    )

@@ -14,6 +14,7 @@ from agentnfe.conversation import engine, entrega, varredura
 from agentnfe.conversation.entrada import Entrada, registrar
 from agentnfe.extensions import db, huey
 from agentnfe.models import Direcao, Envio, Estado, Mensagem, Provider, Sessao, TipoMensagem
+from agentnfe.queue import TentarDeNovo
 
 from .conftest import TELEFONE, WhatsApp, bot_settings
 
@@ -44,7 +45,7 @@ def resposta_pendente() -> int:
 def test_temporary_failures_are_retried_then_delivered(fila, evolution, falha):
     saida_id = resposta_pendente()
     evolution.falhas.append(falha)
-    with pytest.raises(entrega.TentarDeNovo):
+    with pytest.raises(TentarDeNovo):
         entrega.entregar(saida_id, ultima_tentativa=False)
     assert saidas()[0].envio is Envio.PENDENTE
     assert entrega.entregar(saida_id, ultima_tentativa=False) is Envio.ENVIADA

@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo
 import sqlalchemy as sa
 from flask import current_app
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import joinedload
 from sqlalchemy.orm.exc import StaleDataError
 
 from ..extensions import db
@@ -32,6 +33,7 @@ from ..models import (
     NFSe,
     Provider,
     Sessao,
+    StatusNFSe,
     TipoDocumento,
     TipoMensagem,
 )
@@ -55,6 +57,8 @@ class Resultado:
     """Ids of replies waiting for delivery."""
     notas: list[int] = field(default_factory=list)
     """Ids of notes waiting for emission."""
+    cancelar: list[int] = field(default_factory=list)
+    """Ids of authorized notes the user confirmed to cancel."""
     textos: list[str] = field(default_factory=list)
     estado: Estado | None = None
 
@@ -64,6 +68,7 @@ class _Turno:
     texto: str | None
     chamada: ChamadaLLM | None = None
     nota: NFSe | None = None
+    cancelar: int | None = None
 
 
 def agora() -> datetime:
@@ -126,7 +131,7 @@ class _Conversa:
         if not pendentes:
             return Resultado()
         sessao = db.session.scalar(sessao_aberta(self.telefone))
-        saidas, notas = [], []
+        saidas, notas, cancelar = [], [], []
         for mensagem in pendentes:
             sessao, prefixo = self._sessao_para(sessao, mensagem)
             dados = dict(sessao.dados or {})
@@ -136,12 +141,15 @@ class _Conversa:
             sessao.expira_em = agora() + self.idle
             if turno.nota is not None:
                 notas.append(turno.nota)
+            if turno.cancelar is not None:
+                cancelar.append(turno.cancelar)
             if turno.texto:
                 saidas.append(_nova_saida(sessao, prefixo + turno.texto, turno.chamada, mensagem))
         db.session.flush()
         return Resultado(
             entregar=[s.id for s in saidas if s.envio is Envio.PENDENTE],
             notas=[n.id for n in notas],
+            cancelar=cancelar,
             textos=[s.texto for s in saidas],
             estado=sessao.estado,
         )
@@ -175,7 +183,11 @@ class _Conversa:
         if intencao is Intencao.AJUDA:
             return _Turno(respostas.AJUDA)
         if intencao is Intencao.CANCELAR_NOTA:
-            return _Turno(respostas.cancelar_nota_emitida(extracao.numero_nota))
+            return self._pedir_cancelamento(dados, extracao.numero_nota)
+        if dados.get("pendente") == "cancelamento":
+            turno = self._confirmar_cancelamento(dados, intencao)
+            if turno is not None:
+                return turno
         if sessao.estado is Estado.EMITINDO:
             return _Turno(respostas.AINDA_EMITINDO)
         if intencao is Intencao.NOVA:
@@ -196,6 +208,31 @@ class _Conversa:
         if sessao.estado is Estado.CONFIRMACAO:
             return self._confirmacao(sessao, dados, empresa, texto, extracao)
         return self._coleta(sessao, dados, empresa, texto, extracao)
+
+    def _pedir_cancelamento(self, dados: dict, numero: str) -> _Turno:
+        """Find an authorized note of this phone's empresas by number and ask for confirmation."""
+        nota = db.session.scalars(
+            sa.select(NFSe)
+            .options(joinedload(NFSe.tomador))
+            .where(NFSe.numero == numero, NFSe.empresa_id.in_([p.id for p in self.perfis]), NFSe.status == StatusNFSe.CONCLUIDA)
+            .order_by(NFSe.id.desc())
+        ).first()
+        if nota is None:
+            return _Turno(respostas.nota_nao_encontrada(numero))
+        dados["pendente"], dados["cancelar"], dados["cancelar_numero"] = "cancelamento", nota.id, numero
+        tomador = nota.tomador.razao_social or formatar_documento(nota.tomador.documento) if nota.tomador else ""
+        return _Turno(respostas.confirmar_cancelamento(numero, formatar_brl(nota.valor), tomador))
+
+    @staticmethod
+    def _confirmar_cancelamento(dados: dict, intencao: Intencao | None) -> _Turno | None:
+        """Answer to "cancel note N?": yes cancels, no keeps it, anything else goes on as a normal message."""
+        nota_id, numero = dados.pop("cancelar", None), dados.pop("cancelar_numero", "")
+        dados.pop("pendente", None)
+        if intencao is Intencao.CONFIRMAR:
+            return _Turno(respostas.cancelamento_pedido(numero), cancelar=nota_id)
+        if intencao in (Intencao.NEGAR, Intencao.CANCELAR):
+            return _Turno(respostas.cancelamento_desistido(numero))
+        return None
 
     @staticmethod
     def _uma_vez(dados: dict, chave: str, texto: str) -> _Turno:
@@ -333,6 +370,14 @@ class _Conversa:
 def avisar(sessao: Sessao, texto: str) -> Mensagem:
     """Store a message the bot sends on its own (an emission result, a notice) in the session."""
     return _nova_saida(sessao, texto, None)
+
+
+def avisar_telefone(telefone: str, texto: str) -> Mensagem:
+    """A message nobody asked for (certificate expiry…): goes out through Evolution's default instance."""
+    sessao = db.session.scalar(sessao_aberta(telefone))
+    if sessao is None:
+        sessao = nova_sessao(telefone, Provider.EVOLUTION, current_app.config["EVOLUTION_INSTANCE"] or "")
+    return avisar(sessao, texto)
 
 
 def aviso_de_limite(telefone: str) -> int | None:

@@ -10,12 +10,9 @@ from sqlalchemy.orm import joinedload
 from ..extensions import db
 from ..integrations import whatsapp
 from ..models import Direcao, Envio, Mensagem
+from ..queue import TentarDeNovo
 
 log = logging.getLogger(__name__)
-
-
-class TentarDeNovo(Exception):
-    """A temporary failure; the task queue retries with backoff."""
 
 
 def entregar(mensagem_id: int, ultima_tentativa: bool) -> Envio | None:

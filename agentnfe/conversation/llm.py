@@ -121,6 +121,8 @@ def extrator() -> ExtratorLLM | None:
 
 def estado() -> str:
     """Health of the LLM for /healthz: disabled, or the outcome of the last call (ok before any call)."""
+    from ..health import ultimo_resultado
+
     if extrator() is None:
         return "disabled"
-    return cache.get(LAST_OUTCOME_KEY) or "ok"
+    return ultimo_resultado(LAST_OUTCOME_KEY)

@@ -116,13 +116,17 @@ def espelho(
     return "\n".join(linhas)
 
 
-def cancelar_nota_emitida(numero: str) -> str:
-    return (
-        f"Para cancelar a nota nº {numero}, fale com a sua contabilidade: o cancelamento de notas já "
-        "autorizadas ainda não é feito por aqui."
-    )
+def nota_nao_encontrada(numero: str) -> str:
+    return f"Não encontrei uma nota autorizada com o número {numero} para a sua empresa. Confira o número."
 
 
-def emitida(numero: str, codigo_verificacao: str | None) -> str:
-    codigo = f", código de verificação {codigo_verificacao}" if codigo_verificacao else ""
-    return f"✅ Nota emitida! Número {numero}{codigo}."
+def confirmar_cancelamento(numero: str, valor: str, tomador: str) -> str:
+    return f"Confirma o cancelamento da nota nº {numero} de {valor} para {tomador}? (sim/não)"
+
+
+def cancelamento_pedido(numero: str) -> str:
+    return f"Pedido de cancelamento da nota nº {numero} enviado. Te aviso quando a prefeitura confirmar."
+
+
+def cancelamento_desistido(numero: str) -> str:
+    return f"Certo, a nota nº {numero} continua válida."

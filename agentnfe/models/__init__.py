@@ -1,5 +1,6 @@
 """SQLAlchemy 2 typed models of the domain (DESIGN.md §2), split by area."""
 
+from .avisos import Notificacao
 from .base import Base
 from .contas import Contabilidade, User
 from .conversas import Mensagem, Sessao
@@ -35,6 +36,7 @@ __all__ = [
     "Mensagem",
     "NFSe",
     "NFSeTentativa",
+    "Notificacao",
     "Papel",
     "Provider",
     "Regime",

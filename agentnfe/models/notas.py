@@ -57,12 +57,20 @@ class NFSe(Timestamps, Base):
     payload: Mapped[Any | None] = mapped_column(JSON_DOC)
     resposta: Mapped[Any | None] = mapped_column(JSON_DOC)
     emitida_em: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    enviada_em: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    """First time the note went to the gateway: the polling window (24 h) counts from here."""
+    reservada_ate: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    """Lease of the worker sending or consulting this note; an expired lease means nobody is on it."""
 
     empresa: Mapped[Empresa] = relationship()
     servico: Mapped[ServicoEmpresa | None] = relationship()
     tomador: Mapped[ClienteTomador | None] = relationship()
     sessao: Mapped[Sessao | None] = relationship()
     tentativas: Mapped[list[NFSeTentativa]] = relationship(back_populates="nfse", order_by="NFSeTentativa.id")
+
+    # Every ORM UPDATE carries `WHERE status = <status as loaded>`: a transition applied by another worker
+    # in the meantime makes this one fail (StaleDataError) instead of applying twice.
+    __mapper_args__ = {"version_id_col": status, "version_id_generator": False}
 
     def __str__(self) -> str:
         return f"NFS-e {self.numero or self.id_integracao}"
@@ -78,6 +86,8 @@ class NFSeTentativa(Base):
     acao: Mapped[AcaoTentativa] = mapped_column(enum_type(AcaoTentativa, "acao"))
     usuario_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id", ondelete="SET NULL"), index=True)
     """Null when the system acted on its own (task, poll, webhook)."""
+    origem: Mapped[str] = mapped_column(sa.String(20), default="sistema", server_default="sistema")
+    """Where the action came from: sistema, whatsapp, cli, admin or webhook."""
     id_integracao: Mapped[str] = mapped_column(sa.String(64))
     resultado: Mapped[str] = mapped_column(sa.String(500))
     status_resultante: Mapped[StatusNFSe] = mapped_column(enum_type(StatusNFSe, "status_resultante"))

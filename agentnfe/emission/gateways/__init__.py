@@ -1,29 +1,80 @@
-"""NFS-e gateways behind one interface, chosen by NFSE_GATEWAY."""
+"""NFS-e gateways behind one interface, chosen by NFSE_GATEWAY (`mock` or `plugnotas`)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
+
+from flask import Flask, current_app
+
+EXTENSION_KEY = "agentnfe.gateway"
 
 
 @dataclass
 class RespostaGateway:
-    """A gateway's answer about one note; `situacao` uses the gateway vocabulary (CONCLUIDO, REJEITADO…)."""
+    """A gateway's view of one note; `situacao` in the gateway vocabulary (PROCESSANDO, CONCLUIDO…)."""
 
     situacao: str
     gateway_id: str | None = None
+    protocolo: str | None = None
     numero: str | None = None
     codigo_verificacao: str | None = None
     mensagem: str | None = None
-    bruto: dict[str, Any] = field(default_factory=dict)
+    pdf_url: str | None = None
+    xml_url: str | None = None
+    bruto: Any = field(default_factory=dict)
 
 
-def gateway_atual():
-    from flask import current_app
+class GatewayRecusou(Exception):
+    """The gateway refused the request (HTTP 4xx); `campos` holds its field errors verbatim."""
 
+    def __init__(self, mensagem: str, campos: dict[str, str] | None = None, bruto: Any = None):
+        super().__init__(mensagem)
+        self.campos = campos or {}
+        self.bruto = bruto
+
+    def detalhe(self) -> str:
+        if not self.campos:
+            return str(self)
+        return f"{self}: " + "; ".join(f"{campo}: {erro}" for campo, erro in self.campos.items())
+
+
+class GatewayIndisponivel(Exception):
+    """No usable answer (timeout, connection error, 5xx): whether the gateway got the request is unknown."""
+
+
+class Gateway(Protocol):
+    nome: str
+    exige_certificado: bool
+
+    def emitir(self, payload: list[dict]) -> RespostaGateway: ...
+
+    def consultar(self, gateway_id: str) -> RespostaGateway | None: ...
+
+    def consultar_por_integracao(self, id_integracao: str, cnpj: str) -> RespostaGateway | None: ...
+
+    def cancelar(self, gateway_id: str, motivo: str) -> RespostaGateway: ...
+
+    def pdf(self, gateway_id: str) -> bytes: ...
+
+    def enviar_certificado(self, arquivo: bytes, senha: str, nome: str) -> str: ...
+
+    def cadastrar_empresa(self, dados: dict) -> None: ...
+
+
+def init_app(app: Flask) -> None:
+    """Build the configured gateway once per process."""
     from .mock import MockGateway
+    from .plugnotas import PlugNotas
 
-    nome = current_app.config["NFSE_GATEWAY"]
-    if nome == "mock":
-        return MockGateway()
-    raise NotImplementedError(f"gateway {nome} is not available in this build")
+    if app.config["NFSE_GATEWAY"] == "plugnotas":
+        gateway = PlugNotas(app.config["PLUGNOTAS_URL"], app.config["PLUGNOTAS_API_KEY"], app.config["GATEWAY_TIMEOUT"])
+    else:
+        gateway = MockGateway()
+    from ...integrations.http import registrar
+
+    registrar(app, EXTENSION_KEY, gateway)
+
+
+def gateway_atual() -> Gateway:
+    return current_app.extensions[EXTENSION_KEY]

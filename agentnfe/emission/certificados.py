@@ -1,0 +1,115 @@
+"""A1 certificates (.pfx/.p12): reading, checking against the empresa, storing encrypted, expiry."""
+
+from __future__ import annotations
+
+import logging
+import re
+from dataclasses import dataclass
+from datetime import date
+
+import sqlalchemy as sa
+from cryptography import x509
+from cryptography.hazmat.primitives.serialization import pkcs12
+from cryptography.x509.oid import NameOID
+from sqlalchemy.orm import Session
+
+from ..fiscal import formatar_documento
+from ..fiscal.documents import cnpj_valido
+from ..models import Certificado, Empresa
+
+log = logging.getLogger(__name__)
+OID_CNPJ_ICP = x509.ObjectIdentifier("2.16.76.1.3.3")
+AVISOS_DIAS = (30, 15, 7)
+
+
+class CertificadoInvalido(ValueError):
+    """The file cannot be used; str() says why in PT-BR."""
+
+
+@dataclass(frozen=True)
+class DadosCertificado:
+    titular: str
+    cnpj: str
+    valido_de: date
+    valido_ate: date
+
+
+def _valor_der(bruto: bytes) -> str:
+    """The text inside an otherName value: an OCTET STRING or a string type, possibly [0]-wrapped."""
+    while len(bruto) >= 2 and bruto[0] in (0xA0, 0x04, 0x0C, 0x13, 0x16, 0x1E):
+        tamanho, inicio = bruto[1], 2
+        if tamanho & 0x80:
+            bytes_tamanho = tamanho & 0x7F
+            tamanho, inicio = int.from_bytes(bruto[2 : 2 + bytes_tamanho], "big"), 2 + bytes_tamanho
+        tag, bruto = bruto[0], bruto[inicio : inicio + tamanho]
+        if tag != 0xA0:
+            break
+    return bruto.decode("utf-8", "ignore") if bruto[:1] != b"\x1e" else bruto.decode("utf-16-be", "ignore")
+
+
+def _cnpj(certificado: x509.Certificate) -> str | None:
+    """CNPJ from the ICP-Brasil SAN otherName 2.16.76.1.3.3, else from a CN like `RAZAO:CNPJ`."""
+    try:
+        san = certificado.extensions.get_extension_for_class(x509.SubjectAlternativeName).value
+    except x509.ExtensionNotFound:
+        san = None
+    for outro in san.get_values_for_type(x509.OtherName) if san else []:
+        if outro.type_id == OID_CNPJ_ICP:
+            digitos = re.sub(r"\D", "", _valor_der(outro.value))
+            if len(digitos) >= 14 and cnpj_valido(digitos[:14]):
+                return digitos[:14]
+    for atributo in certificado.subject.get_attributes_for_oid(NameOID.COMMON_NAME):
+        match = re.search(r":\s*(\d{14})\s*$", str(atributo.value))
+        if match and cnpj_valido(match.group(1)):
+            return match.group(1)
+    return None
+
+
+def ler_pfx(conteudo: bytes, senha: str, hoje: date) -> DadosCertificado:
+    """Open and check an A1 certificate; raises CertificadoInvalido with the reason."""
+    if not conteudo or conteudo[:1] != b"\x30":
+        raise CertificadoInvalido("O arquivo não é um certificado A1 (.pfx ou .p12).")
+    try:
+        _chave, certificado, _cadeia = pkcs12.load_key_and_certificates(conteudo, senha.encode("utf-8"))
+    except ValueError:
+        raise CertificadoInvalido("Senha do certificado incorreta (ou arquivo .pfx corrompido).") from None
+    if certificado is None or _chave is None:
+        raise CertificadoInvalido("O arquivo não contém um certificado com chave privada.")
+    cnpj = _cnpj(certificado)
+    if cnpj is None:
+        raise CertificadoInvalido("O certificado não é um e-CNPJ ICP-Brasil: não traz o CNPJ da empresa.")
+    valido_ate = certificado.not_valid_after_utc.date()
+    if valido_ate < hoje:
+        raise CertificadoInvalido(f"O certificado venceu em {valido_ate:%d/%m/%Y}.")
+    nomes = certificado.subject.get_attributes_for_oid(NameOID.COMMON_NAME)
+    titular = str(nomes[0].value).split(":")[0].strip() if nomes else formatar_documento(cnpj)
+    return DadosCertificado(titular, cnpj, certificado.not_valid_before_utc.date(), valido_ate)
+
+
+def adicionar(session: Session, empresa: Empresa, conteudo: bytes, senha: str, hoje: date) -> Certificado:
+    """Check the certificate belongs to the empresa and store it (file and password encrypted)."""
+    dados = ler_pfx(conteudo, senha, hoje)
+    if dados.cnpj != empresa.cnpj:
+        raise CertificadoInvalido(
+            f"O certificado é do CNPJ {formatar_documento(dados.cnpj)}, não da empresa {formatar_documento(empresa.cnpj)}."
+        )
+    certificado = Certificado(
+        empresa=empresa,
+        arquivo=conteudo,
+        senha=senha,
+        titular=dados.titular,
+        cnpj=dados.cnpj,
+        valido_de=dados.valido_de,
+        valido_ate=dados.valido_ate,
+    )
+    session.add(certificado)
+    session.flush()
+    log.info("A1 certificate stored for empresa %s, valid until %s", empresa.cnpj, dados.valido_ate)
+    return certificado
+
+
+def vigente(session: Session, empresa_id: int) -> Certificado | None:
+    """The empresa's certificate that lasts longest."""
+    return session.scalars(
+        sa.select(Certificado).where(Certificado.empresa_id == empresa_id).order_by(Certificado.valido_ate.desc())
+    ).first()

@@ -1,0 +1,53 @@
+"""Certificate expiry warnings: a notice for the accountant and a WhatsApp message to the empresa."""
+
+from __future__ import annotations
+
+import logging
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import sqlalchemy as sa
+from flask import current_app
+
+from ..conversation.engine import avisar_telefone
+from ..extensions import db
+from ..models import Certificado, Empresa, UsuarioEmpresa
+from . import mensagens
+from .avisos import notificar
+from .certificados import AVISOS_DIAS
+
+log = logging.getLogger(__name__)
+
+
+def avisar_vencimentos(hoje: date | None = None) -> list[int]:
+    """File each threshold (30, 15, 7 days, expired) once per certificate; returns messages to deliver."""
+    hoje = hoje or datetime.now(ZoneInfo(current_app.config["AGENTNFE_TIMEZONE"])).date()
+    ultimo = (
+        sa.select(Certificado.empresa_id, sa.func.max(Certificado.valido_ate).label("ate"))
+        .group_by(Certificado.empresa_id)
+        .subquery()
+    )
+    linhas = db.session.execute(
+        sa.select(Empresa, ultimo.c.ate)
+        .join(ultimo, ultimo.c.empresa_id == Empresa.id)
+        .where(Empresa.ativa, ultimo.c.ate <= hoje + timedelta(days=max(AVISOS_DIAS)))
+    ).all()
+    avisos = []
+    for empresa, ate in linhas:
+        dias = (ate - hoje).days
+        if dias < 0:
+            marco, texto = "vencido", mensagens.certificado_vencido(empresa.razao_social, f"{ate:%d/%m/%Y}")
+        else:
+            marco = str(min(d for d in AVISOS_DIAS if d >= dias))
+            texto = mensagens.certificado_vencendo(empresa.razao_social, dias, f"{ate:%d/%m/%Y}")
+        if not notificar(empresa.contabilidade_id, empresa.id, "certificado", texto, f"cert:{empresa.id}:{ate}:{marco}"):
+            continue
+        log.warning("certificate of empresa %s expires %s (%s)", empresa.cnpj, ate, marco)
+        telefones = db.session.scalars(
+            sa.select(UsuarioEmpresa.telefone).where(UsuarioEmpresa.empresa_id == empresa.id, UsuarioEmpresa.ativo)
+        )
+        avisos.extend(avisar_telefone(telefone, texto) for telefone in telefones)
+    db.session.flush()
+    ids = [m.id for m in avisos]
+    db.session.commit()
+    return ids

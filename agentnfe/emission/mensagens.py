@@ -1,0 +1,35 @@
+"""What the bot tells the user about a note after it leaves the conversation (PT-BR)."""
+
+from __future__ import annotations
+
+
+def emitida(numero: str | None, codigo_verificacao: str | None, link: str) -> str:
+    codigo = f"\nCódigo de verificação: {codigo_verificacao}" if codigo_verificacao else ""
+    return f"✅ Nota emitida!\nNúmero: {numero}{codigo}\nPDF: {link}"
+
+
+def rejeitada(motivo: str) -> str:
+    return (
+        f"❌ A prefeitura não autorizou a nota. Motivo: {motivo}\n"
+        "Sua contabilidade já foi avisada e vai corrigir; se quiser, mande os dados de novo."
+    )
+
+
+def erro(motivo: str) -> str:
+    return f"⚠️ Não consegui emitir a nota: {motivo}. Sua contabilidade já foi avisada."
+
+
+def cancelada(numero: str | None) -> str:
+    return f"Nota nº {numero} cancelada."
+
+
+def cancelamento_recusado(numero: str | None, motivo: str) -> str:
+    return f"A prefeitura não aceitou cancelar a nota nº {numero}: {motivo}"
+
+
+def certificado_vencendo(empresa: str, dias: int, data: str) -> str:
+    return f"⚠️ O certificado digital A1 de {empresa} vence em {dias} dias ({data}). Fale com sua contabilidade para renovar."
+
+
+def certificado_vencido(empresa: str, data: str) -> str:
+    return f"⚠️ O certificado digital A1 de {empresa} venceu em {data}: as notas ficam bloqueadas até a renovação."
