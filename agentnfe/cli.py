@@ -210,7 +210,9 @@ def certificado_add(cnpj: str, arquivo: str, password_stdin: bool) -> None:
         raise click.ClickException(str(erro)) from None
     if empresa is None:
         raise click.ClickException(f"nenhuma empresa cadastrada com o CNPJ {cnpj}")
-    senha = sys.stdin.readline().rstrip("\r\n") if password_stdin else click.prompt("Senha do certificado", hide_input=True)
+    senha = (
+        sys.stdin.readline().rstrip("\r\n") if password_stdin else click.prompt("Senha do certificado", hide_input=True)
+    )
     conteudo = Path(arquivo).read_bytes()
     try:
         registro = certificados.adicionar(db.session, empresa, conteudo, senha, datetime.now(UTC).date())
@@ -228,13 +230,17 @@ def certificado_add(cnpj: str, arquivo: str, password_stdin: bool) -> None:
         raise click.ClickException(f"o gateway não aceitou o certificado: {detalhe}") from None
     db.session.commit()
     enviado = " e enviado ao PlugNotas" if registro.enviado_gateway_em else ""
-    click.echo(f"Certificado de {registro.titular} (CNPJ {cnpj}) válido até {registro.valido_ate:%d/%m/%Y} guardado{enviado}.")
+    click.echo(
+        f"Certificado de {registro.titular} (CNPJ {cnpj}) válido até {registro.valido_ate:%d/%m/%Y} guardado{enviado}."
+    )
 
 
 @click.command("replay")
 @click.option("--status", "status_csv", default="erro,rejeitada,atencao", show_default=True)
 @click.option("--empresa", "empresa_cnpj", default=None, help="Only notes of this empresa (CNPJ).")
-@click.option("--since", type=click.DateTime(formats=["%Y-%m-%d"]), default=None, help="Only notes created since YYYY-MM-DD.")
+@click.option(
+    "--since", type=click.DateTime(formats=["%Y-%m-%d"]), default=None, help="Only notes created since YYYY-MM-DD."
+)
 @click.option("--dry-run", is_flag=True, help="Show what would be done and change nothing.")
 @with_appcontext
 def replay(status_csv: str, empresa_cnpj: str | None, since, dry_run: bool) -> None:
@@ -266,4 +272,14 @@ def replay(status_csv: str, empresa_cnpj: str | None, since, dry_run: bool) -> N
     click.echo(f"{len(ids)} nota(s) reprocessada(s). Situação agora: {situacoes}.")
 
 
-COMMANDS = [serve, worker, create_contabilidade, create_user, import_empresas, seed_demo_command, extract, certificado, replay]
+COMMANDS = [
+    serve,
+    worker,
+    create_contabilidade,
+    create_user,
+    import_empresas,
+    seed_demo_command,
+    extract,
+    certificado,
+    replay,
+]

@@ -195,7 +195,10 @@ def webhook_plugnotas():
         return _erro("corpo sem id nem idIntegracao", 400)
     nota_id = db.session.scalar(
         sa.select(NFSe.id).where(
-            sa.or_(NFSe.gateway_id == str(corpo.get("id") or "-"), NFSe.id_integracao == str(corpo.get("idIntegracao") or "-"))
+            sa.or_(
+                NFSe.gateway_id == str(corpo.get("id") or "-"),
+                NFSe.id_integracao == str(corpo.get("idIntegracao") or "-"),
+            )
         )
     )
     if nota_id is None:
@@ -223,6 +226,10 @@ def pdf_da_nota(token: str):
     if nota is None or nota.status not in (StatusNFSe.CONCLUIDA, StatusNFSe.CANCELADA):
         return "Nota não encontrada.", 404, {"Content-Type": "text/plain; charset=utf-8"}
     if not links.caminho_pdf(id_integracao).exists() and not emission_service.guardar_pdf(nota.id):
-        return "O PDF ainda não está disponível. Tente de novo em alguns minutos.", 503, {"Content-Type": "text/plain; charset=utf-8"}
+        return (
+            "O PDF ainda não está disponível. Tente de novo em alguns minutos.",
+            503,
+            {"Content-Type": "text/plain; charset=utf-8"},
+        )
     nome = f"NFS-e {nota.numero or nota.id}.pdf"
     return send_file(links.caminho_pdf(id_integracao), mimetype="application/pdf", download_name=nome)

@@ -32,7 +32,12 @@ def pytest_report_header(config):
 
 # External services point at a closed local port unless a test starts a fake: no test reaches the internet.
 CLOSED = "http://127.0.0.1:9"
-NO_EXTERNAL_SERVICES = {"BRASILAPI_URL": CLOSED, "PLUGNOTAS_URL": CLOSED, "META_API_URL": CLOSED, "OPENAI_BASE_URL": CLOSED + "/v1"}
+NO_EXTERNAL_SERVICES = {
+    "BRASILAPI_URL": CLOSED,
+    "PLUGNOTAS_URL": CLOSED,
+    "META_API_URL": CLOSED,
+    "OPENAI_BASE_URL": CLOSED + "/v1",
+}
 
 
 def run_scheduled(limit: int = 50) -> int:

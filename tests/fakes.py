@@ -18,28 +18,41 @@ class FakeServer:
         servidor = self
 
         class Handler(BaseHTTPRequestHandler):
-            def do_POST(self):  # noqa: N802
+            def _atender(self, metodo: str):
                 corpo = self.rfile.read(int(self.headers.get("Content-Length") or 0))
                 try:
                     dados = json.loads(corpo or b"null")
                 except ValueError:
                     dados = None
-                pedido = {"path": self.path, "headers": dict(self.headers), "json": dados}
+                pedido = {
+                    "method": metodo,
+                    "path": self.path,
+                    "headers": dict(self.headers),
+                    "json": dados,
+                    "raw": corpo,
+                }
                 with servidor.lock:
                     servidor.requests.append(pedido)
                 status, resposta, atraso = servidor.responder(pedido)
                 pedido["entregue"] = status < 300 and not atraso
                 if atraso:
                     time.sleep(atraso)
-                bruto = json.dumps(resposta).encode()
+                bruto = resposta if isinstance(resposta, bytes) else json.dumps(resposta).encode()
+                tipo = "application/pdf" if isinstance(resposta, bytes) else "application/json"
                 try:
                     self.send_response(status)
-                    self.send_header("Content-Type", "application/json")
+                    self.send_header("Content-Type", tipo)
                     self.send_header("Content-Length", str(len(bruto)))
                     self.end_headers()
                     self.wfile.write(bruto)
                 except (BrokenPipeError, ConnectionResetError):
                     pass
+
+            def do_POST(self):  # noqa: N802
+                self._atender("POST")
+
+            def do_GET(self):  # noqa: N802
+                self._atender("GET")
 
             def log_message(self, *args):
                 pass
@@ -143,3 +156,145 @@ class FakeOpenAI(FakeServer):
     @property
     def chamadas(self) -> int:
         return sum(1 for r in self.requests if r["path"].endswith("/chat/completions"))
+
+
+class FakePlugNotas(FakeServer):
+    """A stateful PlugNotas: notes by integration id, statuses advancing on consult, injectable faults.
+
+    `modo_emissao`: 'ok', '400', '500', or 'aceita_e_demora' (stores the note, then answers too late).
+    `consultas_ate_final` GETs answer PROCESSANDO before `situacao_final`.
+    """
+
+    API_KEY = "chave-plugnotas"
+    PDF = b"%PDF-1.4 nota fiscal de teste %%EOF"
+
+    def __init__(self):
+        super().__init__()
+        self.notas: dict[str, dict] = {}
+        self.modo_emissao = "ok"
+        self.atraso_emissao = 0.0
+        self.situacao_final = "CONCLUIDO"
+        self.consultas_ate_final = 0
+        self.contador = 0
+
+    def posts(self, caminho: str = "/nfse") -> list[dict]:
+        return [r for r in self.requests if r["method"] == "POST" and r["path"] == caminho]
+
+    def _visao(self, nota: dict) -> dict:
+        final = nota["situacao"] in ("CONCLUIDO", "CANCELADO")
+        return {
+            "id": nota["id"], "idIntegracao": nota["idIntegracao"], "prestador": nota["prestador"],
+            "situacao": nota["situacao"], "mensagem": nota.get("mensagem", "Em processamento"),
+            "numeroNfse": nota["numero"] if final else None, "codigoVerificacao": "AB12CD34" if final else None,
+            "pdf": f"{self.url}/nfse/pdf/{nota['id']}", "xml": f"{self.url}/nfse/xml/{nota['id']}",
+        }  # fmt: skip
+
+    def _avancar(self, nota: dict) -> dict:
+        if nota["situacao"] == "PROCESSANDO":
+            if nota["consultas"] >= self.consultas_ate_final:
+                nota["situacao"] = self.situacao_final
+                nota["mensagem"] = (
+                    "Nota autorizada"
+                    if self.situacao_final == "CONCLUIDO"
+                    else "Inscrição municipal do tomador inválida"
+                )
+            nota["consultas"] += 1
+        return nota
+
+    def responder(self, pedido):
+        if pedido["headers"].get("x-api-key") != self.API_KEY:
+            return 401, {"error": {"message": "Unauthorized"}}, 0
+        caminho, metodo = pedido["path"], pedido["method"]
+        if metodo == "POST" and caminho == "/nfse":
+            return self._emitir(pedido["json"])
+        partes = caminho.strip("/").split("/")
+        if metodo == "GET" and partes[:2] == ["nfse", "consultar"]:
+            nota = self.notas.get(partes[2])
+            return (
+                (200, [self._visao(self._avancar(nota))], 0)
+                if nota
+                else (404, {"error": {"message": "Nota não encontrada"}}, 0)
+            )
+        if metodo == "GET" and partes[:2] == ["nfse", "pdf"]:
+            return 200, self.PDF, 0
+        if metodo == "POST" and partes[:2] == ["nfse", "cancelar"]:
+            nota = self._por_id(partes[2])
+            if nota is None:
+                return 404, {"error": {"message": "Nota não encontrada"}}, 0
+            nota["situacao"] = "CANCELADO"
+            return 200, {"message": "Cancelamento em processamento", "data": {"protocolo": "cancel-1"}}, 0
+        if metodo == "GET" and partes[0] == "nfse" and len(partes) == 2:
+            nota = self._por_id(partes[1])
+            return (
+                (200, [self._visao(self._avancar(nota))], 0)
+                if nota
+                else (404, {"error": {"message": "Nota não encontrada"}}, 0)
+            )
+        if metodo == "POST" and caminho == "/certificado":
+            return 200, {"message": "Certificado cadastrado", "data": {"id": "cert-0001"}}, 0
+        if metodo == "POST" and caminho == "/empresa":
+            return 200, {"message": "Empresa cadastrada"}, 0
+        return 404, {"error": {"message": f"rota {metodo} {caminho}"}}, 0
+
+    def _por_id(self, gateway_id: str) -> dict | None:
+        return next((n for n in self.notas.values() if n["id"] == gateway_id), None)
+
+    def _emitir(self, documentos):
+        if self.modo_emissao == "400":
+            return (
+                400,
+                {
+                    "error": {
+                        "message": "Falha na validação do JSON de NFSe",
+                        "data": {"fields": {"tomador.cpfCnpj": "O campo cpfCnpj é inválido"}},
+                    }
+                },
+                0,
+            )
+        if self.modo_emissao == "500":
+            return 500, {"error": {"message": "Internal error"}}, 0
+        documento = documentos[0]
+        with self.lock:
+            self.contador += 1
+            gateway_id = f"5e8b7c6a9f1d2a00{self.contador:08d}"
+        self.notas[documento["idIntegracao"]] = {
+            "id": gateway_id, "idIntegracao": documento["idIntegracao"], "prestador": documento["prestador"]["cpfCnpj"],
+            "situacao": "PROCESSANDO", "consultas": 0, "numero": f"2026{self.contador:09d}", "documento": documento,
+        }  # fmt: skip
+        atraso = 3 if self.modo_emissao == "aceita_e_demora" else self.atraso_emissao
+        return (
+            200,
+            {
+                "documents": [
+                    {
+                        "idIntegracao": documento["idIntegracao"],
+                        "prestador": documento["prestador"]["cpfCnpj"],
+                        "id": gateway_id,
+                    }
+                ],
+                "message": "Nota(as) em processamento",
+                "protocol": f"proto-{self.contador}",
+            },
+            atraso,
+        )
+
+
+class FakeBrasilAPI(FakeServer):
+    """`/api/cnpj/v1/{cnpj}` answering the sample body, or 404 / 429 (plain text) / 500 / a timeout."""
+
+    def __init__(self, amostra: dict):
+        super().__init__()
+        self.amostra = amostra
+        self.modo = "ok"
+
+    def responder(self, pedido):
+        if self.modo == "404":
+            return 404, {"message": "CNPJ 12345678000195 não encontrado.", "type": "not_found"}, 0
+        if self.modo == "429":
+            return 429, "Too many requests", 0
+        if self.modo == "500":
+            return 500, {"message": "erro"}, 0
+        if self.modo == "timeout":
+            return 200, {}, 3
+        cnpj = pedido["path"].rstrip("/").split("/")[-1]
+        return 200, {**self.amostra, "cnpj": cnpj}, 0

@@ -62,7 +62,10 @@ def test_one_shot_message_to_issued_note(whatsapp, alfa):
     assert nota.empresa_id == alfa.id and nota.contabilidade_id == alfa.contabilidade_id
     assert nota.id_integracao.startswith("agentnfe-")
     assert nota.status is StatusNFSe.CONCLUIDA and nota.numero in resposta
-    assert [(t.acao.value, t.status_resultante.value) for t in nota.tentativas] == [("emitir", "processando"), ("consultar", "concluida")]
+    assert [(t.acao.value, t.status_resultante.value) for t in nota.tentativas] == [
+        ("emitir", "processando"),
+        ("consultar", "concluida"),
+    ]
     assert {t.id_integracao for t in nota.tentativas} == {nota.id_integracao}
     assert sessao_atual().estado is Estado.CONCLUIDA
 

@@ -214,7 +214,11 @@ class _Conversa:
         nota = db.session.scalars(
             sa.select(NFSe)
             .options(joinedload(NFSe.tomador))
-            .where(NFSe.numero == numero, NFSe.empresa_id.in_([p.id for p in self.perfis]), NFSe.status == StatusNFSe.CONCLUIDA)
+            .where(
+                NFSe.numero == numero,
+                NFSe.empresa_id.in_([p.id for p in self.perfis]),
+                NFSe.status == StatusNFSe.CONCLUIDA,
+            )
             .order_by(NFSe.id.desc())
         ).first()
         if nota is None:

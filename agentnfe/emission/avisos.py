@@ -20,7 +20,9 @@ def notificar(contabilidade_id: int, empresa_id: int | None, tipo: str, mensagem
     try:
         with db.session.begin_nested():
             db.session.add(
-                Notificacao(contabilidade_id=contabilidade_id, empresa_id=empresa_id, tipo=tipo, mensagem=mensagem, chave=chave)
+                Notificacao(
+                    contabilidade_id=contabilidade_id, empresa_id=empresa_id, tipo=tipo, mensagem=mensagem, chave=chave
+                )
             )
     except IntegrityError:
         return False

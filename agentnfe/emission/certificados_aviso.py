@@ -40,7 +40,9 @@ def avisar_vencimentos(hoje: date | None = None) -> list[int]:
         else:
             marco = str(min(d for d in AVISOS_DIAS if d >= dias))
             texto = mensagens.certificado_vencendo(empresa.razao_social, dias, f"{ate:%d/%m/%Y}")
-        if not notificar(empresa.contabilidade_id, empresa.id, "certificado", texto, f"cert:{empresa.id}:{ate}:{marco}"):
+        if not notificar(
+            empresa.contabilidade_id, empresa.id, "certificado", texto, f"cert:{empresa.id}:{ate}:{marco}"
+        ):
             continue
         log.warning("certificate of empresa %s expires %s (%s)", empresa.cnpj, ate, marco)
         telefones = db.session.scalars(

@@ -99,7 +99,9 @@ def empresa_plugnotas(empresa: Empresa, certificado_id: str) -> dict:
             "simplesNacional": simples,
             "regimeTributario": regime,
             "regimeTributarioEspecial": especial or None,
-            "endereco": _sem_vazios({"codigoCidade": empresa.codigo_municipio, "estado": empresa.uf, "cep": empresa.cep}),
+            "endereco": _sem_vazios(
+                {"codigoCidade": empresa.codigo_municipio, "estado": empresa.uf, "cep": empresa.cep}
+            ),
             "nfse": {"ativo": True},
         }
     )

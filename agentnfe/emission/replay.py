@@ -65,7 +65,9 @@ def reprocessar(nfse_id: int, origem: str, usuario_id: int | None = None) -> ser
     return service.Efeitos()
 
 
-def executar(ids: list[int], origem: str, usuario_id: int | None = None, progresso: Callable[[], None] | None = None) -> Resumo:
+def executar(
+    ids: list[int], origem: str, usuario_id: int | None = None, progresso: Callable[[], None] | None = None
+) -> Resumo:
     resumo = Resumo()
     for nfse_id in ids:
         efeitos = reprocessar(nfse_id, origem, usuario_id)

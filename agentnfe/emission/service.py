@@ -102,7 +102,9 @@ def _reservar(nota: NFSe, novo_status: StatusNFSe | None = None) -> bool:
     return resultado.rowcount == 1
 
 
-def _tentativa(nota: NFSe, acao: AcaoTentativa, resultado: str, origem: str, usuario_id: int | None, resposta=None) -> None:
+def _tentativa(
+    nota: NFSe, acao: AcaoTentativa, resultado: str, origem: str, usuario_id: int | None, resposta=None
+) -> None:
     db.session.add(
         NFSeTentativa(
             nfse=nota,
@@ -141,7 +143,9 @@ def _commit(efeitos: Efeitos) -> Efeitos:
 
 def _bloqueio(nota: NFSe, hoje: date) -> str | None:
     """Why the note cannot go out now (certificate), or None."""
-    validade = db.session.scalar(sa.select(sa.func.max(Certificado.valido_ate)).where(Certificado.empresa_id == nota.empresa_id))
+    validade = db.session.scalar(
+        sa.select(sa.func.max(Certificado.valido_ate)).where(Certificado.empresa_id == nota.empresa_id)
+    )
     if validade is None:
         return "a empresa não tem certificado A1 cadastrado" if gateway_atual().exige_certificado else None
     if validade < hoje:
@@ -176,7 +180,12 @@ def emitir(
         if anterior is not StatusNFSe.PENDENTE:
             existente = gateway.consultar_por_integracao(nota.id_integracao, nota.empresa.cnpj)
             if existente is not None:
-                registro = (AcaoTentativa.CONSULTAR, f"o gateway já tinha a nota ({existente.situacao})", origem, usuario_id)
+                registro = (
+                    AcaoTentativa.CONSULTAR,
+                    f"o gateway já tinha a nota ({existente.situacao})",
+                    origem,
+                    usuario_id,
+                )
                 return _aplicar(nota, existente, registro)
         payload = montar(nota, nota.empresa, nota.servico, nota.tomador)
         resposta = gateway.emitir(payload)
@@ -216,7 +225,9 @@ def _aplicar(nota: NFSe, resposta: RespostaGateway, registro: tuple) -> Efeitos:
         nota.emitida_em = agora()
         nota.mensagem_erro = None
         efeitos.baixar_pdf = True
-        _avisar(nota, mensagens.emitida(nota.numero, nota.codigo_verificacao, links.link_pdf(nota.id_integracao)), efeitos)
+        _avisar(
+            nota, mensagens.emitida(nota.numero, nota.codigo_verificacao, links.link_pdf(nota.id_integracao)), efeitos
+        )
     elif novo is StatusNFSe.CANCELADA:
         _avisar(nota, mensagens.cancelada(nota.numero), efeitos, fim_da_conversa=False)
     return _commit(efeitos)
@@ -228,7 +239,13 @@ def _rejeitar(nota: NFSe, motivo: str, bruto, acao: AcaoTentativa, origem: str, 
     nota.mensagem_erro = motivo[:2000]
     nota.reservada_ate = None
     _tentativa(nota, acao, f"rejeitada: {motivo}", origem, usuario_id, bruto)
-    notificar(nota.contabilidade_id, nota.empresa_id, "nota_rejeitada", f"Nota de {formatar_brl(nota.valor)} rejeitada: {motivo}"[:500], f"nota:{nota.id_integracao}:rejeitada")
+    notificar(
+        nota.contabilidade_id,
+        nota.empresa_id,
+        "nota_rejeitada",
+        f"Nota de {formatar_brl(nota.valor)} rejeitada: {motivo}"[:500],
+        f"nota:{nota.id_integracao}:rejeitada",
+    )
     _avisar(nota, mensagens.rejeitada(motivo), efeitos)
     return _commit(efeitos)
 
@@ -240,14 +257,22 @@ def _falhar(nota: NFSe, motivo: str, acao: AcaoTentativa, origem: str, usuario_i
     nota.mensagem_erro = motivo[:2000]
     nota.reservada_ate = None
     _tentativa(nota, acao, f"erro: {motivo}", origem, usuario_id)
-    notificar(nota.contabilidade_id, nota.empresa_id, "nota_erro", f"Nota de {formatar_brl(nota.valor)} não emitida: {motivo}"[:500], f"nota:{nota.id_integracao}:erro:{motivo[:40]}")
+    notificar(
+        nota.contabilidade_id,
+        nota.empresa_id,
+        "nota_erro",
+        f"Nota de {formatar_brl(nota.valor)} não emitida: {motivo}"[:500],
+        f"nota:{nota.id_integracao}:erro:{motivo[:40]}",
+    )
     _avisar(nota, mensagens.erro(motivo), efeitos)
     return _commit(efeitos)
 
 
 def _indisponivel(nota: NFSe, motivo: str, acao, origem, usuario_id, ultima_tentativa: bool) -> Efeitos:
     """The gateway may or may not have the note: keep it `enviada` (next try consults first) or give up."""
-    log.warning("note %s: gateway unavailable (%s)%s", nota.id_integracao, motivo, "; giving up" if ultima_tentativa else "")
+    log.warning(
+        "note %s: gateway unavailable (%s)%s", nota.id_integracao, motivo, "; giving up" if ultima_tentativa else ""
+    )
     if ultima_tentativa:
         return _falhar(nota, f"gateway indisponível ({motivo})", acao, origem, usuario_id)
     nota.reservada_ate = None
@@ -257,7 +282,13 @@ def _indisponivel(nota: NFSe, motivo: str, acao, origem, usuario_id, ultima_tent
     return efeitos
 
 
-def consultar(nfse_id: int, consultas: int = 0, origem: str = "sistema", usuario_id: int | None = None, janela: timedelta = timedelta(hours=24)) -> Efeitos:
+def consultar(
+    nfse_id: int,
+    consultas: int = 0,
+    origem: str = "sistema",
+    usuario_id: int | None = None,
+    janela: timedelta = timedelta(hours=24),
+) -> Efeitos:
     """Poll a note in processing; after the window without a final answer it needs attention."""
     nota = _carregar(nfse_id)
     if nota is None or nota.status not in (StatusNFSe.PROCESSANDO, StatusNFSe.ATENCAO):
@@ -274,14 +305,22 @@ def consultar(nfse_id: int, consultas: int = 0, origem: str = "sistema", usuario
         resposta = None
     novo = SITUACOES.get(resposta.situacao, StatusNFSe.PROCESSANDO) if resposta else StatusNFSe.PROCESSANDO
     if novo is not StatusNFSe.PROCESSANDO:
-        return _aplicar(nota, resposta, (AcaoTentativa.CONSULTAR, resposta.mensagem or resposta.situacao, origem, usuario_id))
+        return _aplicar(
+            nota, resposta, (AcaoTentativa.CONSULTAR, resposta.mensagem or resposta.situacao, origem, usuario_id)
+        )
     if nota.status is StatusNFSe.ATENCAO:
         return Efeitos()
     if agora() - (nota.enviada_em or nota.criado_em) > janela:
         nota.status = StatusNFSe.ATENCAO
         nota.mensagem_erro = f"sem resposta final do gateway em {int(janela.total_seconds() // 3600)} h"
         _tentativa(nota, AcaoTentativa.CONSULTAR, nota.mensagem_erro, origem, usuario_id)
-        notificar(nota.contabilidade_id, nota.empresa_id, "nota_atencao", f"Nota de {formatar_brl(nota.valor)} sem resposta do gateway; verifique.", f"nota:{nota.id_integracao}:atencao")
+        notificar(
+            nota.contabilidade_id,
+            nota.empresa_id,
+            "nota_atencao",
+            f"Nota de {formatar_brl(nota.valor)} sem resposta do gateway; verifique.",
+            f"nota:{nota.id_integracao}:atencao",
+        )
         return _commit(Efeitos())
     return Efeitos(consultar_em=proximo_intervalo(consultas + 1))
 
@@ -308,13 +347,17 @@ def pedir_cancelamento(nfse_id: int, motivo: str, origem: str = "sistema", usuar
         resposta = gateway_atual().cancelar(nota.gateway_id, motivo)
     except GatewayRecusou as recusa:
         efeitos = Efeitos()
-        _tentativa(nota, AcaoTentativa.CANCELAR, f"cancelamento recusado: {recusa.detalhe()}", origem, usuario_id, recusa.bruto)
+        _tentativa(
+            nota, AcaoTentativa.CANCELAR, f"cancelamento recusado: {recusa.detalhe()}", origem, usuario_id, recusa.bruto
+        )
         _avisar(nota, mensagens.cancelamento_recusado(nota.numero, recusa.detalhe()), efeitos, fim_da_conversa=False)
         return _commit(efeitos)
     except GatewayIndisponivel as erro:
         log.warning("note %s: cancellation not sent (%s)", nota.id_integracao, erro)
         return Efeitos(tentar_de_novo=True)
-    _tentativa(nota, AcaoTentativa.CANCELAR, resposta.mensagem or "cancelamento solicitado", origem, usuario_id, resposta.bruto)
+    _tentativa(
+        nota, AcaoTentativa.CANCELAR, resposta.mensagem or "cancelamento solicitado", origem, usuario_id, resposta.bruto
+    )
     efeitos = _commit(Efeitos())
     efeitos.consultar_em = proximo_intervalo(0)
     return efeitos

@@ -29,7 +29,10 @@ class MockGateway:
     def emitir(self, payload: list[dict]) -> RespostaGateway:
         documento = payload[0]
         if not documento["servico"][0]["valor"]["servico"] > 0:
-            raise GatewayRecusou("Falha na validação do JSON de NFSe", {"servico[0].valor.servico": "O campo servico deve ser maior que 0"})
+            raise GatewayRecusou(
+                "Falha na validação do JSON de NFSe",
+                {"servico[0].valor.servico": "O campo servico deve ser maior que 0"},
+            )
         digest = hashlib.sha256(documento["idIntegracao"].encode()).hexdigest()
         nota = {
             "id": f"mock{digest[:20]}",

@@ -48,7 +48,9 @@ class PlugNotas:
             erro = {"message": str(erro)}
         campos = ((erro.get("data") or {}).get("fields")) or {}
         mensagem = erro.get("message") or corpo.get("message") if isinstance(corpo, dict) else None
-        return GatewayRecusou(mensagem or f"HTTP {resposta.status_code}", {str(k): str(v) for k, v in campos.items()}, corpo)
+        return GatewayRecusou(
+            mensagem or f"HTTP {resposta.status_code}", {str(k): str(v) for k, v in campos.items()}, corpo
+        )
 
     def emitir(self, payload: list[dict]) -> RespostaGateway:
         resposta = self._pedir("POST", "/nfse", json=payload)
@@ -100,7 +102,13 @@ class PlugNotas:
             raise self._recusa(resposta)
         corpo = self._json(resposta)
         protocolo = (corpo.get("data") or {}).get("protocolo")
-        return RespostaGateway(situacao="CANCELANDO", gateway_id=gateway_id, protocolo=protocolo, mensagem=corpo.get("message"), bruto=corpo)
+        return RespostaGateway(
+            situacao="CANCELANDO",
+            gateway_id=gateway_id,
+            protocolo=protocolo,
+            mensagem=corpo.get("message"),
+            bruto=corpo,
+        )
 
     def pdf(self, gateway_id: str) -> bytes:
         resposta = self._pedir("GET", f"/nfse/pdf/{gateway_id}")

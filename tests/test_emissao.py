@@ -1,0 +1,338 @@
+"""Emission end to end against fake PlugNotas and BrasilAPI servers, with the faults that cause duplicates."""
+
+import json
+import threading
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+
+from agentnfe.emission import certificados, service
+from agentnfe.extensions import db
+from agentnfe.models import Empresa, FonteTomador, NFSe, NFSeTentativa, Notificacao, StatusNFSe
+
+from .certs import gerar_pfx
+from .conftest import WhatsApp, bot_settings, run_scheduled
+from .fakes import FakeBrasilAPI, FakePlugNotas
+
+PEDIDO = "nota de R$ 1.500,00 para 12.345.678/0001-95 consultoria de março"
+
+
+@pytest.fixture
+def plugnotas():
+    servidor = FakePlugNotas()
+    yield servidor
+    servidor.close()
+
+
+@pytest.fixture
+def brasilapi():
+    servidor = FakeBrasilAPI(json.loads((Path(__file__).parent / "data/brasilapi_cnpj_200.json").read_text()))
+    yield servidor
+    servidor.close()
+
+
+def com_certificado(empresa_id: int) -> None:
+    empresa = db.session.get(Empresa, empresa_id)
+    certificados.adicionar(db.session, empresa, gerar_pfx(empresa.cnpj), "senha-do-cert", datetime.now(UTC).date())
+    db.session.commit()
+
+
+@pytest.fixture
+def gateway_app(make_app, evolution, plugnotas, brasilapi, alfa):
+    app = make_app(
+        **bot_settings(
+            evolution,
+            NFSE_GATEWAY="plugnotas",
+            PLUGNOTAS_URL=plugnotas.url,
+            PLUGNOTAS_API_KEY=FakePlugNotas.API_KEY,
+            PLUGNOTAS_WEBHOOK_TOKEN="token-plugnotas",
+            BRASILAPI_URL=brasilapi.url,
+            GATEWAY_TIMEOUT=1.0,
+            HTTP_TIMEOUT=1.0,
+        )
+    )
+    with app.app_context():
+        com_certificado(alfa.id)
+        yield app
+
+
+@pytest.fixture
+def wa(gateway_app, evolution):
+    return WhatsApp(gateway_app.test_client(), evolution)
+
+
+def nota() -> NFSe:
+    db.session.expire_all()
+    return db.session.scalar(sa.select(NFSe))
+
+
+def confirmar(wa) -> None:
+    assert "Confira a nota" in wa.enviar(PEDIDO)
+    assert "Estou emitindo" in wa.enviar("sim")
+
+
+def test_confirmed_conversation_issues_exactly_one_note(wa, gateway_app, plugnotas, brasilapi):
+    confirmar(wa)
+    [post] = plugnotas.posts()
+    assert post["headers"]["x-api-key"] == FakePlugNotas.API_KEY
+    [documento] = post["json"]
+    assert documento["prestador"] == {
+        "cpfCnpj": "11222333000181", "inscricaoMunicipal": "1234567", "razaoSocial": "Alfa Consultoria Ltda",
+        "simplesNacional": True, "regimeTributario": 1, "endereco": {"codigoCidade": "3550308"},
+    }  # fmt: skip
+    assert documento["tomador"]["cpfCnpj"] == "12345678000195"
+    assert documento["tomador"]["razaoSocial"] == "EXEMPLO CONSULTORIA LTDA"  # from BrasilAPI, in the task
+    assert documento["tomador"]["endereco"]["codigoCidade"] == "3550308"  # the IBGE code, not the TOM code
+    assert documento["servico"][0]["discriminacao"] == "Consultoria de março"
+    assert documento["servico"][0]["valor"] == {"servico": 1500.0, "baseCalculo": 1500.0}
+    assert documento["idIntegracao"] == nota().id_integracao
+    assert nota().status is StatusNFSe.PROCESSANDO and nota().gateway_id == "5e8b7c6a9f1d2a0000000001"
+
+    run_scheduled()
+    registro = nota()
+    assert registro.status is StatusNFSe.CONCLUIDA and registro.numero == "2026000000001"
+    aviso = wa.respostas()[-1]
+    assert f"Número: {registro.numero}" in aviso and "Código de verificação: AB12CD34" in aviso
+    assert plugnotas.url not in aviso  # the gateway's PDF URL needs the API key: never sent
+    link = aviso.split("PDF: ")[1].strip()
+    pdf = wa.client.get(link.removeprefix("http://127.0.0.1:8000"))
+    assert pdf.status_code == 200 and pdf.mimetype == "application/pdf" and pdf.data == FakePlugNotas.PDF
+    assert len(plugnotas.posts()) == 1
+    assert registro.tomador.fonte is FonteTomador.BRASILAPI
+
+
+def test_pdf_links_are_signed_and_expire(wa, gateway_app):
+    from itsdangerous import URLSafeTimedSerializer
+
+    confirmar(wa)
+    run_scheduled()
+    link = wa.respostas()[-1].split("PDF: ")[1].strip().removeprefix("http://127.0.0.1:8000")
+    assert wa.client.get(link[:-3] + "xyz").status_code == 404
+    antigo = URLSafeTimedSerializer(gateway_app.config["SECRET_KEY"], salt="agentnfe.nfse-pdf")
+    token = antigo.dumps(nota().id_integracao)
+    import time as relogio
+
+    real = relogio.time
+    try:
+        relogio.time = lambda: real() + 31 * 24 * 3600
+        assert wa.client.get(f"/n/{token}").status_code == 410
+    finally:
+        relogio.time = real
+
+
+def test_gateway_400_rejects_with_field_errors(wa, plugnotas):
+    plugnotas.modo_emissao = "400"
+    confirmar(wa)
+    registro = nota()
+    assert registro.status is StatusNFSe.REJEITADA
+    assert "tomador.cpfCnpj: O campo cpfCnpj é inválido" in registro.mensagem_erro
+    assert "❌ A prefeitura não autorizou a nota" in wa.respostas()[-1] and "cpfCnpj" in wa.respostas()[-1]
+    assert db.session.scalar(sa.select(Notificacao.tipo)) == "nota_rejeitada"
+    assert len(plugnotas.posts()) == 1
+
+
+def test_gateway_500_is_retried_and_sent_once(wa, plugnotas):
+    plugnotas.modo_emissao = "500"
+    confirmar(wa)
+    assert nota().status is StatusNFSe.ENVIADA
+    plugnotas.modo_emissao = "ok"
+    run_scheduled()  # the retry consults by integration id (nothing there), then sends
+    assert len(plugnotas.notas) == 1 and len(plugnotas.posts()) == 2
+    consultas = [r for r in plugnotas.requests if r["path"].startswith("/nfse/consultar/")]
+    assert consultas and consultas[0]["path"] == f"/nfse/consultar/{nota().id_integracao}/11222333000181"
+    assert nota().status is StatusNFSe.CONCLUIDA
+
+
+def test_timeout_after_the_gateway_accepted_never_sends_twice(wa, plugnotas):
+    plugnotas.modo_emissao = "aceita_e_demora"
+    confirmar(wa)
+    assert nota().status is StatusNFSe.ENVIADA
+    plugnotas.modo_emissao = "ok"
+    run_scheduled()
+    assert len(plugnotas.posts()) == 1 and len(plugnotas.notas) == 1
+    registro = nota()
+    assert registro.status is StatusNFSe.CONCLUIDA and registro.gateway_id == "5e8b7c6a9f1d2a0000000001"
+    assert [t.acao.value for t in registro.tentativas][:2] == ["emitir", "consultar"]
+
+
+def test_worker_crash_between_send_and_update(gateway_app, plugnotas, monkeypatch, alfa):
+    from agentnfe.emission.gateways.plugnotas import PlugNotas
+
+    nfse_id = criar_nota(alfa.id)
+    real = PlugNotas.emitir
+
+    def emite_e_morre(self, payload):
+        real(self, payload)
+        raise RuntimeError("worker killed right after the HTTP call")
+
+    monkeypatch.setattr(PlugNotas, "emitir", emite_e_morre)
+    with pytest.raises(RuntimeError):
+        service.emitir(nfse_id)
+    db.session.rollback()
+    monkeypatch.setattr(PlugNotas, "emitir", real)
+    assert nota().status is StatusNFSe.ENVIADA and nota().reservada_ate is not None
+    assert service.emitir(nfse_id).tentar_de_novo is True  # the dead worker's lease still holds
+    db.session.execute(sa.update(NFSe).values(reservada_ate=datetime.now(UTC) - timedelta(seconds=1)))
+    db.session.commit()
+    service.emitir(nfse_id)  # consults by integration id first: the gateway has it, so it is adopted
+    assert len(plugnotas.posts()) == 1
+    assert nota().status is StatusNFSe.CONCLUIDA and nota().gateway_id == "5e8b7c6a9f1d2a0000000001"
+
+
+def criar_nota(empresa_id: int, valor: str = "1500.00", status: StatusNFSe = StatusNFSe.PENDENTE) -> int:
+    from . import factories
+
+    registro = factories.nota(db.session, db.session.get(Empresa, empresa_id), valor=valor, status=status)
+    from agentnfe.models import ClienteTomador, TipoDocumento
+
+    registro.tomador = ClienteTomador(
+        documento="12345678000195", tipo_documento=TipoDocumento.CNPJ, fonte=FonteTomador.MANUAL
+    )
+    registro.servico = registro.empresa.servicos[0]
+    db.session.commit()
+    return registro.id
+
+
+def test_duplicated_tasks_send_once(gateway_app, plugnotas, alfa):
+    from tasks.emissao import emit_nfse
+
+    nfse_id = criar_nota(alfa.id)
+    plugnotas.atraso_emissao = 0.3
+    erros = []
+
+    def tarefa():
+        with gateway_app.app_context():
+            try:
+                service.emitir(nfse_id)
+            except Exception as erro:  # pragma: no cover - reported below
+                erros.append(erro)
+            finally:
+                db.session.remove()
+
+    threads = [threading.Thread(target=tarefa) for _ in range(3)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(20)
+    emit_nfse(nfse_id)  # and once more, later, through the queue
+    assert erros == []
+    assert len(plugnotas.posts()) == 1
+    assert nota().status is StatusNFSe.PROCESSANDO
+
+
+def test_callback_before_the_poll_is_reread_from_the_gateway(wa, plugnotas, evolution):
+    confirmar(wa)
+    registro = nota()
+    falso = {"id": registro.gateway_id, "situacao": "REJEITADO", "mensagem": "callback forjado"}
+    client = wa.client
+    assert client.post("/webhook/plugnotas", json=falso).status_code == 401
+    assert client.post("/webhook/plugnotas", json=falso, headers={"X-Webhook-Token": "errado"}).status_code == 401
+    headers = {"X-Webhook-Token": "token-plugnotas"}
+    assert client.post("/webhook/plugnotas", json={"id": "desconhecido"}, headers=headers).get_json() == {
+        "status": "ignored"
+    }
+    assert client.post("/webhook/plugnotas", json={"foo": 1}, headers=headers).status_code == 400
+    assert client.post("/webhook/plugnotas", json=falso, headers=headers).get_json() == {"status": "queued"}
+    assert nota().status is StatusNFSe.CONCLUIDA  # the gateway said CONCLUIDO when asked, not what the callback claimed
+    avisos = [t for t in wa.respostas() if t.startswith("✅ Nota emitida")]
+    run_scheduled()  # the regular poll finds nothing left to do
+    assert [t for t in wa.respostas() if t.startswith("✅ Nota emitida")] == avisos and len(avisos) == 1
+
+
+@pytest.mark.parametrize("modo", ["404", "429", "500", "timeout"])
+def test_brasilapi_failures_do_not_stop_emission(wa, plugnotas, brasilapi, modo):
+    brasilapi.modo = modo
+    wa.enviar("nota de R$ 1.500,00 para a Padaria Estrela, CNPJ 12.345.678/0001-95, consultoria")
+    wa.enviar("sim")
+    [post] = plugnotas.posts()
+    assert post["json"][0]["tomador"] == {"cpfCnpj": "12345678000195", "razaoSocial": "Padaria Estrela"}
+    assert nota().tomador.fonte is FonteTomador.WHATSAPP  # looked up again on the next note
+
+
+def test_expired_certificate_blocks_emission(wa, plugnotas, alfa):
+    from agentnfe.models import Certificado
+
+    db.session.execute(sa.update(Certificado).values(valido_ate=datetime.now(UTC).date() - timedelta(days=2)))
+    db.session.commit()
+    confirmar(wa)
+    assert plugnotas.posts() == []
+    registro = nota()
+    assert registro.status is StatusNFSe.ERRO and "certificado A1 da empresa venceu em" in registro.mensagem_erro
+    assert "⚠️ Não consegui emitir a nota: o certificado A1 da empresa venceu em" in wa.respostas()[-1]
+
+
+def test_writes_per_emission_are_one_update_per_state_change(gateway_app, plugnotas, alfa):
+    from .test_bot_escrita import statements
+
+    nfse_id = criar_nota(alfa.id)
+    plugnotas.consultas_ate_final = 2
+    with statements() as enviar:
+        efeitos = service.emitir(nfse_id)
+    assert efeitos.consultar_em == 5
+    with statements() as primeira_consulta:
+        assert service.consultar(nfse_id, 0).consultar_em == 15
+    with statements() as segunda_consulta:
+        service.consultar(nfse_id, 1)
+    with statements() as final:
+        service.consultar(nfse_id, 2)
+
+    def updates_nfse(recorded):
+        return [s for s in recorded if s.lstrip().upper().startswith("UPDATE NFSE")]
+
+    def inserts(recorded, tabela):
+        return [s for s in recorded if s.lstrip().upper().startswith(f"INSERT INTO {tabela.upper()}")]
+
+    assert len(updates_nfse(enviar)) == 2  # pendente → enviada (before the HTTP call), enviada → processando
+    assert len(inserts(enviar, "nfse_tentativa")) == 1
+    assert updates_nfse(primeira_consulta) == [] and updates_nfse(segunda_consulta) == []  # still processing: no write
+    assert len(updates_nfse(final)) == 1 and len(inserts(final, "nfse_tentativa")) == 1
+    assert nota().status is StatusNFSe.CONCLUIDA
+    print(f"\nemission writes: send {len(updates_nfse(enviar))} UPDATE nfse, polls 0, final 1 UPDATE nfse")
+
+
+def test_no_final_answer_in_24_hours_needs_attention(gateway_app, plugnotas, alfa):
+    nfse_id = criar_nota(alfa.id)
+    plugnotas.consultas_ate_final = 10_000
+    service.emitir(nfse_id)
+    db.session.execute(sa.update(NFSe).values(enviada_em=datetime.now(UTC) - timedelta(hours=25)))
+    db.session.commit()
+    assert service.consultar(nfse_id, 40).consultar_em is None
+    registro = nota()
+    assert registro.status is StatusNFSe.ATENCAO and "24 h" in registro.mensagem_erro
+    assert db.session.scalar(sa.select(Notificacao.tipo)) == "nota_atencao"
+
+
+def test_polling_schedule():
+    assert [service.proximo_intervalo(n) for n in range(9)] == [5, 15, 30, 60, 120, 300, 600, 600, 600]
+
+
+def test_cancelling_an_issued_note_on_whatsapp(wa, plugnotas):
+    confirmar(wa)
+    run_scheduled()
+    numero = nota().numero
+    pergunta = wa.enviar(f"cancelar nota {numero}")
+    assert (
+        pergunta
+        == f"Confirma o cancelamento da nota nº {numero} de R$ 1.500,00 para EXEMPLO CONSULTORIA LTDA? (sim/não)"
+    )
+    assert "continua válida" in wa.enviar("não")
+    wa.enviar(f"cancelar nota {numero}")
+    assert "Pedido de cancelamento" in wa.enviar("sim")
+    [cancelamento] = plugnotas.posts(f"/nfse/cancelar/{nota().gateway_id}")
+    assert cancelamento["json"] == {"codigo": "1", "motivo": "Cancelamento solicitado pelo prestador via WhatsApp"}
+    run_scheduled()
+    assert nota().status is StatusNFSe.CANCELADA
+    assert wa.respostas()[-1] == f"Nota nº {numero} cancelada."
+    acoes = [t.acao.value for t in db.session.scalars(sa.select(NFSeTentativa).order_by(NFSeTentativa.id))]
+    assert acoes[-2:] == ["cancelar", "consultar"]
+
+
+def test_gateway_health_reports_the_last_outcome(wa, plugnotas):
+    plugnotas.modo_emissao = "500"
+    confirmar(wa)
+    assert wa.client.get("/healthz").get_json()["checks"]["gateway"] == "error"
+    plugnotas.modo_emissao = "ok"
+    run_scheduled()
+    assert wa.client.get("/healthz").get_json()["checks"]["gateway"] == "ok"
