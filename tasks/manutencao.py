@@ -12,6 +12,7 @@ from agentnfe.extensions import huey
 from agentnfe.queue import in_app_context
 
 from .conversa import process_message, send_reply
+from .emissao import emit_nfse
 
 log = logging.getLogger(__name__)
 
@@ -23,6 +24,9 @@ def sweeper() -> None:
     expiradas = varredura.expirar_sessoes(agora)
     perdidas = varredura.mensagens_sem_resposta(agora)
     pendentes = varredura.respostas_pendentes(agora)
+    paradas = varredura.notas_paradas(agora)
+    for nfse_id in paradas:
+        emit_nfse(nfse_id)
     for mensagem_id in perdidas:
         process_message(mensagem_id)
     for mensagem_id in pendentes:

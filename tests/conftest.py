@@ -263,3 +263,79 @@ def alfa(bot):
     factories.telefone(db.session, empresa, TELEFONE)
     db.session.commit()
     return empresa
+
+
+# --- emission: fake PlugNotas and BrasilAPI, an app wired to them ---------------------------------------------
+@pytest.fixture
+def plugnotas():
+    from .fakes import FakePlugNotas
+
+    servidor = FakePlugNotas()
+    yield servidor
+    servidor.close()
+
+
+@pytest.fixture
+def brasilapi():
+    import json
+
+    from .fakes import FakeBrasilAPI
+
+    servidor = FakeBrasilAPI(json.loads((Path(__file__).parent / "data/brasilapi_cnpj_200.json").read_text()))
+    yield servidor
+    servidor.close()
+
+
+def com_certificado(empresa_id: int) -> None:
+    """Give the empresa a valid A1 certificate (made for the test)."""
+    from datetime import UTC, datetime
+
+    from agentnfe.emission import certificados
+    from agentnfe.models import Empresa
+
+    from .certs import gerar_pfx
+
+    empresa = db.session.get(Empresa, empresa_id)
+    certificados.adicionar(db.session, empresa, gerar_pfx(empresa.cnpj), "senha-do-cert", datetime.now(UTC).date())
+    db.session.commit()
+
+
+@pytest.fixture
+def gateway_app(make_app, evolution, plugnotas, brasilapi, alfa):
+    """NFSE_GATEWAY=plugnotas against the fakes; Alfa has a valid certificate."""
+    from .fakes import FakePlugNotas
+
+    app = make_app(
+        **bot_settings(
+            evolution,
+            NFSE_GATEWAY="plugnotas",
+            PLUGNOTAS_URL=plugnotas.url,
+            PLUGNOTAS_API_KEY=FakePlugNotas.API_KEY,
+            PLUGNOTAS_WEBHOOK_TOKEN="token-plugnotas",
+            BRASILAPI_URL=brasilapi.url,
+            GATEWAY_TIMEOUT=1.0,
+            HTTP_TIMEOUT=1.0,
+        )
+    )
+    with app.app_context():
+        com_certificado(alfa.id)
+        yield app
+
+
+def criar_nota(empresa_id: int, valor: str = "1500.00", status=None) -> int:
+    """A note of the empresa for the tomador 12.345.678/0001-95, in the given status (pendente by default)."""
+    import sqlalchemy as sa
+
+    from agentnfe.models import ClienteTomador, Empresa, FonteTomador, TipoDocumento
+
+    from . import factories
+
+    extra = {"status": status} if status else {}
+    registro = factories.nota(db.session, db.session.get(Empresa, empresa_id), valor=valor, **extra)
+    tomador = db.session.scalar(sa.select(ClienteTomador).where(ClienteTomador.documento == "12345678000195"))
+    registro.tomador = tomador or ClienteTomador(
+        documento="12345678000195", tipo_documento=TipoDocumento.CNPJ, fonte=FonteTomador.MANUAL
+    )
+    registro.servico = registro.empresa.servicos[0]
+    db.session.commit()
+    return registro.id

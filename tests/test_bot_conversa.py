@@ -246,3 +246,18 @@ def test_cancelling_a_note_that_does_not_exist(whatsapp, alfa):
     assert whatsapp.enviar("cancelar nota 1234") == (
         "Não encontrei uma nota autorizada com o número 1234 para a sua empresa. Confira o número."
     )
+
+
+def test_mock_gateway_rejects_on_request_and_serves_a_pdf(whatsapp, alfa):
+    whatsapp.enviar(f"nota de 100 para {CNPJ_TOMADOR}, teste rejeitar")
+    whatsapp.enviar("sim")
+    run_scheduled()
+    assert whatsapp.respostas()[-1].startswith(
+        "❌ A prefeitura não autorizou a nota. Motivo: Rejeitada pela prefeitura (simulação)"
+    )
+    whatsapp.enviar(f"nota de 100 para {CNPJ_TOMADOR}, consultoria")
+    whatsapp.enviar("sim")
+    run_scheduled()
+    link = whatsapp.respostas()[-1].split("PDF: ")[1].removeprefix("http://127.0.0.1:8000")
+    pdf = whatsapp.client.get(link)
+    assert pdf.status_code == 200 and pdf.data.startswith(b"%PDF-1.4") and pdf.data.rstrip().endswith(b"%%EOF")

@@ -1,61 +1,19 @@
 """Emission end to end against fake PlugNotas and BrasilAPI servers, with the faults that cause duplicates."""
 
-import json
 import threading
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
 
-from agentnfe.emission import certificados, service
+from agentnfe.emission import service
 from agentnfe.extensions import db
-from agentnfe.models import Empresa, FonteTomador, NFSe, NFSeTentativa, Notificacao, StatusNFSe
+from agentnfe.models import FonteTomador, NFSe, NFSeTentativa, Notificacao, StatusNFSe
 
-from .certs import gerar_pfx
-from .conftest import WhatsApp, bot_settings, run_scheduled
-from .fakes import FakeBrasilAPI, FakePlugNotas
+from .conftest import WhatsApp, criar_nota, run_scheduled
+from .fakes import FakePlugNotas
 
 PEDIDO = "nota de R$ 1.500,00 para 12.345.678/0001-95 consultoria de março"
-
-
-@pytest.fixture
-def plugnotas():
-    servidor = FakePlugNotas()
-    yield servidor
-    servidor.close()
-
-
-@pytest.fixture
-def brasilapi():
-    servidor = FakeBrasilAPI(json.loads((Path(__file__).parent / "data/brasilapi_cnpj_200.json").read_text()))
-    yield servidor
-    servidor.close()
-
-
-def com_certificado(empresa_id: int) -> None:
-    empresa = db.session.get(Empresa, empresa_id)
-    certificados.adicionar(db.session, empresa, gerar_pfx(empresa.cnpj), "senha-do-cert", datetime.now(UTC).date())
-    db.session.commit()
-
-
-@pytest.fixture
-def gateway_app(make_app, evolution, plugnotas, brasilapi, alfa):
-    app = make_app(
-        **bot_settings(
-            evolution,
-            NFSE_GATEWAY="plugnotas",
-            PLUGNOTAS_URL=plugnotas.url,
-            PLUGNOTAS_API_KEY=FakePlugNotas.API_KEY,
-            PLUGNOTAS_WEBHOOK_TOKEN="token-plugnotas",
-            BRASILAPI_URL=brasilapi.url,
-            GATEWAY_TIMEOUT=1.0,
-            HTTP_TIMEOUT=1.0,
-        )
-    )
-    with app.app_context():
-        com_certificado(alfa.id)
-        yield app
 
 
 @pytest.fixture
@@ -179,20 +137,6 @@ def test_worker_crash_between_send_and_update(gateway_app, plugnotas, monkeypatc
     service.emitir(nfse_id)  # consults by integration id first: the gateway has it, so it is adopted
     assert len(plugnotas.posts()) == 1
     assert nota().status is StatusNFSe.CONCLUIDA and nota().gateway_id == "5e8b7c6a9f1d2a0000000001"
-
-
-def criar_nota(empresa_id: int, valor: str = "1500.00", status: StatusNFSe = StatusNFSe.PENDENTE) -> int:
-    from . import factories
-
-    registro = factories.nota(db.session, db.session.get(Empresa, empresa_id), valor=valor, status=status)
-    from agentnfe.models import ClienteTomador, TipoDocumento
-
-    registro.tomador = ClienteTomador(
-        documento="12345678000195", tipo_documento=TipoDocumento.CNPJ, fonte=FonteTomador.MANUAL
-    )
-    registro.servico = registro.empresa.servicos[0]
-    db.session.commit()
-    return registro.id
 
 
 def test_duplicated_tasks_send_once(gateway_app, plugnotas, alfa):

@@ -9,7 +9,7 @@ from sqlalchemy.orm import aliased
 
 from ..extensions import db
 from ..integrations import whatsapp
-from ..models import Direcao, Envio, Estado, Mensagem, Provider, Sessao
+from ..models import Direcao, Envio, Estado, Mensagem, NFSe, Provider, Sessao, StatusNFSe
 
 EXPIRAVEIS = (Estado.COLETA, Estado.DADOS_INCOMPLETOS, Estado.ESCOLHA_EMPRESA, Estado.CONFIRMACAO)
 JANELA = timedelta(days=1)
@@ -63,3 +63,13 @@ def respostas_pendentes(agora: datetime, atraso: timedelta = timedelta(minutes=5
         Mensagem.criado_em > agora - JANELA,
     )
     return list(db.session.scalars(consulta.order_by(Mensagem.id).limit(500)))
+
+
+def notas_paradas(agora: datetime, atraso: timedelta = timedelta(minutes=10)) -> list[int]:
+    """Notes pending or sent whose task was lost (no live lease, untouched for a while): emit again."""
+    consulta = sa.select(NFSe.id).where(
+        NFSe.status.in_((StatusNFSe.PENDENTE, StatusNFSe.ENVIADA)),
+        NFSe.atualizado_em < agora - atraso,
+        sa.or_(NFSe.reservada_ate.is_(None), NFSe.reservada_ate < agora),
+    )
+    return list(db.session.scalars(consulta.order_by(NFSe.id).limit(200)))

@@ -6,9 +6,11 @@ import re
 from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime, time
+from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
+from flask import current_app
 
 from ..extensions import db
 from ..models import AcaoTentativa, Empresa, NFSe, StatusNFSe
@@ -38,7 +40,8 @@ def selecionar(status: Iterable[StatusNFSe], empresa_cnpj: str | None, desde: da
     if empresa_cnpj:
         consulta = consulta.join(Empresa, Empresa.id == NFSe.empresa_id).where(Empresa.cnpj == empresa_cnpj)
     if desde:
-        consulta = consulta.where(NFSe.criado_em >= desde)
+        fuso = ZoneInfo(current_app.config["AGENTNFE_TIMEZONE"])
+        consulta = consulta.where(NFSe.criado_em >= datetime.combine(desde, time.min, tzinfo=fuso))
     return consulta
 
 
