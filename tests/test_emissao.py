@@ -1,5 +1,6 @@
 """Emission end to end against fake PlugNotas and BrasilAPI servers, with the faults that cause duplicates."""
 
+import base64
 import threading
 from datetime import UTC, datetime, timedelta
 
@@ -31,7 +32,7 @@ def confirmar(wa) -> None:
     assert "Estou emitindo" in wa.enviar("sim")
 
 
-def test_confirmed_conversation_issues_exactly_one_note(wa, gateway_app, plugnotas, brasilapi):
+def test_confirmed_conversation_issues_exactly_one_note(wa, gateway_app, plugnotas, brasilapi, evolution):
     confirmar(wa)
     [post] = plugnotas.posts()
     assert post["headers"]["x-api-key"] == FakePlugNotas.API_KEY
@@ -59,6 +60,10 @@ def test_confirmed_conversation_issues_exactly_one_note(wa, gateway_app, plugnot
     assert pdf.status_code == 200 and pdf.mimetype == "application/pdf" and pdf.data == FakePlugNotas.PDF
     assert len(plugnotas.posts()) == 1
     assert registro.tomador.fonte is FonteTomador.BRASILAPI
+    [documento_pdf] = [r for r in evolution.requests if r["path"].startswith("/message/sendMedia/")]
+    assert documento_pdf["json"]["mediatype"] == "document" and documento_pdf["json"]["mimetype"] == "application/pdf"
+    assert base64.b64decode(documento_pdf["json"]["media"]) == FakePlugNotas.PDF
+    assert documento_pdf["json"]["number"] == "5511987654321"
 
 
 def test_pdf_links_are_signed_and_expire(wa, gateway_app):

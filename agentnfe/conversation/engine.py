@@ -376,6 +376,13 @@ def avisar(sessao: Sessao, texto: str) -> Mensagem:
     return _nova_saida(sessao, texto, None)
 
 
+def avisar_documento(sessao: Sessao, link: str) -> Mensagem:
+    """Store a PDF to send as a WhatsApp document; the text is the note's signed link."""
+    documento = avisar(sessao, link)
+    documento.tipo = TipoMensagem.DOCUMENTO
+    return documento
+
+
 def avisar_telefone(telefone: str, texto: str) -> Mensagem:
     """A message nobody asked for (certificate expiry…): goes out through Evolution's default instance."""
     sessao = db.session.scalar(sessao_aberta(telefone))

@@ -16,11 +16,11 @@ import sqlalchemy as sa
 from sqlalchemy.orm import joinedload
 from sqlalchemy.orm.exc import StaleDataError
 
-from ..conversation.engine import avisar
+from ..conversation.engine import avisar, avisar_documento
 from ..extensions import cache, db
 from ..fiscal import formatar_brl
 from ..health import GATEWAY_OUTCOME_KEY
-from ..models import AcaoTentativa, Certificado, Estado, NFSe, NFSeTentativa, StatusNFSe
+from ..models import AcaoTentativa, Certificado, Estado, NFSe, NFSeTentativa, Provider, StatusNFSe
 from . import links, mensagens, tomadores
 from .avisos import notificar
 from .gateways import GatewayIndisponivel, GatewayRecusou, RespostaGateway, gateway_atual
@@ -225,9 +225,10 @@ def _aplicar(nota: NFSe, resposta: RespostaGateway, registro: tuple) -> Efeitos:
         nota.emitida_em = agora()
         nota.mensagem_erro = None
         efeitos.baixar_pdf = True
-        _avisar(
-            nota, mensagens.emitida(nota.numero, nota.codigo_verificacao, links.link_pdf(nota.id_integracao)), efeitos
-        )
+        link = links.link_pdf(nota.id_integracao)
+        _avisar(nota, mensagens.emitida(nota.numero, nota.codigo_verificacao, link), efeitos)
+        if nota.sessao is not None and nota.sessao.provider is not Provider.API:
+            efeitos.avisos.append(avisar_documento(nota.sessao, link))
     elif novo is StatusNFSe.CANCELADA:
         _avisar(nota, mensagens.cancelada(nota.numero), efeitos, fim_da_conversa=False)
     return _commit(efeitos)
@@ -327,9 +328,18 @@ def consultar(
 
 def guardar_pdf(nfse_id: int) -> bool:
     """Fetch the authorized note's PDF with the API key and keep it for the signed link (best effort)."""
-    nota = db.session.get(NFSe, nfse_id)
-    if nota is None or not nota.gateway_id or links.caminho_pdf(nota.id_integracao).exists():
+    return _guardar_pdf(db.session.get(NFSe, nfse_id))
+
+
+def guardar_pdf_por_integracao(id_integracao: str) -> bool:
+    return _guardar_pdf(db.session.scalar(sa.select(NFSe).where(NFSe.id_integracao == id_integracao)))
+
+
+def _guardar_pdf(nota: NFSe | None) -> bool:
+    if nota is None or links.caminho_pdf(nota.id_integracao).exists():
         return nota is not None
+    if not nota.gateway_id:
+        return False
     try:
         links.guardar_pdf(nota.id_integracao, gateway_atual().pdf(nota.gateway_id))
     except (GatewayIndisponivel, GatewayRecusou) as erro:

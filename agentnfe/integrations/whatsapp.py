@@ -198,3 +198,38 @@ def enviar_texto(provider: Provider, instance: str, numero: str, texto: str) -> 
         mensagens = corpo.get("messages") if isinstance(corpo, dict) else None
         return mensagens[0].get("id") if mensagens else None
     raise EntregaFalhou(f"provider {provider.value} does not deliver messages", temporaria=False)
+
+
+def enviar_documento(provider: Provider, instance: str, numero: str, pdf: bytes, nome: str, link: str) -> str | None:
+    """Send a PDF as a document: inline (base64) through Evolution, by public https link through Meta."""
+    todos = canais()
+    if provider is Provider.EVOLUTION:
+        import base64
+
+        instancia = instance or current_app.config["EVOLUTION_INSTANCE"]
+        corpo = _post(
+            todos.evolution,
+            f"/message/sendMedia/{instancia}",
+            {
+                "number": numero,
+                "mediatype": "document",
+                "mimetype": "application/pdf",
+                "fileName": nome,
+                "media": base64.b64encode(pdf).decode(),
+            },
+        )
+        return ((corpo.get("key") or {}).get("id")) if isinstance(corpo, dict) else None
+    if provider is Provider.META and link.startswith("https://"):
+        corpo = _post(
+            todos.meta,
+            f"/v21.0/{instance or current_app.config['META_PHONE_NUMBER_ID']}/messages",
+            {
+                "messaging_product": "whatsapp",
+                "to": numero,
+                "type": "document",
+                "document": {"link": link, "filename": nome},
+            },
+        )
+        mensagens = corpo.get("messages") if isinstance(corpo, dict) else None
+        return mensagens[0].get("id") if mensagens else None
+    raise EntregaFalhou(f"{provider.value} cannot receive this document (needs an https PUBLIC_URL)", temporaria=False)
