@@ -92,7 +92,9 @@ def test_stale_session_updates_are_refused(fila):
             outra.commit()
 
 
-def test_two_workers_on_one_phone_lose_nothing(fila):
+@pytest.mark.parametrize("rodada", range(5))
+def test_two_workers_on_one_phone_lose_nothing(fila, rodada):
+    """Four workers start on the same phone at the same moment: three messages, three answers, one draft."""
     guardar("o cnpj é 12.345.678/0001-95", provider_id="A1")
     guardar("1500", provider_id="A2")
     guardar("consultoria de março", provider_id="A3")

@@ -1,12 +1,13 @@
 """Conversation engine (DESIGN.md §4): the only writer of sessions and messages.
 
-Messages of one phone are processed in arrival order. Sessions carry a version column, so two workers
-that process the same phone at once cannot both commit: the loser rolls back and runs again, finding the
-messages already answered.
+Messages of one phone are processed in arrival order, one run at a time: on PostgreSQL a per-phone
+advisory lock serializes the runs; everywhere, sessions carry a version column, so two runs that overlap
+cannot both commit: the loser rolls back and runs again, finding the messages already answered.
 """
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import re
 from dataclasses import dataclass, field
@@ -79,6 +80,11 @@ def hoje() -> date:
     return datetime.now(ZoneInfo(current_app.config["AGENTNFE_TIMEZONE"])).date()
 
 
+def _chave_de_trava(telefone: str) -> int:
+    """A stable 63-bit key for PostgreSQL's per-phone advisory lock."""
+    return int.from_bytes(hashlib.blake2b(f"fone:{telefone}".encode(), digest_size=8).digest(), "big") >> 1
+
+
 def nova_sessao(telefone: str, provider: Provider, instance: str) -> Sessao:
     """A fresh conversation for the phone, added to the database session."""
     idle = timedelta(minutes=current_app.config["SESSION_IDLE_MINUTES"])
@@ -119,6 +125,11 @@ class _Conversa:
         self.perfis: list[PerfilEmpresa] | None = None
 
     def processar(self) -> Resultado:
+        if db.engine.dialect.name == "postgresql":
+            db.session.execute(sa.select(sa.func.pg_advisory_xact_lock(_chave_de_trava(self.telefone))))
+        # The session is read before the pending messages: whatever another worker commits after this read
+        # bumps the session's version, so this run's UPDATE fails and starts over instead of answering twice.
+        sessao = db.session.scalar(sessao_aberta(self.telefone))
         ultimo = db.session.scalar(
             sa.select(sa.func.max(Sessao.ultima_entrada_id)).where(Sessao.telefone == self.telefone)
         )
@@ -130,7 +141,6 @@ class _Conversa:
         ).all()
         if not pendentes:
             return Resultado()
-        sessao = db.session.scalar(sessao_aberta(self.telefone))
         saidas, notas, cancelar = [], [], []
         for mensagem in pendentes:
             sessao, prefixo = self._sessao_para(sessao, mensagem)
