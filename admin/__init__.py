@@ -1,1 +1,68 @@
-"""Flask-Admin back-office for accountants and support staff: views, login, tenant scoping, dashboard."""
+"""Flask-Admin back-office for accountants and support staff: login, tenant scoping, dashboard, tools."""
+
+from __future__ import annotations
+
+from flask import Flask
+from flask_admin import Admin
+from flask_admin.theme import Bootstrap4Theme
+
+from agentnfe.extensions import babel, csrf, db, login_manager
+from agentnfe.models import (
+    Certificado,
+    ClienteTomador,
+    Empresa,
+    EmpresaClienteTomador,
+    NFSe,
+    Sessao,
+    User,
+    UsuarioEmpresa,
+)
+from bot import bp as bot_bp
+
+from . import auth
+from .paginas import ImportarEmpresas, Simulador
+from .painel import Painel
+from .views import (
+    CertificadoView,
+    EmpresaView,
+    IssTomadorView,
+    NotaParadaView,
+    NotaView,
+    SessaoView,
+    TelefoneView,
+    TomadorView,
+    UsuarioView,
+)
+
+
+def init_app(app: Flask) -> None:
+    """Login, CSRF on every form (the bot's webhooks excepted), PT-BR, and the admin views."""
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = "Entre para continuar."
+    csrf.init_app(app)
+    csrf.exempt(bot_bp)
+    babel.init_app(app, locale_selector=lambda: "pt_BR")
+    app.register_blueprint(auth.bp)
+    admin = Admin(
+        app, name="AgentNFe", theme=Bootstrap4Theme(swatch="flatly"), index_view=Painel(name="Painel", url="/admin")
+    )
+    admin.add_view(EmpresaView(Empresa, db, name="Empresas", category="Cadastros", endpoint="empresas"))
+    admin.add_view(
+        TelefoneView(UsuarioEmpresa, db, name="Telefones autorizados", category="Cadastros", endpoint="telefones")
+    )
+    admin.add_view(
+        CertificadoView(Certificado, db, name="Certificados A1", category="Cadastros", endpoint="certificados")
+    )
+    admin.add_view(TomadorView(ClienteTomador, db, name="Tomadores", category="Cadastros", endpoint="tomadores"))
+    admin.add_view(
+        IssTomadorView(EmpresaClienteTomador, db, name="ISS por tomador", category="Cadastros", endpoint="iss_tomador")
+    )
+    admin.add_view(ImportarEmpresas(name="Importar empresas (CSV)", category="Cadastros", endpoint="importar"))
+    admin.add_view(NotaView(NFSe, db, name="Notas", category="Notas", endpoint="notas"))
+    admin.add_view(
+        NotaParadaView(NFSe, db, name="Paradas em processamento", category="Notas", endpoint="notas_paradas")
+    )
+    admin.add_view(SessaoView(Sessao, db, name="Conversas", endpoint="sessoes"))
+    admin.add_view(Simulador(name="Simulador", endpoint="simulador"))
+    admin.add_view(UsuarioView(User, db, name="Usuários", endpoint="usuarios"))

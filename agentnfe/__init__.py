@@ -27,6 +27,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     register_extensions(app)
     register_integrations(app)
     register_blueprints(app)
+    register_admin(app)
     register_commands(app)
     register_tasks(app)
     register_shellcontext(app)
@@ -81,6 +82,13 @@ def register_blueprints(app: Flask) -> None:
     from bot import bp as bot_bp
 
     app.register_blueprint(bot_bp)
+
+
+def register_admin(app: Flask) -> None:
+    """Mount the back-office at /admin/ with login at /login."""
+    import admin
+
+    admin.init_app(app)
 
 
 def register_commands(app: Flask) -> None:

@@ -251,8 +251,11 @@ def _linha_inicial(ultima_linha: int, row: dict) -> int:
     return ultima_linha - quebras
 
 
-def importar_empresas(arquivo: TextIO, session: Session) -> Resultado:
-    """Import every good row of a contract CSV; the caller commits. Raises CabecalhoInvalido."""
+def importar_empresas(arquivo: TextIO, session: Session, somente: Contabilidade | None = None) -> Resultado:
+    """Import every good row of a contract CSV; the caller commits. Raises CabecalhoInvalido.
+
+    `somente` confines the file to one firm (an accountant importing from the admin).
+    """
     leitor = csv.DictReader(arquivo)
     _check_header(leitor.fieldnames)
     leitor.fieldnames = [c.strip() for c in leitor.fieldnames]
@@ -267,6 +270,8 @@ def importar_empresas(arquivo: TextIO, session: Session) -> Resultado:
             linha = parse_linha(numero, row)
             if linha.cnpj in vistas:
                 raise LinhaInvalida(f"CNPJ repetido no arquivo (já na linha {vistas[linha.cnpj]})")
+            if somente is not None and Contabilidade.chave(linha.contabilidade) != somente.nome_chave:
+                raise LinhaInvalida(f"a contabilidade {linha.contabilidade!r} não é a sua ({somente.nome})")
         except LinhaInvalida as erro:
             resultado.erros.append((numero, str(erro)))
             continue

@@ -12,13 +12,14 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from agentnfe import health
 from agentnfe.conversation import engine
+from agentnfe.conversation.api import conversar
 from agentnfe.conversation.entrada import Entrada, registrar
 from agentnfe.emission import links
 from agentnfe.emission import service as emission_service
 from agentnfe.extensions import cache, db, limiter
 from agentnfe.fiscal import TelefoneInvalido, normalizar_telefone
 from agentnfe.integrations import whatsapp
-from agentnfe.models import NFSe, Provider, StatusNFSe, TipoMensagem
+from agentnfe.models import NFSe, StatusNFSe
 from tasks.conversa import despachar, process_message, send_reply
 from tasks.emissao import poll_nfse
 
@@ -162,8 +163,7 @@ def send():
         telefone = normalizar_telefone(corpo["telefone"])
     except TelefoneInvalido as erro:
         return _erro(str(erro), 400)
-    registrar(Entrada(Provider.API, "", None, telefone, TipoMensagem.TEXTO, corpo["mensagem"][:4000]))
-    resultado = engine.processar_telefone(telefone, llm_timeout=10.0)
+    resultado = conversar(telefone, corpo["mensagem"])
     despachar(resultado)
     return jsonify(
         {"resposta": "\n\n".join(resultado.textos), "estado": resultado.estado.value if resultado.estado else None}

@@ -73,3 +73,25 @@ def certificate_expiry() -> None:
     """Daily: warn 30, 15 and 7 days before a certificate expires, and when it has expired."""
     for mensagem_id in certificados_aviso.avisar_vencimentos():
         send_reply(mensagem_id)
+
+
+@huey.task(retries=3, retry_delay=60)
+@in_app_context
+def replay_nfse(nfse_id: int, origem: str, usuario_id: int | None = None) -> None:
+    """The replay rule of the status table for one note (admin bulk action)."""
+    from agentnfe.emission import replay
+
+    seguir(replay.reprocessar(nfse_id, origem, usuario_id), nfse_id)
+
+
+@huey.task(retries=3, retry_delay=300)
+@in_app_context
+def refresh_tomador(tomador_id: int) -> None:
+    """Look a tomador up again at BrasilAPI (admin action)."""
+    from agentnfe.emission import tomadores
+    from agentnfe.extensions import db
+    from agentnfe.models import ClienteTomador
+
+    tomador = db.session.get(ClienteTomador, tomador_id)
+    if tomador is not None and not tomadores.completar(tomador, forcar=True):
+        raise TentarDeNovo(f"BrasilAPI did not answer for tomador {tomador_id}")

@@ -339,3 +339,60 @@ def criar_nota(empresa_id: int, valor: str = "1500.00", status=None) -> int:
     registro.servico = registro.empresa.servicos[0]
     db.session.commit()
     return registro.id
+
+
+# --- the back-office: users of two firms and a logged-in browser-like client ------------------------------------
+SENHA = "senha-forte-123"
+
+
+def csrf_de(html: str) -> str:
+    import re
+
+    achado = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', html) or re.search(
+        r'value="([^"]+)"[^>]*name="csrf_token"', html
+    )
+    assert achado, "page without a CSRF token"
+    return achado.group(1)
+
+
+class Auth:
+    """Logs a test client in and out through the real form (CSRF included)."""
+
+    def __init__(self, client):
+        self.client = client
+
+    def login(self, email: str, password: str = SENHA):
+        pagina = self.client.get("/login")
+        return self.client.post(
+            "/login", data={"email": email, "password": password, "csrf_token": csrf_de(pagina.get_data(as_text=True))}
+        )
+
+    def csrf(self, url: str = "/admin/") -> str:
+        return csrf_de(self.client.get(url).get_data(as_text=True))
+
+
+@pytest.fixture
+def firmas(app):
+    """Two firms, each with an admin, a contador and data of their own; plus a support user and the operator."""
+    from agentnfe.contas import criar_usuario
+    from agentnfe.models import Papel
+
+    from . import factories
+
+    resultado = {}
+    for nome, sufixo in (("Firma A", "a"), ("Firma B", "b")):
+        firma = factories.contabilidade(db.session, nome)
+        empresa = factories.empresa(db.session, firma, razao_social=f"Empresa {sufixo.upper()} Ltda")
+        factories.telefone(db.session, empresa, f"55119000000{ord(sufixo) % 100:02d}")
+        criar_usuario(db.session, f"admin@{sufixo}.com", Papel.ADMIN, SENHA, nome)
+        criar_usuario(db.session, f"contador@{sufixo}.com", Papel.CONTADOR, SENHA, nome)
+        resultado[sufixo] = {"firma": firma, "empresa": empresa}
+    criar_usuario(db.session, "suporte@op.com", Papel.SUPORTE, SENHA)
+    criar_usuario(db.session, "root@op.com", Papel.ADMIN, SENHA, superuser=True)
+    db.session.commit()
+    return resultado
+
+
+@pytest.fixture
+def auth(client):
+    return Auth(client)

@@ -11,12 +11,12 @@ from ..models import ClienteTomador, FonteTomador, TipoDocumento
 log = logging.getLogger(__name__)
 
 
-def completar(tomador: ClienteTomador) -> bool:
-    """Fill a CNPJ tomador never looked up; False when BrasilAPI could not answer (emission goes on)."""
-    if tomador.tipo_documento is TipoDocumento.CPF or tomador.fonte is FonteTomador.BRASILAPI:
+def completar(tomador: ClienteTomador, forcar: bool = False) -> bool:
+    """Fill a CNPJ tomador never looked up (or again, `forcar`); False when BrasilAPI could not answer."""
+    if tomador.tipo_documento is TipoDocumento.CPF or (tomador.fonte is FonteTomador.BRASILAPI and not forcar):
         return True
     try:
-        dados = brasilapi.consultar_cnpj(tomador.documento)
+        dados = brasilapi.consultar_cnpj(tomador.documento, usar_cache=not forcar)
     except brasilapi.ConsultaFalhou as erro:
         log.warning("tomador %s kept as given: %s", tomador.documento, erro)
         return False

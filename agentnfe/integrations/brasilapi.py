@@ -46,10 +46,10 @@ def _texto(valor) -> str | None:
     return valor or None
 
 
-def consultar_cnpj(cnpj: str) -> DadosCNPJ:
+def consultar_cnpj(cnpj: str, usar_cache: bool = True) -> DadosCNPJ:
     """Registration data of a CNPJ; raises ConsultaFalhou when BrasilAPI cannot say (a 404 included)."""
     chave = f"brasilapi:cnpj:{cnpj}"
-    guardado = cache.get(chave)
+    guardado = cache.get(chave) if usar_cache else None
     if guardado is not None:
         return guardado
     cliente: httpx.Client = current_app.extensions[EXTENSION_KEY]

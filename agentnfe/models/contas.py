@@ -6,6 +6,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
+from flask_login import UserMixin
 from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -45,7 +46,7 @@ class Contabilidade(Timestamps, Base):
         return self.nome
 
 
-class User(Timestamps, Base):
+class User(UserMixin, Timestamps, Base):
     __tablename__ = "user"
     __table_args__ = (
         sa.CheckConstraint(
@@ -65,6 +66,10 @@ class User(Timestamps, Base):
     ultimo_login_em: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     contabilidade: Mapped[Contabilidade | None] = relationship()
+
+    @property
+    def is_active(self) -> bool:
+        return self.ativo
 
     def set_password(self, password: str) -> None:
         self.password_hash = generate_password_hash(password)

@@ -6,7 +6,7 @@ from datetime import date, datetime
 from decimal import Decimal
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
 from ..crypto import EncryptedBytes, EncryptedText
 from .base import RATE, Base, Timestamps, UTCDateTime, enum_type
@@ -116,5 +116,29 @@ class UsuarioEmpresa(Timestamps, Base):
 
     empresa: Mapped[Empresa] = relationship(back_populates="telefones")
 
+    @validates("telefone")
+    def _normalizar(self, _key: str, telefone: str) -> str:
+        """Every way of writing a phone is stored the same way (raises TelefoneInvalido)."""
+        from ..fiscal import normalizar_telefone
+
+        return normalizar_telefone(telefone)
+
     def __str__(self) -> str:
         return f"{self.nome or ''} {self.telefone}".strip()
+
+
+# Computed in SQL and loaded only where a list page asks for them (no per-row queries).
+Empresa.telefones_ativos = sa.orm.column_property(
+    sa.select(sa.func.count(UsuarioEmpresa.id))
+    .where(UsuarioEmpresa.empresa_id == Empresa.id, UsuarioEmpresa.ativo)
+    .correlate_except(UsuarioEmpresa)
+    .scalar_subquery(),
+    deferred=True,
+)
+Empresa.certificado_ate = sa.orm.column_property(
+    sa.select(sa.func.max(Certificado.valido_ate))
+    .where(Certificado.empresa_id == Empresa.id)
+    .correlate_except(Certificado)
+    .scalar_subquery(),
+    deferred=True,
+)

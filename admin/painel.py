@@ -1,0 +1,142 @@
+"""The dashboard: three queries, cached per firm for 60 s."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, time, timedelta
+from decimal import Decimal
+from zoneinfo import ZoneInfo
+
+import sqlalchemy as sa
+from flask import current_app
+from flask_admin import expose
+
+from agentnfe.extensions import cache, db
+from agentnfe.models import Certificado, Empresa, Mensagem, NFSe, Notificacao, Sessao, StatusNFSe
+from agentnfe.models.enums import ESTADOS_FINAIS
+
+from .acesso import IndiceProtegido, contabilidade_id
+
+TTL = 60
+ATENCAO = (StatusNFSe.ERRO, StatusNFSe.REJEITADA, StatusNFSe.ATENCAO)
+
+
+def _inicio(dia) -> datetime:
+    return datetime.combine(dia, time.min, tzinfo=ZoneInfo(current_app.config["AGENTNFE_TIMEZONE"])).astimezone(UTC)
+
+
+def _da_firma(coluna, contabilidade: int | None):
+    return sa.true() if contabilidade is None else coluna == contabilidade
+
+
+def numeros(contabilidade: int | None) -> dict:
+    """Everything the dashboard shows, in three SQL statements."""
+    hoje = datetime.now(ZoneInfo(current_app.config["AGENTNFE_TIMEZONE"])).date()
+    inicio_dia, inicio_mes = _inicio(hoje), _inicio(hoje.replace(day=1))
+    da_firma = _da_firma(NFSe.contabilidade_id, contabilidade)
+
+    def conta(*condicoes):
+        return sa.func.coalesce(sa.func.sum(sa.case((sa.and_(*condicoes), 1), else_=0)), 0)
+
+    por_status = []
+    for status in StatusNFSe:
+        por_status += [conta(NFSe.status == status, NFSe.criado_em >= inicio_dia), conta(NFSe.status == status)]
+    empresas = sa.select(sa.func.count(Empresa.id)).where(
+        Empresa.ativa, _da_firma(Empresa.contabilidade_id, contabilidade)
+    )
+    ultimo_certificado = (
+        sa.select(sa.func.max(Certificado.valido_ate).label("ate"))
+        .join(Empresa, Empresa.id == Certificado.empresa_id)
+        .where(Empresa.ativa, _da_firma(Empresa.contabilidade_id, contabilidade))
+        .group_by(Certificado.empresa_id)
+        .subquery()
+    )
+    vencendo = (
+        sa.select(sa.func.count())
+        .select_from(ultimo_certificado)
+        .where(ultimo_certificado.c.ate <= hoje + timedelta(days=30))
+    )
+    ativas = (
+        sa.select(sa.func.count(Sessao.id))
+        .join(Empresa, Empresa.id == Sessao.empresa_id)
+        .where(Sessao.estado.not_in(ESTADOS_FINAIS), _da_firma(Empresa.contabilidade_id, contabilidade))
+    )
+    llm = (
+        sa.select(
+            sa.func.count(Mensagem.id).label("chamadas"),
+            sa.func.coalesce(sa.func.sum(Mensagem.tokens_in), 0).label("entrada"),
+            sa.func.coalesce(sa.func.sum(Mensagem.tokens_out), 0).label("saida"),
+        )
+        .join(Sessao, Sessao.id == Mensagem.sessao_id)
+        .join(Empresa, Empresa.id == Sessao.empresa_id)
+        .where(
+            Mensagem.llm_chamado, Mensagem.criado_em >= inicio_mes, _da_firma(Empresa.contabilidade_id, contabilidade)
+        )
+    ).subquery()
+    atencao = sa.select(sa.func.count(NFSe.id)).where(NFSe.status.in_(ATENCAO), da_firma)
+    linha = db.session.execute(
+        sa.select(
+            *por_status,
+            conta(NFSe.status == StatusNFSe.CONCLUIDA, NFSe.criado_em >= inicio_dia),
+            sa.func.coalesce(sa.func.sum(sa.case((NFSe.status == StatusNFSe.CONCLUIDA, NFSe.valor), else_=0)), 0),
+            empresas.scalar_subquery(),
+            vencendo.scalar_subquery(),
+            ativas.scalar_subquery(),
+            atencao.scalar_subquery(),
+            sa.func.max(llm.c.chamadas),
+            sa.func.max(llm.c.entrada),
+            sa.func.max(llm.c.saida),
+        )
+        .select_from(llm)
+        .outerjoin(NFSe, sa.and_(da_firma, NFSe.criado_em >= inicio_mes))
+    ).one()
+    status = {s.value: {"hoje": int(linha[2 * i]), "mes": int(linha[2 * i + 1])} for i, s in enumerate(StatusNFSe)}
+    base = 2 * len(StatusNFSe)
+    tokens_in, tokens_out = int(linha[base + 7]), int(linha[base + 8])
+    precos = current_app.config
+    custo = (
+        Decimal(tokens_in) * Decimal(precos["LLM_PRICE_INPUT_PER_MTOK"])
+        + Decimal(tokens_out) * Decimal(precos["LLM_PRICE_OUTPUT_PER_MTOK"])
+    ) / 1_000_000
+    recentes = db.session.execute(
+        sa.select(Sessao.id, Sessao.telefone, Sessao.estado, Sessao.atualizado_em, Empresa.razao_social)
+        .join(Empresa, Empresa.id == Sessao.empresa_id)
+        .where(_da_firma(Empresa.contabilidade_id, contabilidade))
+        .order_by(Sessao.atualizado_em.desc())
+        .limit(10)
+    ).all()
+    avisos = db.session.execute(
+        sa.select(Notificacao.tipo, Notificacao.mensagem, Notificacao.criado_em)
+        .where(_da_firma(Notificacao.contabilidade_id, contabilidade))
+        .order_by(Notificacao.criado_em.desc())
+        .limit(10)
+    ).all()
+    return {
+        "status": status,
+        "emitidas_hoje": int(linha[base]),
+        "faturado_mes": Decimal(linha[base + 1]),
+        "empresas": int(linha[base + 2] or 0),
+        "certificados_vencendo": int(linha[base + 3] or 0),
+        "sessoes_ativas": int(linha[base + 4] or 0),
+        "precisam_atencao": int(linha[base + 5] or 0),
+        "llm_chamadas": int(linha[base + 6] or 0),
+        "llm_tokens": (tokens_in, tokens_out),
+        "llm_custo": custo.quantize(Decimal("0.01")),
+        "recentes": [dict(r._mapping) for r in recentes],
+        "avisos": [dict(a._mapping) for a in avisos],
+        "gerado_em": datetime.now(UTC),
+    }
+
+
+def numeros_em_cache(contabilidade: int | None) -> dict:
+    chave = f"painel:{contabilidade if contabilidade is not None else 'todas'}"
+    dados = cache.get(chave)
+    if dados is None:
+        dados = numeros(contabilidade)
+        cache.set(chave, dados, timeout=TTL)
+    return dados
+
+
+class Painel(IndiceProtegido):
+    @expose("/")
+    def index(self):
+        return self.render("admin/painel.html", **numeros_em_cache(contabilidade_id()))

@@ -1,0 +1,509 @@
+"""Flask-Admin model views for accountants and support, each scoped to the user's firm."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import sqlalchemy as sa
+from flask import flash
+from flask_admin.actions import action
+from flask_admin.contrib.sqla import filters
+from markupsafe import Markup
+from sqlalchemy.orm import joinedload, undefer
+from wtforms import FileField, PasswordField, SelectField, ValidationError
+from wtforms.validators import DataRequired
+
+from agentnfe.emission import certificados
+from agentnfe.emission.links import link_pdf
+from agentnfe.extensions import db
+from agentnfe.fiscal import (
+    DocumentoInvalido,
+    formatar_brl,
+    formatar_documento,
+    formatar_telefone,
+    parse_cnpj,
+)
+from agentnfe.models import (
+    Certificado,
+    ClienteTomador,
+    Contabilidade,
+    Empresa,
+    EmpresaClienteTomador,
+    Mensagem,
+    NFSe,
+    Papel,
+    Regime,
+    ServicoEmpresa,
+    Sessao,
+    StatusNFSe,
+    User,
+    UsuarioEmpresa,
+)
+
+from .acesso import LEITURA_E_REPLAY, Escopada, contabilidade_id, escreve, usuario
+
+CORES_STATUS = {
+    "concluida": "success", "processando": "info", "enviada": "info", "pendente": "secondary",
+    "rejeitada": "danger", "erro": "danger", "atencao": "warning", "cancelada": "dark",
+}  # fmt: skip
+REGIMES = [(r.value, r.value.replace("_", " ").title()) for r in Regime]
+
+
+def _documento(view, context, model, name):
+    return formatar_documento(getattr(model, name) or "")
+
+
+def _dinheiro(view, context, model, name):
+    valor = getattr(model, name)
+    return formatar_brl(valor) if valor is not None else ""
+
+
+def _validade(view, context, model, name):
+    ate = getattr(model, name)
+    if ate is None:
+        return Markup('<span class="badge badge-secondary">sem certificado</span>')
+    dias = (ate - datetime.now(UTC).date()).days
+    cor = "danger" if dias < 0 else "warning" if dias <= 30 else "success"
+    return Markup(f'<span class="badge badge-{cor}">{ate:%d/%m/%Y}</span>')
+
+
+def _cnpj_valido(form, field):
+    try:
+        field.data = parse_cnpj(field.data or "")
+    except DocumentoInvalido as erro:
+        raise ValidationError(str(erro)) from None
+
+
+def _empresas_do_usuario():
+    consulta = sa.select(Empresa).order_by(Empresa.razao_social)
+    contabilidade = contabilidade_id()
+    if contabilidade is not None:
+        consulta = consulta.where(Empresa.contabilidade_id == contabilidade)
+    return db.session.scalars(consulta).all()
+
+
+class PorEmpresa(Escopada):
+    """Rows that belong to a firm through their empresa."""
+
+    def filtrar(self, query, contabilidade):
+        return query.filter(self.model.empresa.has(Empresa.contabilidade_id == contabilidade))
+
+
+class EmpresaView(Escopada):
+    column_list = (
+        "cnpj",
+        "razao_social",
+        "codigo_municipio",
+        "uf",
+        "regime",
+        "certificado_ate",
+        "telefones_ativos",
+        "ativa",
+    )
+    column_labels = {
+        "cnpj": "CNPJ", "razao_social": "Razão social", "nome_fantasia": "Nome fantasia", "codigo_municipio": "Município (IBGE)",
+        "uf": "UF", "regime": "Regime", "certificado_ate": "Certificado até", "telefones_ativos": "Telefones",
+        "ativa": "Ativa", "inscricao_municipal": "Inscrição municipal", "cep": "CEP", "email": "E-mail",
+        "contabilidade": "Contabilidade", "servicos": "Serviços", "telefones": "Telefones autorizados",
+    }  # fmt: skip
+    column_formatters = {"cnpj": _documento, "certificado_ate": _validade}
+    column_searchable_list = ("cnpj", "razao_social")
+    column_filters = ("regime", "ativa", "uf")
+    column_default_sort = "razao_social"
+    form_columns = (
+        "cnpj",
+        "razao_social",
+        "nome_fantasia",
+        "inscricao_municipal",
+        "codigo_municipio",
+        "uf",
+        "cep",
+        "email",
+        "regime",
+        "ativa",
+    )
+    form_overrides = {"regime": SelectField}
+    form_args = {"cnpj": {"validators": [DataRequired(), _cnpj_valido]}, "regime": {"choices": REGIMES}}
+    inline_models = (
+        (
+            ServicoEmpresa,
+            {
+                "form_columns": (
+                    "id",
+                    "codigo_servico",
+                    "descricao",
+                    "aliquota_iss",
+                    "iss_retido",
+                    "palavras_chave",
+                    "cnae",
+                    "codigo_tributacao_municipal",
+                    "padrao",
+                )
+            },
+        ),
+        (UsuarioEmpresa, {"form_columns": ("id", "telefone", "nome", "ativo")}),
+    )
+
+    def filtrar(self, query, contabilidade):
+        return query.filter(Empresa.contabilidade_id == contabilidade)
+
+    def get_query(self):
+        return super().get_query().options(undefer(Empresa.telefones_ativos), undefer(Empresa.certificado_ate))
+
+    def on_model_change(self, form, model, is_created):
+        if is_created:
+            model.contabilidade_id = contabilidade_id() or usuario().contabilidade_id or _firma_do_operador()
+        model.regime = Regime(form.regime.data)
+
+
+def _firma_do_operador() -> int:
+    """An operator without a firm creating an empresa files it under the first firm (there is one at least)."""
+    primeira = db.session.scalar(sa.select(Contabilidade.id).order_by(Contabilidade.id))
+    if primeira is None:
+        raise ValidationError("Crie uma contabilidade antes (python -m agentnfe create-contabilidade).")
+    return primeira
+
+
+class CertificadoView(PorEmpresa):
+    """Upload form: the file and its password go straight to the parser; nothing secret is ever shown."""
+
+    column_list = ("empresa", "titular", "cnpj", "valido_de", "valido_ate", "enviado_gateway_em")
+    column_details_list = column_list
+    column_export_list = column_list
+    column_labels = {
+        "empresa": "Empresa", "titular": "Titular", "cnpj": "CNPJ", "valido_de": "Válido de", "valido_ate": "Válido até",
+        "enviado_gateway_em": "Enviado ao gateway",
+    }  # fmt: skip
+    column_formatters = {"cnpj": _documento, "valido_ate": _validade}
+    column_default_sort = ("valido_ate", False)
+    column_filters = (
+        filters.DateSmallerFilter(Certificado.valido_ate, "Vence até"),
+        filters.DateGreaterFilter(Certificado.valido_ate, "Vence depois de"),
+    )
+    form_excluded_columns = ("arquivo", "senha")
+
+    @property
+    def can_edit(self):
+        return False  # a certificate is replaced, never edited
+
+    def get_query(self):
+        return super().get_query().options(joinedload(Certificado.empresa))
+
+    def scaffold_form(self):
+        from flask_admin.form import BaseForm
+        from wtforms import fields
+
+        class Form(BaseForm):
+            empresa_id = fields.SelectField("Empresa", coerce=int, validators=[DataRequired()])
+            arquivo = FileField("Arquivo .pfx/.p12", validators=[DataRequired("Escolha o arquivo do certificado.")])
+            senha = PasswordField("Senha do certificado", validators=[DataRequired("Informe a senha do certificado.")])
+
+        return Form
+
+    def create_form(self, obj=None):
+        form = super().create_form(obj)
+        form.empresa_id.choices = [
+            (e.id, f"{e.razao_social} ({formatar_documento(e.cnpj)})") for e in _empresas_do_usuario()
+        ]
+        return form
+
+    def create_model(self, form):
+        from flask import request
+
+        empresa = next((e for e in _empresas_do_usuario() if e.id == form.empresa_id.data), None)
+        arquivo = request.files.get("arquivo")
+        if empresa is None or arquivo is None:
+            flash("Empresa ou arquivo inválido.", "error")
+            return False
+        try:
+            registro = certificados.adicionar(
+                db.session, empresa, arquivo.read(), form.senha.data, datetime.now(UTC).date()
+            )
+        except certificados.CertificadoInvalido as erro:
+            db.session.rollback()
+            flash(str(erro), "error")
+            return False
+        db.session.commit()
+        flash(f"Certificado de {registro.titular} válido até {registro.valido_ate:%d/%m/%Y} guardado.", "success")
+        return registro
+
+
+class TelefoneView(PorEmpresa):
+    column_list = ("empresa", "telefone", "nome", "ativo")
+    column_labels = {"empresa": "Empresa", "telefone": "Telefone", "nome": "Nome", "ativo": "Ativo"}
+    column_formatters = {"telefone": lambda v, c, m, n: formatar_telefone(m.telefone)}
+    column_searchable_list = ("telefone", "nome")
+    form_columns = ("empresa", "telefone", "nome", "ativo")
+    form_args = {"empresa": {"query_factory": _empresas_do_usuario, "validators": [DataRequired()]}}
+
+    def get_query(self):
+        return super().get_query().options(joinedload(UsuarioEmpresa.empresa))
+
+
+class TomadorView(Escopada):
+    column_list = ("documento", "razao_social", "municipio", "uf", "situacao_cadastral", "fonte", "atualizado_em")
+    column_labels = {
+        "documento": "CPF/CNPJ", "razao_social": "Razão social", "municipio": "Município", "uf": "UF",
+        "situacao_cadastral": "Situação", "fonte": "Fonte", "atualizado_em": "Atualizado em", "email": "E-mail",
+        "codigo_municipio": "Município (IBGE)",
+    }  # fmt: skip
+    column_formatters = {"documento": _documento}
+    column_searchable_list = ("documento", "razao_social")
+    column_filters = ("fonte", "situacao_cadastral", "uf")
+    can_export = True
+    form_columns = (
+        "razao_social",
+        "email",
+        "logradouro",
+        "numero",
+        "complemento",
+        "bairro",
+        "cep",
+        "municipio",
+        "codigo_municipio",
+        "uf",
+    )
+
+    @property
+    def can_create(self):
+        return False
+
+    def filtrar(self, query, contabilidade):
+        vinculo = (
+            sa.select(EmpresaClienteTomador.id)
+            .join(Empresa)
+            .where(EmpresaClienteTomador.tomador_id == ClienteTomador.id, Empresa.contabilidade_id == contabilidade)
+        )
+        return query.filter(vinculo.exists())
+
+    @action("brasilapi", "Atualizar pela BrasilAPI", "Consultar de novo a BrasilAPI para os tomadores selecionados?")
+    def atualizar(self, ids):
+        from tasks.emissao import refresh_tomador
+
+        tomadores = self.escopados(ids)
+        for tomador in tomadores:
+            refresh_tomador(tomador.id)
+        flash(f"{len(tomadores)} tomador(es) na fila para consulta na BrasilAPI.", "success")
+
+
+class IssTomadorView(PorEmpresa):
+    column_list = ("empresa", "tomador", "email", "iss_retido")
+    column_labels = {
+        "empresa": "Empresa",
+        "tomador": "Tomador",
+        "email": "E-mail para a nota",
+        "iss_retido": "ISS retido (exceção)",
+    }
+    form_columns = ("email", "iss_retido")
+
+    @property
+    def can_create(self):
+        return False
+
+    def get_query(self):
+        return (
+            super()
+            .get_query()
+            .options(joinedload(EmpresaClienteTomador.empresa), joinedload(EmpresaClienteTomador.tomador))
+        )
+
+
+def _status(view, context, model, name):
+    valor = model.status.value
+    return Markup(f'<span class="badge badge-{CORES_STATUS[valor]}">{valor}</span>')
+
+
+def _tomador(view, context, model, name):
+    tomador = model.tomador
+    if tomador is None:
+        return ""
+    return tomador.razao_social or formatar_documento(tomador.documento)
+
+
+class NotaView(Escopada):
+    papeis = (Papel.ADMIN, Papel.CONTADOR)
+    details_template = "admin/nota_detalhes.html"
+    column_list = ("numero", "criado_em", "empresa", "tomador", "valor", "status")
+    column_labels = {
+        "numero": "Número", "criado_em": "Criada em", "empresa": "Empresa", "tomador": "Tomador", "valor": "Valor",
+        "status": "Situação", "descricao": "Descrição", "competencia": "Competência", "aliquota_iss": "Alíquota ISS",
+        "iss_retido": "ISS retido", "mensagem_erro": "Mensagem do gateway", "id_integracao": "Id de integração",
+        "codigo_verificacao": "Código de verificação", "emitida_em": "Autorizada em", "empresa.cnpj": "CNPJ da empresa",
+        "tomador.documento": "Documento do tomador", "tomador.razao_social": "Razão social do tomador",
+    }  # fmt: skip
+    column_formatters = {
+        "valor": _dinheiro, "status": _status, "tomador": _tomador,
+        "criado_em": lambda v, c, m, n: f"{m.criado_em:%d/%m/%Y %H:%M}",
+    }  # fmt: skip
+    column_formatters_export = {
+        "valor": lambda v, c, m, n: str(m.valor),
+        "status": lambda v, c, m, n: m.status.value,
+        "tomador": _tomador,
+    }
+    column_searchable_list = ("numero", "tomador.razao_social", "tomador.documento", "empresa.cnpj")
+    column_filters = (
+        filters.FilterEqual(NFSe.status, "Situação", options=[(s.value, s.value) for s in StatusNFSe]),
+        filters.FilterEqual(NFSe.empresa_id, "Empresa (id)"),
+        filters.DateTimeBetweenFilter(NFSe.criado_em, "Período"),
+    )
+    column_default_sort = ("criado_em", True)
+    column_details_list = (
+        "numero", "status", "empresa", "tomador", "valor", "descricao", "competencia", "aliquota_iss", "iss_retido",
+        "codigo_verificacao", "emitida_em", "id_integracao", "mensagem_erro", "criado_em",
+    )  # fmt: skip
+    can_export = True
+    column_export_list = ("numero", "criado_em", "empresa", "tomador", "valor", "status", "descricao", "id_integracao")
+    form_columns = ("descricao", "valor", "aliquota_iss", "iss_retido", "competencia")
+
+    @property
+    def can_create(self):
+        return False
+
+    @property
+    def can_delete(self):
+        return False
+
+    def filtrar(self, query, contabilidade):
+        return query.filter(NFSe.contabilidade_id == contabilidade)
+
+    def get_query(self):
+        return super().get_query().options(joinedload(NFSe.empresa), joinedload(NFSe.tomador))
+
+    def on_model_change(self, form, model, is_created):
+        if model.status not in (StatusNFSe.PENDENTE, StatusNFSe.ERRO, StatusNFSe.REJEITADA):
+            raise ValidationError("Só dá para corrigir notas pendentes, com erro ou rejeitadas (antes de reemitir).")
+
+    def is_action_allowed(self, name):
+        if name == "reemitir":
+            return escreve() or (usuario() is not None and usuario().role in LEITURA_E_REPLAY)
+        return escreve() and super().is_action_allowed(name)
+
+    @action("reemitir", "Reemitir", "Reprocessar as notas selecionadas (consulta o gateway antes de reenviar)?")
+    def reemitir(self, ids):
+        from tasks.emissao import replay_nfse
+
+        notas = [n for n in self.escopados(ids) if n.status not in (StatusNFSe.CONCLUIDA, StatusNFSe.CANCELADA)]
+        for nota in notas:
+            replay_nfse(nota.id, "admin", usuario().id)
+        ignoradas = len(ids) - len(notas)
+        flash(
+            f"{len(notas)} nota(s) enviada(s) para reprocessamento; {ignoradas} ignorada(s) (autorizadas ou canceladas).",
+            "success",
+        )
+
+    @action("cancelar", "Cancelar nota autorizada", "Pedir o cancelamento das notas autorizadas selecionadas?")
+    def cancelar(self, ids):
+        from tasks.emissao import cancel_nfse
+
+        notas = [n for n in self.escopados(ids) if n.status is StatusNFSe.CONCLUIDA]
+        for nota in notas:
+            cancel_nfse(nota.id, "Cancelamento solicitado pela contabilidade", "admin")
+        flash(f"Cancelamento pedido para {len(notas)} nota(s).", "success")
+
+    def render(self, template, **kwargs):
+        if template == self.details_template and kwargs.get("model") is not None:
+            nota = kwargs["model"]
+            kwargs["tentativas"] = nota.tentativas
+            kwargs["link_pdf"] = link_pdf(nota.id_integracao) if nota.status is StatusNFSe.CONCLUIDA else None
+        return super().render(template, **kwargs)
+
+
+class NotaParadaView(NotaView):
+    """Notes processing for more than an hour: what support looks at first."""
+
+    def get_query(self):
+        limite = datetime.now(UTC) - timedelta(hours=1)
+        return (
+            super()
+            .get_query()
+            .filter(NFSe.status.in_((StatusNFSe.PROCESSANDO, StatusNFSe.ENVIADA)), NFSe.atualizado_em < limite)
+        )
+
+    def get_count_query(self):
+        limite = datetime.now(UTC) - timedelta(hours=1)
+        return (
+            super()
+            .get_count_query()
+            .filter(NFSe.status.in_((StatusNFSe.PROCESSANDO, StatusNFSe.ENVIADA)), NFSe.atualizado_em < limite)
+        )
+
+
+class SessaoView(PorEmpresa):
+    somente_leitura = True
+    details_template = "admin/sessao_transcricao.html"
+    can_export = False
+    column_list = ("telefone", "empresa", "estado", "provider", "atualizado_em")
+    column_labels = {
+        "telefone": "Telefone",
+        "empresa": "Empresa",
+        "estado": "Estado",
+        "provider": "Canal",
+        "atualizado_em": "Última mensagem",
+    }
+    column_formatters = {"telefone": lambda v, c, m, n: formatar_telefone(m.telefone)}
+    column_searchable_list = ("telefone",)
+    column_filters = ("estado", "provider")
+    column_default_sort = ("atualizado_em", True)
+    simple_list_pager = True
+
+    def get_query(self):
+        return super().get_query().options(joinedload(Sessao.empresa))
+
+    def render(self, template, **kwargs):
+        if template == self.details_template and kwargs.get("model") is not None:
+            kwargs["mensagens"] = db.session.scalars(
+                sa.select(Mensagem).where(Mensagem.sessao_id == kwargs["model"].id).order_by(Mensagem.id)
+            ).all()
+        return super().render(template, **kwargs)
+
+
+class UsuarioView(Escopada):
+    papeis = (Papel.ADMIN,)
+    column_list = ("email", "role", "contabilidade", "is_superuser", "ativo", "ultimo_login_em")
+    column_labels = {
+        "email": "E-mail", "role": "Papel", "contabilidade": "Contabilidade", "is_superuser": "Operador",
+        "ativo": "Ativo", "ultimo_login_em": "Último acesso", "nova_senha": "Senha",
+    }  # fmt: skip
+    column_searchable_list = ("email",)
+    form_columns = ("email", "role", "ativo")
+    form_overrides = {"role": SelectField}
+    form_extra_fields = {"nova_senha": PasswordField("Senha (deixe vazio para manter)")}
+
+    def filtrar(self, query, contabilidade):
+        return query.filter(User.contabilidade_id == contabilidade)
+
+    def is_accessible(self):
+        atual = usuario()
+        return atual is not None and atual.ativo and (atual.is_superuser or atual.role is Papel.ADMIN)
+
+    def _papeis(self):
+        atual = usuario()
+        papeis = list(Papel) if atual.is_superuser else [Papel.ADMIN, Papel.CONTADOR]
+        return [(p.value, p.value) for p in papeis]
+
+    def create_form(self, obj=None):
+        form = super().create_form(obj)
+        form.role.choices = self._papeis()
+        return form
+
+    def edit_form(self, obj=None):
+        form = super().edit_form(obj)
+        form.role.choices = self._papeis()
+        return form
+
+    def on_model_change(self, form, model, is_created):
+        from agentnfe.contas import MIN_PASSWORD, parse_email
+
+        model.email = parse_email(form.email.data)
+        model.role = Papel(form.role.data)
+        if is_created:
+            model.contabilidade_id = (
+                None if model.role is Papel.SUPORTE else (contabilidade_id() or usuario().contabilidade_id)
+            )
+        senha = form.nova_senha.data
+        if is_created and not senha:
+            raise ValidationError("Defina uma senha para o novo usuário.")
+        if senha:
+            if len(senha) < MIN_PASSWORD:
+                raise ValidationError(f"A senha precisa de pelo menos {MIN_PASSWORD} caracteres.")
+            model.set_password(senha)
