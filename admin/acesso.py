@@ -99,7 +99,7 @@ class Escopada(Protegida, ModelView):
 
     def get_one(self, id):
         chave = self.model.__mapper__.primary_key[0]
-        objeto = self.get_query().filter(chave == id).one_or_none()
+        objeto = self.get_query().filter(chave == _inteiro(id)).one_or_none()
         if objeto is None:
             abort(404)
         return objeto
@@ -107,4 +107,12 @@ class Escopada(Protegida, ModelView):
     def escopados(self, ids):
         """Reload the ids of a bulk action through the scoped query: ids of another firm simply vanish."""
         chave = self.model.__mapper__.primary_key[0]
-        return self.get_query().filter(chave.in_(ids)).all()
+        return self.get_query().filter(chave.in_([_inteiro(i) for i in ids])).all()
+
+
+def _inteiro(valor) -> int:
+    """Primary keys arrive as text in URLs and forms; anything else is simply not found."""
+    try:
+        return int(valor)
+    except (TypeError, ValueError):
+        abort(404)

@@ -9,6 +9,7 @@ import sqlalchemy as sa
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required, login_user, logout_user
 from flask_wtf import FlaskForm
+from sqlalchemy.orm import joinedload
 from wtforms import EmailField, PasswordField
 from wtforms.validators import DataRequired, EqualTo, Length
 
@@ -35,7 +36,7 @@ class FormSenha(FlaskForm):
 
 @login_manager.user_loader
 def carregar(user_id: str) -> User | None:
-    usuario = db.session.get(User, int(user_id))
+    usuario = db.session.get(User, int(user_id), options=[joinedload(User.contabilidade)])
     return usuario if usuario is not None and usuario.ativo else None
 
 

@@ -142,7 +142,11 @@ def _commit(efeitos: Efeitos) -> Efeitos:
 
 
 def _bloqueio(nota: NFSe, hoje: date) -> str | None:
-    """Why the note cannot go out now (certificate), or None."""
+    """Why the note cannot go out now (missing tomador or service, certificate), or None."""
+    if nota.tomador is None:
+        return "a nota não tem tomador; complete-a no painel"
+    if nota.servico is None:
+        return "a nota não tem serviço (perfil fiscal); complete-a no painel"
     validade = db.session.scalar(
         sa.select(sa.func.max(Certificado.valido_ate)).where(Certificado.empresa_id == nota.empresa_id)
     )

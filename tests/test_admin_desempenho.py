@@ -1,0 +1,57 @@
+"""List pages and the dashboard run a constant number of SQL statements at 1× and 10× the demo data."""
+
+import sqlalchemy as sa
+from flask import g
+
+from agentnfe.extensions import db
+from agentnfe.seed import seed_demo
+
+from .test_bot_escrita import statements
+
+PAGINAS = (
+    "/admin/", "/admin/empresas/", "/admin/telefones/", "/admin/certificados/", "/admin/tomadores/", "/admin/iss_tomador/",
+    "/admin/notas/", "/admin/notas/?flt0_0=erro", "/admin/notas_paradas/", "/admin/sessoes/", "/admin/usuarios/",
+    "/admin/notas/?search=Cliente", "/admin/simulador/",
+)  # fmt: skip
+
+
+def contagens(client, paginas=PAGINAS) -> dict[str, int]:
+    from agentnfe.extensions import cache
+
+    resultado = {}
+    for pagina in paginas:
+        cache.clear()
+        db.session.expunge_all()  # nothing served from the identity map: every lazy load would show as SQL
+        g.pop("_login_user", None)  # and the user is loaded again, as in a request of its own
+        with statements() as feitas:
+            resposta = client.get(pagina)
+        assert resposta.status_code == 200, (pagina, resposta.status_code)
+        resultado[pagina] = len(feitas)
+    return resultado
+
+
+def test_statement_counts_do_not_grow_with_the_data(app, client, auth):
+    from agentnfe.contas import criar_usuario
+    from agentnfe.models import Papel
+
+    seed_demo(db.session, 1, "senha-demo-1")
+    criar_usuario(db.session, "suporte@op.com", Papel.SUPORTE, "senha-demo-1")
+    db.session.commit()
+    auth.login("admin@firma1.demo", "senha-demo-1")
+    uma_vez = contagens(client)
+    client.post("/logout", data={"csrf_token": auth.csrf()})
+    auth.login("suporte@op.com", "senha-demo-1")
+    do_suporte = [p for p in PAGINAS if p != "/admin/usuarios/"]  # support never sees users
+    suporte_uma_vez = contagens(client, do_suporte)
+
+    seed_demo(db.session, 9, "senha-demo-1")
+    assert db.session.scalar(sa.text("SELECT count(*) FROM nfse")) == 10_000
+    dez_vezes_suporte = contagens(client, do_suporte)
+    client.post("/logout", data={"csrf_token": auth.csrf()})
+    auth.login("admin@firma1.demo", "senha-demo-1")
+    dez_vezes = contagens(client)
+    print("\nstatements per page (admin, 1× → 10×):", {p: (uma_vez[p], dez_vezes[p]) for p in PAGINAS})
+    assert dez_vezes == uma_vez
+    assert dez_vezes_suporte == suporte_uma_vez
+    assert max(uma_vez.values()) <= 6
+    assert uma_vez["/admin/"] <= 3 + 1  # three for the numbers, one for the logged-in user
