@@ -16,7 +16,6 @@ from agentnfe.models.enums import ESTADOS_FINAIS
 
 from .acesso import IndiceProtegido, contabilidade_id
 
-TTL = 60
 ATENCAO = (StatusNFSe.ERRO, StatusNFSe.REJEITADA, StatusNFSe.ATENCAO)
 
 
@@ -132,7 +131,7 @@ def numeros_em_cache(contabilidade: int | None) -> dict:
     dados = cache.get(chave)
     if dados is None:
         dados = numeros(contabilidade)
-        cache.set(chave, dados, timeout=TTL)
+        cache.set(chave, dados, timeout=current_app.config["DASHBOARD_CACHE_SECONDS"])
     return dados
 
 

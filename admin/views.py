@@ -10,7 +10,7 @@ from flask_admin.actions import action
 from flask_admin.contrib.sqla import filters
 from markupsafe import Markup
 from sqlalchemy.orm import joinedload, undefer
-from wtforms import FileField, PasswordField, SelectField, ValidationError
+from wtforms import FileField, PasswordField, SelectField, StringField, ValidationError
 from wtforms.validators import DataRequired
 
 from agentnfe.emission import certificados
@@ -68,10 +68,15 @@ def _validade(view, context, model, name):
 
 
 def _cnpj_valido(form, field):
+    """A valid CNPJ (stored clean) that no other empresa has."""
     try:
         field.data = parse_cnpj(field.data or "")
     except DocumentoInvalido as erro:
         raise ValidationError(str(erro)) from None
+    atual = getattr(form, "_obj", None)
+    outra = db.session.scalar(sa.select(Empresa.id).where(Empresa.cnpj == field.data))
+    if outra is not None and (atual is None or atual.id != outra):
+        raise ValidationError(f"Já existe uma empresa com o CNPJ {formatar_documento(field.data)}.")
 
 
 def _empresas_do_usuario():
@@ -122,8 +127,9 @@ class EmpresaView(Escopada):
         "regime",
         "ativa",
     )
+    form_extra_fields = {"cnpj": StringField("CNPJ", validators=[DataRequired("Informe o CNPJ."), _cnpj_valido])}
     form_overrides = {"regime": SelectField}
-    form_args = {"cnpj": {"validators": [DataRequired(), _cnpj_valido]}, "regime": {"choices": REGIMES}}
+    form_args = {"regime": {"choices": REGIMES}}
     inline_models = (
         (
             ServicoEmpresa,

@@ -58,6 +58,12 @@ class Mensagem(Base):
         sa.UniqueConstraint("provider", "instance", "provider_id"),
         sa.Index("ix_mensagem_sessao_id", "sessao_id", "id"),
         sa.CheckConstraint("(direcao = 'out') = (envio IS NOT NULL)", name="envio_saida"),
+        sa.Index(
+            "ix_mensagem_llm_criado",
+            "criado_em",
+            sqlite_where=sa.text("llm_chamado"),
+            postgresql_where=sa.text("llm_chamado"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(BIG_ID, primary_key=True)

@@ -1,0 +1,165 @@
+"""The back-office in a real browser (Debian's Chromium driven by Playwright) against waitress on localhost."""
+
+import socket
+import threading
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+import waitress
+
+from agentnfe.contas import criar_usuario
+from agentnfe.extensions import db
+from agentnfe.models import ClienteTomador, Empresa, FonteTomador, NFSe, Papel, StatusNFSe, TipoDocumento
+
+from .. import factories
+from ..certs import gerar_pfx
+
+CHROMIUM = "/usr/bin/chromium"
+ARTEFATOS = Path(__file__).resolve().parent.parent / "artifacts"
+SENHA = "senha-forte-123"
+
+
+def porta_livre() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture
+def servidor(make_app):
+    """The app served by waitress on a free port, with firm A (admin user, a failed note) and firm B."""
+    app = make_app(DASHBOARD_CACHE_SECONDS=1, WTF_CSRF_TIME_LIMIT=None)
+    with app.app_context():
+        firma_a = factories.contabilidade(db.session, "Contábil Alfa")
+        firma_b = factories.contabilidade(db.session, "Contábil Beta")
+        empresa_b = factories.empresa(db.session, firma_b, razao_social="Empresa da Beta Ltda")
+        antiga = factories.empresa(db.session, firma_a, razao_social="Padaria Antiga Ltda")
+        nota = factories.nota(db.session, antiga, status=StatusNFSe.ERRO, mensagem_erro="gateway indisponível")
+        nota.tomador = ClienteTomador(
+            documento="12345678000195",
+            tipo_documento=TipoDocumento.CNPJ,
+            razao_social="Cliente Exemplo",
+            fonte=FonteTomador.MANUAL,
+        )
+        nota.servico = antiga.servicos[0]
+        criar_usuario(db.session, "ana@alfa.com.br", Papel.ADMIN, SENHA, "Contábil Alfa")
+        db.session.commit()
+        ids = {"empresa_b": empresa_b.id, "nota": nota.id}
+    porta = porta_livre()
+    server = waitress.create_server(app, host="127.0.0.1", port=porta, threads=4)
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    yield app, f"http://127.0.0.1:{porta}", ids
+    server.close()
+
+
+@pytest.fixture
+def pagina():
+    from playwright.sync_api import sync_playwright
+
+    if not Path(CHROMIUM).exists():
+        pytest.fail(f"{CHROMIUM} is missing: apt-get install -y chromium (.ci/run does it)")
+    with sync_playwright() as playwright:
+        navegador = playwright.chromium.launch(
+            executable_path=CHROMIUM,
+            args=[
+                "--no-sandbox",
+                "--disable-background-networking",
+                "--disable-gpu",
+                "--disable-component-update",
+                "--no-first-run",
+            ],
+        )
+        contexto = navegador.new_context(viewport={"width": 1280, "height": 900}, locale="pt-BR")
+        yield contexto.new_page()
+        navegador.close()
+
+
+def foto(pagina, nome: str) -> Path:
+    ARTEFATOS.mkdir(exist_ok=True)
+    destino = ARTEFATOS / f"{nome}.png"
+    pagina.screenshot(path=str(destino), full_page=True)
+    assert destino.stat().st_size > 15_000, f"{nome}.png looks blank"
+    return destino
+
+
+def numero(pagina, titulo: str) -> int:
+    return int(pagina.locator(f'[data-numero="{titulo}"]').inner_text())
+
+
+def test_an_accountants_day(servidor, pagina, tmp_path):
+    app, base, ids = servidor
+    pagina.on("dialog", lambda dialogo: dialogo.accept())
+
+    pagina.goto(f"{base}/admin/")
+    assert "/login" in pagina.url
+    pagina.fill("input[name=email]", "ana@alfa.com.br")
+    pagina.fill("input[name=password]", SENHA)
+    pagina.click("button[type=submit]")
+    pagina.wait_for_url(f"{base}/admin/")
+    assert numero(pagina, "Empresas ativas") == 1
+    assert numero(pagina, "Precisam de atenção") == 1
+
+    pagina.goto(f"{base}/admin/empresas/new/")
+    pagina.fill("input[name=cnpj]", "11.222.333/0001-81")
+    pagina.fill("input[name=razao_social]", "Alfa Consultoria Ltda")
+    pagina.fill("input[name=inscricao_municipal]", "1234567")
+    pagina.fill("input[name=codigo_municipio]", "3550308")
+    pagina.fill("input[name=uf]", "SP")
+    pagina.select_option("select[name=regime]", "simples_nacional")
+    pagina.click("text=Adicionar Serviços")
+    pagina.fill("input[name='servicos-0-codigo_servico']", "17.01")
+    pagina.fill("input[name='servicos-0-descricao']", "Consultoria")
+    pagina.fill("input[name='servicos-0-aliquota_iss']", "2")
+    pagina.check("input[name='servicos-0-padrao']")
+    pagina.click("input[type=submit]:not([name])")
+    pagina.wait_for_selector("text=Alfa Consultoria Ltda")
+    with app.app_context():
+        empresa = db.session.scalar(sa.select(Empresa).where(Empresa.cnpj == "11222333000181"))
+        factories.telefone(db.session, empresa, "5511987654321")
+        db.session.commit()
+
+    pfx = tmp_path / "alfa.pfx"
+    pfx.write_bytes(gerar_pfx("11222333000181"))
+    pagina.goto(f"{base}/admin/certificados/new/")
+    pagina.select_option("select[name=empresa_id]", label="Alfa Consultoria Ltda (11.222.333/0001-81)")
+    pagina.set_input_files("input[name=arquivo]", str(pfx))
+    pagina.fill("input[name=senha]", "senha-do-cert")
+    pagina.click("input[type=submit]:not([name])")
+    pagina.wait_for_selector("text=guardado")
+
+    pagina.goto(f"{base}/admin/simulador/?telefone=5511987654321")
+    pagina.fill("#mensagem", "nota de R$ 1.500,00 para 12.345.678/0001-95, consultoria de março")
+    pagina.press("#mensagem", "Enter")
+    pagina.wait_for_selector("text=Confirma a emissão? (sim/não)")
+    pagina.fill("#mensagem", "sim")
+    pagina.press("#mensagem", "Enter")
+    pagina.wait_for_selector("text=Estou emitindo a nota")
+    foto(pagina, "simulador")
+
+    pagina.wait_for_timeout(1100)  # the dashboard cache (1 s here, 60 s by default)
+    pagina.goto(f"{base}/admin/")
+    assert numero(pagina, "Empresas ativas") == 2
+    assert numero(pagina, "Conversas ativas") == 1
+    assert "processando" in pagina.inner_text("body")
+    foto(pagina, "painel")
+
+    pagina.goto(f"{base}/admin/notas/")
+    pagina.check(f"input[name=rowid][value='{ids['nota']}']")
+    pagina.click("text=Com selecionado")
+    pagina.click("text=Reemitir")
+    pagina.wait_for_selector("text=1 nota(s) enviada(s) para reprocessamento")
+    foto(pagina, "notas")
+    with app.app_context():
+        assert db.session.get(NFSe, ids["nota"]).status is StatusNFSe.PROCESSANDO
+
+    pagina.goto(f"{base}/admin/sessoes/")
+    pagina.click("a[title='Exibir registro']")
+    pagina.wait_for_selector("#transcricao")
+    assert "Confira a nota" in pagina.inner_text("#transcricao")
+    foto(pagina, "transcricao")
+
+    resposta = pagina.goto(f"{base}/admin/empresas/details/?id={ids['empresa_b']}")
+    assert resposta.status == 404
+    assert "Empresa da Beta" not in pagina.content()
