@@ -396,3 +396,28 @@ def firmas(app):
 @pytest.fixture
 def auth(client):
     return Auth(client)
+
+
+def em_paralelo(app, funcao, quantos: int) -> list[Exception]:
+    """Run `funcao` in `quantos` threads released together, each in its own app context; returns errors."""
+    import threading
+
+    largada = threading.Barrier(quantos)
+    erros: list[Exception] = []
+
+    def executar():
+        with app.app_context():
+            try:
+                largada.wait()
+                funcao()
+            except Exception as erro:  # collected for the test to report
+                erros.append(erro)
+            finally:
+                db.session.remove()
+
+    threads = [threading.Thread(target=executar) for _ in range(quantos)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+    return erros

@@ -1,7 +1,6 @@
 """Delivery with retries, concurrent processing of one phone, the sweeper, and a real consumer thread."""
 
 import signal
-import threading
 import time
 from datetime import UTC, datetime, timedelta
 
@@ -16,7 +15,7 @@ from agentnfe.extensions import db, huey
 from agentnfe.models import Direcao, Envio, Estado, Mensagem, Provider, Sessao, TipoMensagem
 from agentnfe.queue import TentarDeNovo
 
-from .conftest import TELEFONE, WhatsApp, bot_settings
+from .conftest import TELEFONE, WhatsApp, bot_settings, em_paralelo
 
 
 @pytest.fixture
@@ -98,25 +97,7 @@ def test_two_workers_on_one_phone_lose_nothing(fila, rodada):
     guardar("o cnpj é 12.345.678/0001-95", provider_id="A1")
     guardar("1500", provider_id="A2")
     guardar("consultoria de março", provider_id="A3")
-    app = fila
-    inicio = threading.Barrier(4)
-    erros = []
-
-    def trabalhador():
-        with app.app_context():
-            try:
-                inicio.wait()
-                engine.processar_telefone(TELEFONE)
-            except Exception as erro:  # pragma: no cover - reported below
-                erros.append(erro)
-            finally:
-                db.session.remove()
-
-    threads = [threading.Thread(target=trabalhador) for _ in range(4)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(30)
+    erros = em_paralelo(fila, lambda: engine.processar_telefone(TELEFONE), 4)
     assert erros == [], [repr(e) for e in erros]
     textos = [s.texto for s in saidas()]
     assert len(textos) == 3, textos

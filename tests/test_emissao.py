@@ -1,7 +1,6 @@
 """Emission end to end against fake PlugNotas and BrasilAPI servers, with the faults that cause duplicates."""
 
 import base64
-import threading
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -11,7 +10,7 @@ from agentnfe.emission import service
 from agentnfe.extensions import db
 from agentnfe.models import FonteTomador, NFSe, NFSeTentativa, Notificacao, StatusNFSe
 
-from .conftest import WhatsApp, criar_nota, run_scheduled
+from .conftest import WhatsApp, criar_nota, em_paralelo, run_scheduled
 from .fakes import FakePlugNotas
 
 PEDIDO = "nota de R$ 1.500,00 para 12.345.678/0001-95 consultoria de março"
@@ -149,22 +148,7 @@ def test_duplicated_tasks_send_once(gateway_app, plugnotas, alfa):
 
     nfse_id = criar_nota(alfa.id)
     plugnotas.atraso_emissao = 0.3
-    erros = []
-
-    def tarefa():
-        with gateway_app.app_context():
-            try:
-                service.emitir(nfse_id)
-            except Exception as erro:  # pragma: no cover - reported below
-                erros.append(erro)
-            finally:
-                db.session.remove()
-
-    threads = [threading.Thread(target=tarefa) for _ in range(3)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(20)
+    erros = em_paralelo(gateway_app, lambda: service.emitir(nfse_id), 3)
     emit_nfse(nfse_id)  # and once more, later, through the queue
     assert erros == []
     assert len(plugnotas.posts()) == 1

@@ -239,37 +239,33 @@ def _aplicar(nota: NFSe, resposta: RespostaGateway, registro: tuple) -> Efeitos:
 
 
 def _rejeitar(nota: NFSe, motivo: str, bruto, acao: AcaoTentativa, origem: str, usuario_id: int | None) -> Efeitos:
-    efeitos = Efeitos()
-    nota.status = StatusNFSe.REJEITADA
-    nota.mensagem_erro = motivo[:2000]
-    nota.reservada_ate = None
-    _tentativa(nota, acao, f"rejeitada: {motivo}", origem, usuario_id, bruto)
-    notificar(
-        nota.contabilidade_id,
-        nota.empresa_id,
-        "nota_rejeitada",
-        f"Nota de {formatar_brl(nota.valor)} rejeitada: {motivo}"[:500],
-        f"nota:{nota.id_integracao}:rejeitada",
+    """The gateway or the city refused the note: the user and the accountant are told why."""
+    resumo = f"Nota de {formatar_brl(nota.valor)} rejeitada: {motivo}"
+    registro = (acao, f"rejeitada: {motivo}", origem, usuario_id)
+    return _encerrar(
+        nota, StatusNFSe.REJEITADA, motivo, registro, bruto, resumo, f"nota:{nota.id_integracao}:rejeitada"
     )
-    _avisar(nota, mensagens.rejeitada(motivo), efeitos)
-    return _commit(efeitos)
 
 
 def _falhar(nota: NFSe, motivo: str, acao: AcaoTentativa, origem: str, usuario_id: int | None) -> Efeitos:
     """Mark a note `erro` (it never reached the gateway, or the gateway stayed down)."""
+    resumo = f"Nota de {formatar_brl(nota.valor)} não emitida: {motivo}"
+    registro = (acao, f"erro: {motivo}", origem, usuario_id)
+    return _encerrar(
+        nota, StatusNFSe.ERRO, motivo, registro, None, resumo, f"nota:{nota.id_integracao}:erro:{motivo[:40]}"
+    )
+
+
+def _encerrar(nota: NFSe, status: StatusNFSe, motivo: str, registro: tuple, bruto, resumo: str, chave: str) -> Efeitos:
+    """A note that went wrong: record it, file a notice for the accountant, tell the user in plain words."""
     efeitos = Efeitos()
-    nota.status = StatusNFSe.ERRO
+    nota.status = status
     nota.mensagem_erro = motivo[:2000]
     nota.reservada_ate = None
-    _tentativa(nota, acao, f"erro: {motivo}", origem, usuario_id)
-    notificar(
-        nota.contabilidade_id,
-        nota.empresa_id,
-        "nota_erro",
-        f"Nota de {formatar_brl(nota.valor)} não emitida: {motivo}"[:500],
-        f"nota:{nota.id_integracao}:erro:{motivo[:40]}",
-    )
-    _avisar(nota, mensagens.erro(motivo), efeitos)
+    _tentativa(nota, *registro, bruto)
+    notificar(nota.contabilidade_id, nota.empresa_id, f"nota_{status.value}", resumo[:500], chave)
+    texto = mensagens.rejeitada(motivo) if status is StatusNFSe.REJEITADA else mensagens.erro(motivo)
+    _avisar(nota, texto, efeitos)
     return _commit(efeitos)
 
 

@@ -31,6 +31,7 @@ class NFSe(Timestamps, Base):
         sa.Index("ix_nfse_contabilidade_criado", "contabilidade_id", "criado_em"),
         sa.Index("ix_nfse_empresa_criado", "empresa_id", "criado_em"),
         sa.Index("ix_nfse_status_atualizado", "status", "atualizado_em"),
+        sa.Index("ix_nfse_criado", "criado_em"),
     )
 
     id: Mapped[int] = mapped_column(BIG_ID, primary_key=True)

@@ -38,6 +38,8 @@ def entrar(client, email: str, senha: str) -> None:
 
 
 def medir(app, email: str, senha: str, vezes: int) -> dict[str, tuple[float, float]]:
+    from agentnfe.extensions import cache
+
     client = app.test_client()
     entrar(client, email, senha)
     resultado = {}
@@ -50,6 +52,14 @@ def medir(app, email: str, senha: str, vezes: int) -> dict[str, tuple[float, flo
             tempos.append((time.perf_counter() - inicio) * 1000)
             assert resposta.status_code == 200, (pagina, resposta.status_code)
         resultado[pagina] = (statistics.median(tempos), p95(tempos))
+    tempos = []
+    for _ in range(vezes):
+        with app.app_context():
+            cache.clear()
+        inicio = time.perf_counter()
+        client.get("/admin/")
+        tempos.append((time.perf_counter() - inicio) * 1000)
+    resultado["/admin/ (cache cleared)"] = (statistics.median(tempos), p95(tempos))
     return resultado
 
 

@@ -1,4 +1,4 @@
-"""partial index on LLM replies for the dashboard
+"""indexes for the dashboard and the notes list: LLM replies by date, notes by date
 
 Revision ID: 935f286b2b2f
 Revises: 1c51a91ab017
@@ -17,6 +17,9 @@ depends_on = None
 
 
 def upgrade():
+    with op.batch_alter_table('nfse', schema=None) as batch_op:
+        batch_op.create_index('ix_nfse_criado', ['criado_em'], unique=False)
+
     with op.batch_alter_table('mensagem', schema=None) as batch_op:
         batch_op.create_index('ix_mensagem_llm_criado', ['criado_em'], unique=False, sqlite_where=sa.text('llm_chamado'), postgresql_where=sa.text('llm_chamado'))
 
@@ -25,4 +28,7 @@ def upgrade():
 def downgrade():
     with op.batch_alter_table('mensagem', schema=None) as batch_op:
         batch_op.drop_index('ix_mensagem_llm_criado', sqlite_where=sa.text('llm_chamado'), postgresql_where=sa.text('llm_chamado'))
+
+    with op.batch_alter_table('nfse', schema=None) as batch_op:
+        batch_op.drop_index('ix_nfse_criado')
 
