@@ -440,12 +440,10 @@ class SessaoView(PorEmpresa):
     can_export = False
     column_list = ("telefone", "empresa", "estado", "provider", "atualizado_em")
     column_labels = {
-        "telefone": "Telefone",
-        "empresa": "Empresa",
-        "estado": "Estado",
-        "provider": "Canal",
-        "atualizado_em": "Última mensagem",
-    }
+        "telefone": "Telefone", "empresa": "Empresa", "estado": "Estado", "provider": "Canal",
+        "atualizado_em": "Última mensagem", "criado_em": "Início", "expira_em": "Expira em",
+    }  # fmt: skip
+    column_details_list = ("telefone", "empresa", "estado", "provider", "criado_em", "atualizado_em", "expira_em")
     column_formatters = {"telefone": lambda v, c, m, n: formatar_telefone(m.telefone)}
     column_searchable_list = ("telefone",)
     column_filters = ("estado", "provider")
