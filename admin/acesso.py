@@ -13,7 +13,8 @@ LEITURA_E_REPLAY = (Papel.SUPORTE,)
 
 
 def usuario() -> User | None:
-    return current_user if current_user.is_authenticated else None
+    """The logged-in user; None outside a request or when nobody is logged in."""
+    return current_user if current_user and current_user.is_authenticated else None
 
 
 def contabilidade_id() -> int | None:

@@ -5,7 +5,8 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import sqlalchemy as sa
-from flask import flash
+from flask import Response, abort, flash, redirect, request, url_for
+from flask_admin import expose
 from flask_admin.actions import action
 from flask_admin.contrib.sqla import filters
 from markupsafe import Markup
@@ -80,6 +81,9 @@ def _cnpj_valido(form, field):
 
 
 def _empresas_do_usuario():
+    """Empresas the logged-in user may pick (none outside a request: nothing leaks into cached choices)."""
+    if usuario() is None:
+        return []
     consulta = sa.select(Empresa).order_by(Empresa.razao_social)
     contabilidade = contabilidade_id()
     if contabilidade is not None:
@@ -170,6 +174,19 @@ def _firma_do_operador() -> int:
     return primeira
 
 
+class VenceEm30Dias(filters.BaseSQLAFilter):
+    """Certificates that expire within the next 30 days (or already did)."""
+
+    def __init__(self, column, name):
+        super().__init__(column, name, options=(("sim", "sim"),))
+
+    def apply(self, query, value, alias=None):
+        return query.filter(self.column <= datetime.now(UTC).date() + timedelta(days=30))
+
+    def operation(self):
+        return "igual a"
+
+
 class CertificadoView(PorEmpresa):
     """Upload form: the file and its password go straight to the parser; nothing secret is ever shown."""
 
@@ -183,6 +200,7 @@ class CertificadoView(PorEmpresa):
     column_formatters = {"cnpj": _documento, "valido_ate": _validade}
     column_default_sort = ("valido_ate", False)
     column_filters = (
+        VenceEm30Dias(Certificado.valido_ate, "Vence em 30 dias"),
         filters.DateSmallerFilter(Certificado.valido_ate, "Vence até"),
         filters.DateGreaterFilter(Certificado.valido_ate, "Vence depois de"),
     )
@@ -349,7 +367,7 @@ class NotaView(Escopada):
     column_searchable_list = ("numero", "tomador.razao_social", "tomador.documento", "empresa.cnpj")
     column_filters = (
         filters.FilterEqual(NFSe.status, "Situação", options=[(s.value, s.value) for s in StatusNFSe]),
-        filters.FilterEqual(NFSe.empresa_id, "Empresa (id)"),
+        filters.FilterEqual(NFSe.empresa_id, "Empresa", options=(("", ""),)),
         filters.DateTimeBetweenFilter(NFSe.criado_em, "Período"),
     )
     column_default_sort = ("criado_em", True)
@@ -405,6 +423,31 @@ class NotaView(Escopada):
         for nota in notas:
             cancel_nfse(nota.id, "Cancelamento solicitado pela contabilidade", "admin")
         flash(f"Cancelamento pedido para {len(notas)} nota(s).", "success")
+
+    def _get_filter_groups(self):
+        """The empresa filter offers the user's own empresas, read per request (choices never leak)."""
+        grupos = super()._get_filter_groups()
+        for item in (grupos or {}).get("Empresa", []):
+            item["options"] = [(str(e.id), e.razao_social) for e in _empresas_do_usuario()]
+        return grupos
+
+    @expose("/xml/")
+    def xml(self):
+        """The authorized note's XML, fetched from the gateway with the API key (scoped like every view)."""
+        from agentnfe.emission.gateways import GatewayIndisponivel, GatewayRecusou, gateway_atual
+
+        nota = self.get_one(request.args.get("id"))
+        if not nota.gateway_id or nota.status not in (StatusNFSe.CONCLUIDA, StatusNFSe.CANCELADA):
+            abort(404)
+        try:
+            conteudo = gateway_atual().xml(nota.gateway_id)
+        except (GatewayIndisponivel, GatewayRecusou) as erro:
+            flash(f"O gateway não entregou o XML agora: {erro}", "error")
+            return redirect(url_for(".details_view", id=nota.id))
+        nome = f"NFS-e {nota.numero or nota.id}.xml"
+        return Response(
+            conteudo, mimetype="application/xml", headers={"Content-Disposition": f'attachment; filename="{nome}"'}
+        )
 
     def render(self, template, **kwargs):
         if template == self.details_template and kwargs.get("model") is not None:

@@ -201,3 +201,24 @@ def test_support_sees_stuck_notes(client, auth, firmas):
     html = client.get("/admin/notas_paradas/").get_data(as_text=True)
     assert f"id={parada.id}" in html and html.count("badge-info") == 1
     assert db.session.scalar(sa.select(sa.func.count(Sessao.id))) == 0
+
+
+def test_xml_download_and_filters_stay_inside_the_firm(client, auth, firmas):
+    nota_a = factories.nota(
+        db.session, firmas["a"]["empresa"], status=StatusNFSe.CONCLUIDA, gateway_id="mock-a", numero="77"
+    )
+    nota_b = factories.nota(
+        db.session, firmas["b"]["empresa"], status=StatusNFSe.CONCLUIDA, gateway_id="mock-b", numero="88"
+    )
+    db.session.commit()
+    auth.login("contador@a.com")
+    xml = client.get(f"/admin/notas/xml/?id={nota_a.id}")
+    assert xml.status_code == 200 and xml.mimetype == "application/xml" and xml.data.startswith(b"<?xml")
+    assert 'filename="NFS-e 77.xml"' in xml.headers["Content-Disposition"]
+    assert client.get(f"/admin/notas/xml/?id={nota_b.id}").status_code == 404
+    lista = client.get("/admin/notas/").get_data(as_text=True)
+    assert "Empresa A Ltda" in lista and "Empresa B Ltda" not in lista  # the empresa filter offers only A's
+    filtrada = client.get(f"/admin/notas/?flt0_1={firmas['a']['empresa'].id}")
+    assert filtrada.status_code == 200 and f"id={nota_a.id}" in filtrada.get_data(as_text=True)
+    detalhes = client.get(f"/admin/notas/details/?id={nota_a.id}").get_data(as_text=True)
+    assert "PDF da nota" in detalhes and "XML da nota" in detalhes

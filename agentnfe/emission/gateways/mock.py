@@ -83,6 +83,13 @@ class MockGateway:
         id_integracao = cache.get(f"mock-nfse-id:{gateway_id}") or gateway_id
         return pdf_simples(f"NFS-e (simulacao) {id_integracao}")
 
+    def xml(self, gateway_id: str) -> bytes:
+        nota = cache.get(self._chave(cache.get(f"mock-nfse-id:{gateway_id}") or "")) or {}
+        return (
+            f'<?xml version="1.0" encoding="UTF-8"?><NFSe simulacao="true"><Numero>{nota.get("numeroNfse", "")}</Numero>'
+            f"<CodigoVerificacao>{nota.get('codigoVerificacao', '')}</CodigoVerificacao></NFSe>"
+        ).encode()
+
     def enviar_certificado(self, arquivo: bytes, senha: str, nome: str) -> str:
         return f"mock-cert-{hashlib.sha256(arquivo).hexdigest()[:16]}"
 

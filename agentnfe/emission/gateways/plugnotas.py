@@ -110,11 +110,17 @@ class PlugNotas:
             bruto=corpo,
         )
 
-    def pdf(self, gateway_id: str) -> bytes:
-        resposta = self._pedir("GET", f"/nfse/pdf/{gateway_id}")
+    def _arquivo(self, tipo: str, gateway_id: str) -> bytes:
+        resposta = self._pedir("GET", f"/nfse/{tipo}/{gateway_id}")
         if resposta.status_code >= 400:
             raise self._recusa(resposta)
         return resposta.content
+
+    def pdf(self, gateway_id: str) -> bytes:
+        return self._arquivo("pdf", gateway_id)
+
+    def xml(self, gateway_id: str) -> bytes:
+        return self._arquivo("xml", gateway_id)
 
     def enviar_certificado(self, arquivo: bytes, senha: str, nome: str) -> str:
         resposta = self._pedir("POST", "/certificado", files={"arquivo": (nome, arquivo)}, data={"senha": senha})
