@@ -7,7 +7,6 @@ import re
 from dataclasses import dataclass
 from datetime import date
 
-import sqlalchemy as sa
 from cryptography import x509
 from cryptography.hazmat.primitives.serialization import pkcs12
 from cryptography.x509.oid import NameOID
@@ -107,9 +106,3 @@ def adicionar(session: Session, empresa: Empresa, conteudo: bytes, senha: str, h
     log.info("A1 certificate stored for empresa %s, valid until %s", empresa.cnpj, dados.valido_ate)
     return certificado
 
-
-def vigente(session: Session, empresa_id: int) -> Certificado | None:
-    """The empresa's certificate that lasts longest."""
-    return session.scalars(
-        sa.select(Certificado).where(Certificado.empresa_id == empresa_id).order_by(Certificado.valido_ate.desc())
-    ).first()

@@ -16,7 +16,6 @@ from ..extensions import db
 from ..models import AcaoTentativa, Empresa, NFSe, StatusNFSe
 from . import service
 
-PADRAO = (StatusNFSe.ERRO, StatusNFSe.REJEITADA, StatusNFSe.ATENCAO)
 ACOES = {
     StatusNFSe.PENDENTE: "enviar",
     StatusNFSe.ENVIADA: "consultar e, se o gateway não tiver a nota, reenviar",

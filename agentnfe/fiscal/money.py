@@ -53,7 +53,7 @@ def _numeral(token: str) -> Decimal:
         return Decimal(token)
     if _GROUPED.fullmatch(token) and not token.startswith("0") and len({c for c in token if not c.isdigit()}) == 1:
         return Decimal(re.sub(r"[.,]", "", token))
-    inteiro, sep, fracao = token.replace(",", ".").partition(".")
+    inteiro, _, fracao = token.replace(",", ".").partition(".")
     if not inteiro.isdigit() or not fracao.isdigit() or "." in fracao:
         raise ValorInvalido
     return Decimal(f"{inteiro}.{fracao}")
