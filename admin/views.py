@@ -367,7 +367,7 @@ class NotaView(Escopada):
     column_searchable_list = ("numero", "tomador.razao_social", "tomador.documento", "empresa.cnpj")
     column_filters = (
         filters.FilterEqual(NFSe.status, "Situação", options=[(s.value, s.value) for s in StatusNFSe]),
-        filters.FilterEqual(NFSe.empresa_id, "Empresa", options=(("", ""),)),
+        filters.IntEqualFilter(NFSe.empresa_id, "Empresa", options=(("", ""),)),
         filters.DateTimeBetweenFilter(NFSe.criado_em, "Período"),
     )
     column_default_sort = ("criado_em", True)
