@@ -512,7 +512,7 @@ class UsuarioView(Escopada):
         "ativo": "Ativo", "ultimo_login_em": "Último acesso", "nova_senha": "Senha",
     }  # fmt: skip
     column_searchable_list = ("email",)
-    form_columns = ("email", "role", "ativo")
+    form_columns = ("email", "role", "ativo", "nova_senha")
     form_overrides = {"role": SelectField}
     form_extra_fields = {"nova_senha": PasswordField("Senha (deixe vazio para manter)")}
 
