@@ -194,12 +194,21 @@ def test_firm_admin_creates_users_of_the_firm_only(client, auth, firmas):
     assert 'value="suporte"' not in pagina  # a firm admin cannot create support staff
     resposta = client.post(
         "/admin/usuarios/new/",
-        data={"csrf_token": token, "email": "Novo@A.com", "role": "contador", "ativo": "y", "nova_senha": "senha-nova-123"},
+        data={
+            "csrf_token": token,
+            "email": "Novo@A.com",
+            "role": "contador",
+            "ativo": "y",
+            "nova_senha": "senha-nova-123",
+        },
     )
     assert resposta.status_code == 302, resposta.get_data(as_text=True)[:500]
     novo = db.session.scalar(sa.select(User).where(User.email == "novo@a.com"))
     assert novo.contabilidade_id == firmas["a"]["firma"].id and novo.check_password("senha-nova-123")
-    curta = client.post("/admin/usuarios/new/", data={"csrf_token": token, "email": "x@a.com", "role": "contador", "nova_senha": "curta"})
+    curta = client.post(
+        "/admin/usuarios/new/",
+        data={"csrf_token": token, "email": "x@a.com", "role": "contador", "nova_senha": "curta"},
+    )
     assert "pelo menos 8 caracteres" in curta.get_data(as_text=True)
     lista = client.get("/admin/usuarios/").get_data(as_text=True)
     assert "contador@a.com" in lista and "contador@b.com" not in lista and "suporte@op.com" not in lista

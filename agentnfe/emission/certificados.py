@@ -105,4 +105,3 @@ def adicionar(session: Session, empresa: Empresa, conteudo: bytes, senha: str, h
     session.flush()
     log.info("A1 certificate stored for empresa %s, valid until %s", empresa.cnpj, dados.valido_ate)
     return certificado
-
