@@ -34,8 +34,9 @@ def first_run_hint() -> str | None:
     if db.session.scalar(sa.select(User.id).limit(1)) is not None:
         return None
     return (
-        "Nenhum usuário cadastrado ainda. Crie o primeiro acesso com\n"
-        "  python -m agentnfe create-user voce@exemplo.com.br --role admin --superuser\n"
+        "Nenhum usuário cadastrado ainda. Crie a contabilidade e o primeiro acesso com\n"
+        '  python -m agentnfe create-contabilidade "Minha Contabilidade"\n'
+        '  python -m agentnfe create-user voce@exemplo.com.br --role admin --contabilidade "Minha Contabilidade"\n'
         "ou carregue dados de demonstração com\n"
         "  python -m agentnfe seed-demo"
     )
