@@ -167,22 +167,25 @@ WEBHOOK_TOKEN = "token-do-webhook"
 API_TOKEN = "token-da-api"
 
 
+def _servindo(criar):
+    """Run a local fake server for one test."""
+    servidor = criar()
+    yield servidor
+    servidor.close()
+
+
 @pytest.fixture
 def evolution():
     from .fakes import FakeEvolution
 
-    servidor = FakeEvolution()
-    yield servidor
-    servidor.close()
+    yield from _servindo(FakeEvolution)
 
 
 @pytest.fixture
 def openai_fake():
     from .fakes import FakeOpenAI
 
-    servidor = FakeOpenAI()
-    yield servidor
-    servidor.close()
+    yield from _servindo(FakeOpenAI)
 
 
 def bot_settings(evolution, **extra) -> dict:
@@ -270,9 +273,7 @@ def alfa(bot):
 def plugnotas():
     from .fakes import FakePlugNotas
 
-    servidor = FakePlugNotas()
-    yield servidor
-    servidor.close()
+    yield from _servindo(FakePlugNotas)
 
 
 @pytest.fixture
@@ -281,9 +282,8 @@ def brasilapi():
 
     from .fakes import FakeBrasilAPI
 
-    servidor = FakeBrasilAPI(json.loads((Path(__file__).parent / "data/brasilapi_cnpj_200.json").read_text()))
-    yield servidor
-    servidor.close()
+    amostra = json.loads((Path(__file__).parent / "data/brasilapi_cnpj_200.json").read_text())
+    yield from _servindo(lambda: FakeBrasilAPI(amostra))
 
 
 def com_certificado(empresa_id: int) -> None:
