@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, time, timedelta
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
-from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from flask import current_app
 from flask_admin import expose
 
+from agentnfe import relogio
 from agentnfe.extensions import cache, db
 from agentnfe.models import Certificado, Empresa, Mensagem, NFSe, Notificacao, Sessao, StatusNFSe
 from agentnfe.models.enums import ESTADOS_FINAIS
@@ -19,18 +19,14 @@ from .acesso import IndiceProtegido, contabilidade_id
 ATENCAO = (StatusNFSe.ERRO, StatusNFSe.REJEITADA, StatusNFSe.ATENCAO)
 
 
-def _inicio(dia) -> datetime:
-    return datetime.combine(dia, time.min, tzinfo=ZoneInfo(current_app.config["AGENTNFE_TIMEZONE"])).astimezone(UTC)
-
-
 def _da_firma(coluna, contabilidade: int | None):
     return sa.true() if contabilidade is None else coluna == contabilidade
 
 
 def numeros(contabilidade: int | None) -> dict:
     """Everything the dashboard shows, in three SQL statements."""
-    hoje = datetime.now(ZoneInfo(current_app.config["AGENTNFE_TIMEZONE"])).date()
-    inicio_dia, inicio_mes = _inicio(hoje), _inicio(hoje.replace(day=1))
+    hoje = relogio.hoje()
+    inicio_dia, inicio_mes = relogio.inicio_do_dia(hoje), relogio.inicio_do_dia(hoje.replace(day=1))
     da_firma = _da_firma(NFSe.contabilidade_id, contabilidade)
 
     def conta(*condicoes):

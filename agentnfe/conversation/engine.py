@@ -13,7 +13,6 @@ import re
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
-from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from flask import current_app
@@ -40,6 +39,7 @@ from ..models import (
 )
 from ..models.enums import ESTADOS_FINAIS
 from ..perfis import PerfilEmpresa, PerfilServico, empresas_do_telefone
+from ..relogio import hoje
 from . import respostas
 from .extrator import OBRIGATORIOS, complementar
 from .llm import ChamadaLLM
@@ -74,10 +74,6 @@ class _Turno:
 
 def agora() -> datetime:
     return datetime.now(UTC)
-
-
-def hoje() -> date:
-    return datetime.now(ZoneInfo(current_app.config["AGENTNFE_TIMEZONE"])).date()
 
 
 def _chave_de_trava(telefone: str) -> int:

@@ -3,11 +3,8 @@
 from __future__ import annotations
 
 import json
-from datetime import datetime
-from zoneinfo import ZoneInfo
 
-from flask import current_app
-
+from ..relogio import hoje
 from .extrator import ler
 
 VAZIO = {
@@ -34,8 +31,7 @@ def extrair_linha(linha: bytes, usar_llm: bool) -> dict:
     identificador = None if identificador is None else str(identificador)
     if not isinstance(registro.get("text"), str):
         return {**VAZIO, "id": identificador, "erros": ["entrada_invalida"]}
-    hoje = datetime.now(ZoneInfo(current_app.config["AGENTNFE_TIMEZONE"])).date()
-    leitura = ler(registro["text"], hoje, usar_llm=usar_llm)
+    leitura = ler(registro["text"], hoje(), usar_llm=usar_llm)
     extracao = leitura.extracao
     return {
         "id": identificador,

@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import logging
-from datetime import date, datetime, timedelta
-from zoneinfo import ZoneInfo
+from datetime import date, timedelta
 
 import sqlalchemy as sa
-from flask import current_app
 
+from .. import relogio
 from ..conversation.engine import avisar_telefone
 from ..extensions import db
 from ..models import Certificado, Empresa, UsuarioEmpresa
@@ -21,7 +20,7 @@ log = logging.getLogger(__name__)
 
 def avisar_vencimentos(hoje: date | None = None) -> list[int]:
     """File each threshold (30, 15, 7 days, expired) once per certificate; returns messages to deliver."""
-    hoje = hoje or datetime.now(ZoneInfo(current_app.config["AGENTNFE_TIMEZONE"])).date()
+    hoje = hoje or relogio.hoje()
     ultimo = (
         sa.select(Certificado.empresa_id, sa.func.max(Certificado.valido_ate).label("ate"))
         .group_by(Certificado.empresa_id)

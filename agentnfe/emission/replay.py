@@ -6,12 +6,11 @@ import re
 from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import date, datetime, time
-from zoneinfo import ZoneInfo
+from datetime import date
 
 import sqlalchemy as sa
-from flask import current_app
 
+from .. import relogio
 from ..extensions import db
 from ..models import AcaoTentativa, Empresa, NFSe, StatusNFSe
 from . import service
@@ -39,8 +38,7 @@ def selecionar(status: Iterable[StatusNFSe], empresa_cnpj: str | None, desde: da
     if empresa_cnpj:
         consulta = consulta.join(Empresa, Empresa.id == NFSe.empresa_id).where(Empresa.cnpj == empresa_cnpj)
     if desde:
-        fuso = ZoneInfo(current_app.config["AGENTNFE_TIMEZONE"])
-        consulta = consulta.where(NFSe.criado_em >= datetime.combine(desde, time.min, tzinfo=fuso))
+        consulta = consulta.where(NFSe.criado_em >= relogio.inicio_do_dia(desde))
     return consulta
 
 
