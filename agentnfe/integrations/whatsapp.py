@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import hmac
 import logging
@@ -179,57 +180,46 @@ def configurado(provider: Provider) -> bool:
     return (todos.evolution if provider is Provider.EVOLUTION else todos.meta) is not None
 
 
+def _via_evolution(instance: str, rota: str, corpo: dict) -> str | None:
+    """POST to Evolution through the message's instance (or EVOLUTION_INSTANCE); returns the new message id."""
+    instancia = instance or current_app.config["EVOLUTION_INSTANCE"]
+    if not instancia:
+        raise EntregaFalhou("no Evolution instance for this message and EVOLUTION_INSTANCE is not set", False)
+    resposta = _post(canais().evolution, f"/message/{rota}/{instancia}", corpo)
+    return ((resposta.get("key") or {}).get("id")) if isinstance(resposta, dict) else None
+
+
+def _via_meta(instance: str, numero: str, conteudo: dict) -> str | None:
+    """POST a Cloud API message from the conversation's phone number id; returns the new message id."""
+    origem = instance or current_app.config["META_PHONE_NUMBER_ID"]
+    resposta = _post(
+        canais().meta, f"/v21.0/{origem}/messages", {"messaging_product": "whatsapp", "to": numero, **conteudo}
+    )
+    mensagens = resposta.get("messages") if isinstance(resposta, dict) else None
+    return mensagens[0].get("id") if mensagens else None
+
+
 def enviar_texto(provider: Provider, instance: str, numero: str, texto: str) -> str | None:
     """Send a text through the provider (and instance) a conversation came from; returns its message id."""
-    todos = canais()
     if provider is Provider.EVOLUTION:
-        instancia = instance or current_app.config["EVOLUTION_INSTANCE"]
-        if not instancia:
-            raise EntregaFalhou("no Evolution instance for this message and EVOLUTION_INSTANCE is not set", False)
-        corpo = _post(todos.evolution, f"/message/sendText/{instancia}", {"number": numero, "text": texto})
-        return ((corpo.get("key") or {}).get("id")) if isinstance(corpo, dict) else None
+        return _via_evolution(instance, "sendText", {"number": numero, "text": texto})
     if provider is Provider.META:
-        origem = instance or current_app.config["META_PHONE_NUMBER_ID"]
-        corpo = _post(
-            todos.meta,
-            f"/v21.0/{origem}/messages",
-            {"messaging_product": "whatsapp", "to": numero, "type": "text", "text": {"body": texto}},
-        )
-        mensagens = corpo.get("messages") if isinstance(corpo, dict) else None
-        return mensagens[0].get("id") if mensagens else None
+        return _via_meta(instance, numero, {"type": "text", "text": {"body": texto}})
     raise EntregaFalhou(f"provider {provider.value} does not deliver messages", temporaria=False)
 
 
 def enviar_documento(provider: Provider, instance: str, numero: str, pdf: bytes, nome: str, link: str) -> str | None:
     """Send a PDF as a document: inline (base64) through Evolution, by public https link through Meta."""
-    todos = canais()
     if provider is Provider.EVOLUTION:
-        import base64
-
-        instancia = instance or current_app.config["EVOLUTION_INSTANCE"]
-        corpo = _post(
-            todos.evolution,
-            f"/message/sendMedia/{instancia}",
-            {
-                "number": numero,
-                "mediatype": "document",
-                "mimetype": "application/pdf",
-                "fileName": nome,
-                "media": base64.b64encode(pdf).decode(),
-            },
-        )
-        return ((corpo.get("key") or {}).get("id")) if isinstance(corpo, dict) else None
+        conteudo = base64.b64encode(pdf).decode()
+        documento = {
+            "number": numero,
+            "mediatype": "document",
+            "mimetype": "application/pdf",
+            "fileName": nome,
+            "media": conteudo,
+        }
+        return _via_evolution(instance, "sendMedia", documento)
     if provider is Provider.META and link.startswith("https://"):
-        corpo = _post(
-            todos.meta,
-            f"/v21.0/{instance or current_app.config['META_PHONE_NUMBER_ID']}/messages",
-            {
-                "messaging_product": "whatsapp",
-                "to": numero,
-                "type": "document",
-                "document": {"link": link, "filename": nome},
-            },
-        )
-        mensagens = corpo.get("messages") if isinstance(corpo, dict) else None
-        return mensagens[0].get("id") if mensagens else None
+        return _via_meta(instance, numero, {"type": "document", "document": {"link": link, "filename": nome}})
     raise EntregaFalhou(f"{provider.value} cannot receive this document (needs an https PUBLIC_URL)", temporaria=False)
