@@ -10,7 +10,7 @@ from decimal import Decimal
 from enum import StrEnum
 
 from ..fiscal import Documento, DocumentoInvalido, ValorInvalido, parse_documento, parse_valor
-from ..fiscal.money import _WORDS as NUMBER_WORDS
+from ..fiscal.money import NUMEROS_POR_EXTENSO
 from .texto import limpar_espacos, so_palavras
 
 
@@ -77,7 +77,7 @@ _DOC_LABEL = re.compile(
 # --- values ---------------------------------------------------------------------------------------
 _NUM = r"\d[\d.,]*\d|\d"
 _SCALE = r"(?:\s*(?:mil|k|mi)\b|k\b)"
-_WORD = "|".join(sorted(NUMBER_WORDS, key=len, reverse=True))
+_WORD = "|".join(sorted(NUMEROS_POR_EXTENSO, key=len, reverse=True))
 _WORDS_RUN = rf"(?:(?:{_WORD}|mil|milhao|milhoes)(?:\s+e\s+|\s+)?)+"
 _VALUE_MARKED = [
     rf"r\s?\$\s*(?P<a>(?:{_NUM}){_SCALE}?)",
@@ -360,7 +360,7 @@ def _nome_tomador(original: str, dobrado: str, ocupados: list[tuple[int, int]], 
                 return
 
 
-def _intencao(dobrado: str, bruto: str, resultado: Extracao) -> None:
+def _intencao(bruto: str, resultado: Extracao) -> None:
     palavras = so_palavras(bruto)
     cancelar_nota = _CANCELAR_NOTA.search(palavras)
     if cancelar_nota:
@@ -426,7 +426,7 @@ def extrair(texto: str, hoje: date) -> Extracao:
     resultado = Extracao()
     original = texto or ""
     dobrado = _alinhado(original)
-    _intencao(dobrado, original, resultado)
+    _intencao(original, resultado)
     if resultado.intencao in (Intencao.AJUDA, Intencao.CONFIRMAR, Intencao.SAUDACAO, Intencao.CANCELAR_NOTA):
         return resultado
     ocupados: list[tuple[int, int]] = []

@@ -14,7 +14,7 @@ class ValorInvalido(ValueError):
     """The text is not a usable amount; str() is a PT-BR sentence for the user."""
 
 
-_WORDS = {
+NUMEROS_POR_EXTENSO = {
     "zero": 0, "um": 1, "uma": 1, "dois": 2, "duas": 2, "tres": 3, "quatro": 4, "cinco": 5, "seis": 6,
     "sete": 7, "oito": 8, "nove": 9, "dez": 10, "onze": 11, "doze": 12, "treze": 13, "quatorze": 14,
     "catorze": 14, "quinze": 15, "dezesseis": 16, "dezessete": 17, "dezoito": 18, "dezenove": 19,
@@ -76,8 +76,8 @@ def _amount(texto: str) -> Decimal:
             if current is not None:
                 raise ValorInvalido  # two figures in a row: "1500 300"
             current, seen_number = _numeral(token), True
-        elif token in _WORDS:
-            current = (current or Decimal(0)) + _WORDS[token]
+        elif token in NUMEROS_POR_EXTENSO:
+            current = (current or Decimal(0)) + NUMEROS_POR_EXTENSO[token]
             seen_number = True
         else:
             raise ValorInvalido
