@@ -11,14 +11,14 @@ from agentnfe.queue import TentarDeNovo, in_app_context
 from .conversa import send_reply
 
 
-def seguir(efeitos: service.Efeitos, nfse_id: int, consultas: int = -1, encadear: bool = True) -> None:
-    """Deliver notices, keep the PDF and schedule the next poll that an operation asked for."""
+def seguir(efeitos: service.Efeitos, nfse_id: int, consultas: int = -1, encadear: bool = True, proxima=None) -> None:
+    """Deliver notices, keep the PDF and schedule the next poll (`proxima`, the status poll by default)."""
     if efeitos.baixar_pdf:
         store_pdf(nfse_id)
     for mensagem_id in efeitos.avisos:
         send_reply(mensagem_id)
     if efeitos.consultar_em is not None and encadear:
-        poll_nfse.schedule(args=(nfse_id, consultas + 1), delay=efeitos.consultar_em)
+        (proxima or poll_nfse).schedule(args=(nfse_id, consultas + 1), delay=efeitos.consultar_em)
 
 
 @huey.task(retries=5, retry_delay=30, retry_backoff=2, context=True)
@@ -42,22 +42,15 @@ def poll_nfse(nfse_id: int, consultas: int = 0, encadear: bool = True) -> None:
 @in_app_context
 def cancel_nfse(nfse_id: int, motivo: str, origem: str = "whatsapp") -> None:
     efeitos = service.pedir_cancelamento(nfse_id, motivo, origem)
-    for mensagem_id in efeitos.avisos:
-        send_reply(mensagem_id)
+    seguir(efeitos, nfse_id, proxima=poll_cancellation)
     if efeitos.tentar_de_novo:
         raise TentarDeNovo(f"cancellation of note {nfse_id} not sent yet")
-    if efeitos.consultar_em is not None:
-        poll_cancellation.schedule(args=(nfse_id, 0), delay=efeitos.consultar_em)
 
 
 @huey.task()
 @in_app_context
 def poll_cancellation(nfse_id: int, consultas: int = 0) -> None:
-    efeitos = service.consultar_cancelamento(nfse_id, consultas)
-    for mensagem_id in efeitos.avisos:
-        send_reply(mensagem_id)
-    if efeitos.consultar_em is not None:
-        poll_cancellation.schedule(args=(nfse_id, consultas + 1), delay=efeitos.consultar_em)
+    seguir(service.consultar_cancelamento(nfse_id, consultas), nfse_id, consultas, proxima=poll_cancellation)
 
 
 @huey.task(retries=3, retry_delay=60)
