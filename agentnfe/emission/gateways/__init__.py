@@ -7,6 +7,8 @@ from typing import Any, Protocol
 
 from flask import Flask, current_app
 
+from ...integrations.http import registrar
+
 EXTENSION_KEY = "agentnfe.gateway"
 
 
@@ -73,8 +75,6 @@ def init_app(app: Flask) -> None:
         gateway = PlugNotas(app.config["PLUGNOTAS_URL"], app.config["PLUGNOTAS_API_KEY"], app.config["GATEWAY_TIMEOUT"])
     else:
         gateway = MockGateway()
-    from ...integrations.http import registrar
-
     registrar(app, EXTENSION_KEY, gateway)
 
 
