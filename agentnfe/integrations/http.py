@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import atexit
+
 import httpx
 from flask import Flask
 
@@ -20,8 +22,6 @@ def novo_cliente(base_url: str, headers: dict[str, str] | None = None, timeout: 
 
 def registrar(app: Flask, chave: str, cliente) -> None:
     """Keep a service client on the app (built once per process) and close it at exit."""
-    import atexit
-
     app.extensions[chave] = cliente
     if hasattr(cliente, "close"):
         atexit.register(cliente.close)
