@@ -19,7 +19,7 @@ from .conversation.extracao_cli import extrair_linha
 from .extensions import db, huey
 from .fiscal import DocumentoInvalido, parse_cnpj
 from .importacao import CabecalhoInvalido, importar_empresas
-from .models import Papel, User
+from .models import Papel, SituacaoCancelamento, User
 from .seed import seed_demo
 
 
@@ -198,11 +198,11 @@ def certificado() -> None:
 @click.option("--password-stdin", is_flag=True, help="Read the certificate password from the first line of stdin.")
 @with_appcontext
 def certificado_add(cnpj: str, arquivo: str, password_stdin: bool) -> None:
-    """Check, encrypt and store an A1 certificate (.pfx/.p12); with PlugNotas, upload it too."""
+    """Check, encrypt and store an A1 certificate (.pfx/.p12); with PlugNotas, upload it and register the empresa."""
     from pathlib import Path
 
-    from .emission import certificados, payload
-    from .emission.gateways import GatewayIndisponivel, GatewayRecusou, gateway_atual
+    from .emission import certificados
+    from .emission.gateways import GatewayIndisponivel, GatewayRecusou
     from .models import Empresa
 
     try:
@@ -214,26 +214,26 @@ def certificado_add(cnpj: str, arquivo: str, password_stdin: bool) -> None:
     senha = (
         sys.stdin.readline().rstrip("\r\n") if password_stdin else click.prompt("Senha do certificado", hide_input=True)
     )
-    conteudo = Path(arquivo).read_bytes()
     try:
-        registro = certificados.adicionar(db.session, empresa, conteudo, senha, datetime.now(UTC).date())
-        gateway = gateway_atual()
-        if gateway.exige_certificado:
-            registro.gateway_id = gateway.enviar_certificado(conteudo, senha, Path(arquivo).name)
-            gateway.cadastrar_empresa(payload.empresa_plugnotas(empresa, registro.gateway_id))
-            registro.enviado_gateway_em = datetime.now(UTC)
+        registro = certificados.adicionar(
+            db.session, empresa, Path(arquivo).read_bytes(), senha, datetime.now(UTC).date()
+        )
     except certificados.CertificadoInvalido as erro:
         db.session.rollback()
         raise click.ClickException(str(erro)) from None
-    except (GatewayRecusou, GatewayIndisponivel) as erro:
+    db.session.commit()
+    certificado_id, titular, valido_ate = registro.id, registro.titular, registro.valido_ate
+    click.echo(f"Certificado de {titular} (CNPJ {cnpj}) válido até {valido_ate:%d/%m/%Y} guardado.")
+    try:
+        enviado = certificados.enviar_ao_gateway(certificado_id)
+    except (certificados.EmpresaIncompleta, GatewayRecusou, GatewayIndisponivel) as erro:
         db.session.rollback()
         detalhe = erro.detalhe() if isinstance(erro, GatewayRecusou) else str(erro)
-        raise click.ClickException(f"o gateway não aceitou o certificado: {detalhe}") from None
-    db.session.commit()
-    enviado = " e enviado ao PlugNotas" if registro.enviado_gateway_em else ""
-    click.echo(
-        f"Certificado de {registro.titular} (CNPJ {cnpj}) válido até {registro.valido_ate:%d/%m/%Y} guardado{enviado}."
-    )
+        raise click.ClickException(
+            f"o gateway não recebeu o certificado: {detalhe}. Corrija e reenvie pelo painel (Certificados A1)."
+        ) from None
+    if enviado:
+        click.echo("Enviado ao PlugNotas e empresa registrada lá.")
 
 
 @click.command("replay")
@@ -273,6 +273,64 @@ def replay(status_csv: str, empresa_cnpj: str | None, since, dry_run: bool) -> N
     click.echo(f"{len(ids)} nota(s) reprocessada(s). Situação agora: {situacoes}.")
 
 
+@click.command("cancelar")
+@click.option("--id", "nfse_id", type=int, default=None, help="Id of the note in AgentNFe.")
+@click.option("--empresa", "empresa_cnpj", default=None, help="CNPJ of the empresa (with --numero).")
+@click.option("--numero", default=None, help="Number of the authorized note (with --empresa).")
+@click.option(
+    "--codigo",
+    required=True,
+    type=click.Choice(["1", "2", "9"]),
+    help="1 erro na emissão, 2 serviço não prestado, 9 outros.",
+)
+@click.option("--motivo", required=True, help="Reason sent to the city hall, 15 to 255 characters.")
+@with_appcontext
+def cancelar(nfse_id: int | None, empresa_cnpj: str | None, numero: str | None, codigo: str, motivo: str) -> None:
+    """Cancel an authorized note (the same operation as the admin's); the outcome also arrives as a notice."""
+    from tasks.emissao import poll_cancellation, seguir
+
+    from .emission import service
+    from .fiscal.cancelamento import CancelamentoInvalido, validar
+    from .models import Empresa, NFSe, NFSeTentativa, StatusNFSe
+
+    if (nfse_id is None) == (empresa_cnpj is None or numero is None):
+        raise click.UsageError("informe --id ID ou então --empresa CNPJ --numero N")
+    try:
+        codigo_nacional, motivo = validar(codigo, motivo)
+        consulta = sa.select(NFSe).where(NFSe.id == nfse_id)
+        if nfse_id is None:
+            consulta = (
+                sa.select(NFSe)
+                .join(Empresa, Empresa.id == NFSe.empresa_id)
+                .where(Empresa.cnpj == parse_cnpj(empresa_cnpj), NFSe.numero == numero.strip())
+            )
+    except (CancelamentoInvalido, DocumentoInvalido) as erro:
+        raise click.ClickException(str(erro)) from None
+    nota = db.session.scalar(consulta.order_by(NFSe.id.desc()).limit(1))
+    if nota is None:
+        raise click.ClickException("nota não encontrada")
+    if nota.status is not StatusNFSe.CONCLUIDA:
+        raise click.ClickException(f"só notas autorizadas podem ser canceladas (esta está {nota.status.value})")
+    nota_id, rotulo = nota.id, f"nº {nota.numero}" if nota.numero else f"id {nota.id}"
+    efeitos = service.pedir_cancelamento(nota_id, codigo_nacional, motivo, origem="cli")
+    if efeitos.tentar_de_novo:
+        raise click.ClickException("o gateway não respondeu; nada foi pedido, tente de novo em alguns minutos")
+    seguir(efeitos, nota_id, proxima=poll_cancellation)
+    db.session.expire_all()
+    nota = db.session.get(NFSe, nota_id)
+    if nota.status is StatusNFSe.CANCELADA:
+        click.echo(f"Nota {rotulo} cancelada.")
+    elif nota.cancelamento_situacao is SituacaoCancelamento.SOLICITADO:
+        click.echo(
+            f"Cancelamento da nota {rotulo} pedido (protocolo {nota.cancelamento_protocolo}); a confirmação chega como aviso."
+        )
+    else:
+        ultima = db.session.scalar(
+            sa.select(NFSeTentativa.resultado).where(NFSeTentativa.nfse_id == nota_id).order_by(NFSeTentativa.id.desc())
+        )
+        raise click.ClickException(f"o cancelamento da nota {rotulo} não foi aceito: {ultima}")
+
+
 COMMANDS = [
     serve,
     worker,
@@ -283,4 +341,5 @@ COMMANDS = [
     extract,
     certificado,
     replay,
+    cancelar,
 ]

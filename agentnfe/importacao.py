@@ -3,39 +3,28 @@
 from __future__ import annotations
 
 import csv
-import re
+import itertools
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from decimal import Decimal
-from typing import TextIO
+from typing import Any, TextIO
 
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
-from .contas import ContaInvalida, parse_email
-from .fiscal import (
-    DocumentoInvalido,
-    LocalidadeInvalida,
-    ServicoInvalido,
-    TelefoneInvalido,
-    normalizar_telefone,
-    parse_aliquota,
-    parse_cep,
-    parse_cnpj,
-    parse_codigo_municipio,
-    parse_codigo_servico,
-    parse_uf,
-)
-from .models import Contabilidade, Empresa, Regime, ServicoEmpresa, UsuarioEmpresa
+from .cadastro import EMPRESA, SERVICO, harmonizar, validar_empresa, validar_servico
+from .fiscal import TelefoneInvalido, normalizar_telefone
+from .models import Contabilidade, Empresa, ServicoEmpresa, UsuarioEmpresa
 
 REQUIRED = (
     "contabilidade", "cnpj", "razao_social", "inscricao_municipal", "codigo_municipio",
     "uf", "regime", "codigo_servico", "aliquota_iss", "telefones",
 )  # fmt: skip
-OPTIONAL = ("cep", "email", "codigo_tributacao_municipal", "cnae", "iss_retido")
-_TRUE = {"sim", "s", "true", "1", "x", "yes", "y", "verdadeiro"}
-_FALSE = {"nao", "não", "n", "false", "0", "no", "falso", ""}
+OPTIONAL = (
+    "cep", "email", "codigo_tributacao_municipal", "cnae", "iss_retido",
+    "logradouro", "numero", "complemento", "bairro", "codigo_tributacao_nacional", "regime_especial",
+    "aliquota_simples_iss",
+)  # fmt: skip
 _CHUNK = 500
 
 
@@ -52,19 +41,11 @@ class Linha:
     numero: int
     contabilidade: str
     cnpj: str
-    razao_social: str
-    inscricao_municipal: str
-    codigo_municipio: str
-    uf: str
-    regime: Regime
-    codigo_servico: str
-    aliquota_iss: Decimal
+    empresa: dict[str, Any]
+    """Clean empresa fields of the row (an empty optional column is None and changes nothing)."""
+    servico: dict[str, Any]
+    """Clean fields of the padrão service profile."""
     telefones: list[str]
-    cep: str | None
-    email: str | None
-    codigo_tributacao_municipal: str | None
-    cnae: str | None
-    iss_retido: bool | None
 
 
 @dataclass
@@ -73,37 +54,6 @@ class Resultado:
     atualizadas: int = 0
     contabilidades_criadas: list[str] = field(default_factory=list)
     erros: list[tuple[int, str]] = field(default_factory=list)
-
-
-def _texto(row: dict, nome: str, limite: int) -> str:
-    valor = " ".join((row.get(nome) or "").split())
-    if len(valor) > limite:
-        raise LinhaInvalida(f"{nome} tem mais de {limite} caracteres")
-    return valor
-
-
-def _obrigatorio(row: dict, nome: str, limite: int = 200) -> str:
-    valor = _texto(row, nome, limite)
-    if not valor:
-        raise LinhaInvalida(f"{nome} está vazio")
-    return valor
-
-
-def _regime(texto: str) -> Regime:
-    chave = re.sub(r"[\s\-]+", "_", texto.strip().lower())
-    try:
-        return Regime(chave)
-    except ValueError:
-        raise LinhaInvalida(f"regime {texto!r} inválido (use {', '.join(r.value for r in Regime)})") from None
-
-
-def _sim_nao(texto: str) -> bool | None:
-    chave = texto.strip().lower()
-    if chave in _TRUE:
-        return True
-    if chave in _FALSE:
-        return None if chave == "" else False
-    raise LinhaInvalida(f"iss_retido {texto!r} inválido (use sim ou não)")
 
 
 def _telefones(texto: str) -> list[str]:
@@ -122,33 +72,22 @@ def parse_linha(numero: int, row: dict) -> Linha:
         raise LinhaInvalida("a linha tem mais colunas que o cabeçalho")
     if any(row.get(nome) is None for nome in REQUIRED):
         raise LinhaInvalida("a linha tem menos colunas que o cabeçalho")
+    contabilidade = " ".join(row["contabilidade"].split())
+    if not contabilidade:
+        raise LinhaInvalida("contabilidade está vazio")
+    empresa, erros = validar_empresa({campo: row[campo] for campo in EMPRESA if campo in row})
+    servico, erros_servico = validar_servico(
+        {campo: row[campo] for campo in SERVICO if campo in row}, empresa.get("regime")
+    )
+    erros |= erros_servico
+    primeiro = next((campo for campo in row if campo in erros), None)
+    if primeiro is not None:
+        raise LinhaInvalida(erros[primeiro])
     try:
-        uf = parse_uf(row["uf"])
-        regime = _regime(row["regime"])
-        cnae = re.sub(r"[\s./\-]", "", row.get("cnae") or "") or None
-        if cnae and not re.fullmatch(r"\d{7}", cnae):
-            raise LinhaInvalida(f"cnae {row['cnae']!r} deve ter 7 dígitos")
-        inscricao = re.sub(r"[\s./\-]", "", _obrigatorio(row, "inscricao_municipal", 30))
-        return Linha(
-            numero=numero,
-            contabilidade=_obrigatorio(row, "contabilidade"),
-            cnpj=parse_cnpj(_obrigatorio(row, "cnpj", 30)),
-            razao_social=_obrigatorio(row, "razao_social"),
-            inscricao_municipal=inscricao,
-            codigo_municipio=parse_codigo_municipio(row["codigo_municipio"], uf),
-            uf=uf,
-            regime=regime,
-            codigo_servico=parse_codigo_servico(row["codigo_servico"]),
-            aliquota_iss=parse_aliquota(row["aliquota_iss"], mei=regime is Regime.MEI),
-            telefones=_telefones(row["telefones"]),
-            cep=parse_cep(row["cep"]) if (row.get("cep") or "").strip() else None,
-            email=parse_email(row["email"]) if (row.get("email") or "").strip() else None,
-            codigo_tributacao_municipal=_texto(row, "codigo_tributacao_municipal", 20) or None,
-            cnae=cnae,
-            iss_retido=_sim_nao(row.get("iss_retido") or ""),
-        )
-    except (DocumentoInvalido, LocalidadeInvalida, ServicoInvalido, TelefoneInvalido, ContaInvalida) as erro:
+        telefones = _telefones(row["telefones"])
+    except TelefoneInvalido as erro:
         raise LinhaInvalida(str(erro)) from None
+    return Linha(numero, contabilidade, empresa.pop("cnpj"), empresa, servico, telefones)
 
 
 def _check_header(campos: Iterable[str] | None) -> None:
@@ -202,15 +141,10 @@ class _Importador:
         if nova:
             empresa = Empresa(cnpj=linha.cnpj, contabilidade=firma)
             self.session.add(empresa)
-        empresa.razao_social = linha.razao_social
-        empresa.inscricao_municipal = linha.inscricao_municipal
-        empresa.codigo_municipio = linha.codigo_municipio
-        empresa.uf = linha.uf
-        empresa.regime = linha.regime
-        if linha.cep:
-            empresa.cep = linha.cep
-        if linha.email:
-            empresa.email = linha.email
+        for campo, valor in linha.empresa.items():
+            if valor is not None:
+                setattr(empresa, campo, valor)
+        harmonizar(empresa)
         self._servico_padrao(empresa, linha)
         self._telefones(empresa, linha.telefones)
         self.session.flush()
@@ -229,14 +163,9 @@ class _Importador:
         if servico is None:
             servico = ServicoEmpresa(padrao=True, iss_retido=False)
             empresa.servicos.append(servico)
-        servico.codigo_servico = linha.codigo_servico
-        servico.aliquota_iss = linha.aliquota_iss
-        if linha.codigo_tributacao_municipal:
-            servico.codigo_tributacao_municipal = linha.codigo_tributacao_municipal
-        if linha.cnae:
-            servico.cnae = linha.cnae
-        if linha.iss_retido is not None:
-            servico.iss_retido = linha.iss_retido
+        for campo, valor in linha.servico.items():
+            if valor is not None:
+                setattr(servico, campo, valor)
 
     @staticmethod
     def _telefones(empresa: Empresa, numeros: list[str]) -> None:
@@ -256,7 +185,9 @@ def importar_empresas(arquivo: TextIO, session: Session, somente: Contabilidade 
 
     `somente` confines the file to one firm (an accountant importing from the admin).
     """
-    leitor = csv.DictReader(arquivo)
+    cabecalho = arquivo.readline()
+    separador = ";" if cabecalho.count(";") > cabecalho.count(",") else ","
+    leitor = csv.DictReader(itertools.chain([cabecalho], arquivo), delimiter=separador)
     _check_header(leitor.fieldnames)
     leitor.fieldnames = [c.strip() for c in leitor.fieldnames]
     resultado = Resultado()

@@ -37,6 +37,8 @@ class PerfilEmpresa:
     nome_fantasia: str | None
     regime: Regime
     servicos: tuple[PerfilServico, ...]
+    codigo_municipio: str = ""
+    aliquota_simples_iss: Decimal | None = None
 
     @property
     def nome(self) -> str:
@@ -67,6 +69,8 @@ def _carregar(telefone: str) -> list[PerfilEmpresa]:
             razao_social=e.razao_social,
             nome_fantasia=e.nome_fantasia,
             regime=e.regime,
+            codigo_municipio=e.codigo_municipio,
+            aliquota_simples_iss=e.aliquota_simples_iss,
             servicos=tuple(
                 PerfilServico(
                     s.id,

@@ -15,9 +15,11 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from .contas import criar_usuario
+from .emission.notas import tributacao
 from .fiscal.documents import completar_cnpj, completar_cpf
 from .models import (
     AcaoTentativa,
+    Ambiente,
     ClienteTomador,
     Contabilidade,
     Direcao,
@@ -32,6 +34,7 @@ from .models import (
     Papel,
     Provider,
     Regime,
+    RegimeEspecial,
     ServicoEmpresa,
     Sessao,
     StatusNFSe,
@@ -59,6 +62,9 @@ DESCRICOES = [
     "Manutenção de sistemas",
 ]
 REGIMES = [Regime.SIMPLES_NACIONAL, Regime.SIMPLES_NACIONAL, Regime.LUCRO_PRESUMIDO, Regime.MEI, Regime.LUCRO_REAL]
+ESPECIAIS = {Regime.MEI: RegimeEspecial.MEI, Regime.SIMPLES_NACIONAL: RegimeEspecial.ME_EPP_SIMPLES}
+RUAS = ["Rua das Flores", "Avenida Paulista", "Rua XV de Novembro", "Avenida Brasil", "Rua da Praia"]
+BAIRROS = ["Centro", "Bela Vista", "Jardim América", "Vila Nova", "Santa Cecília"]
 
 
 @dataclass
@@ -110,8 +116,14 @@ def seed_firma(session: Session, k: int, password: str, agora: datetime) -> Firm
                 contabilidade_id=firma.id, cnpj=gerar_cnpj(10_000_000 + k * 100 + i),
                 razao_social=f"Empresa {k}-{i + 1} Serviços Ltda", nome_fantasia=f"Empresa {k}-{i + 1}",
                 inscricao_municipal=f"{rng.randrange(10**7, 10**8)}", codigo_municipio=codigo, uf=uf,
+                logradouro=RUAS[i % len(RUAS)], numero=str(rng.randrange(1, 3000)),
+                complemento=f"Sala {rng.randrange(1, 40)}" if i % 3 == 0 else None, bairro=BAIRROS[i % len(BAIRROS)],
                 cep=f"{rng.randrange(10**7, 10**8)}", email=f"financeiro@empresa{k}-{i + 1}.demo",
-                regime=REGIMES[i % len(REGIMES)], ativa=i != EMPRESAS - 1, criado_em=agora, atualizado_em=agora,
+                telefone=f"11{rng.randrange(3000_0000, 3999_9999)}", regime=REGIMES[i % len(REGIMES)],
+                regime_especial=ESPECIAIS.get(REGIMES[i % len(REGIMES)], RegimeEspecial.NENHUM), incentivo_fiscal=False,
+                aliquota_simples_iss=Decimal(rng.randrange(201, 538)) / 100 if REGIMES[i % len(REGIMES)] is Regime.SIMPLES_NACIONAL else None,
+                ambiente=Ambiente.HOMOLOGACAO, serie_rps="1", numero_rps=rng.randrange(1, 500),
+                ativa=i != EMPRESAS - 1, criado_em=agora, atualizado_em=agora,
             )
         )  # fmt: skip
     empresa_ids = _bulk(session, Empresa, empresa_rows, returning=True)
@@ -123,9 +135,10 @@ def seed_firma(session: Session, k: int, password: str, agora: datetime) -> Firm
             codigo, descricao, chaves = SERVICOS[(i + j) % len(SERVICOS)]
             servico_rows.append(
                 dict(
-                    empresa_id=empresa_id, codigo_servico=codigo, descricao=descricao, palavras_chave=chaves,
-                    aliquota_iss=Decimal(0) if mei else Decimal(2 + (i + j) % 4), iss_retido=False,
-                    padrao=j == 0, criado_em=agora, atualizado_em=agora,
+                    empresa_id=empresa_id, codigo_servico=codigo, codigo_tributacao_nacional=codigo.replace(".", "") + "01",
+                    descricao=descricao, palavras_chave=chaves, aliquota_iss=Decimal(0) if mei else Decimal(2 + (i + j) % 4),
+                    iss_retido=False, nbs="115013000" if i % 4 == 0 else None, cst_ibscbs="000" if i % 4 == 0 else None,
+                    cclass_trib="000001" if i % 4 == 0 else None, padrao=j == 0, criado_em=agora, atualizado_em=agora,
                 )
             )  # fmt: skip
     servico_ids = _bulk(session, ServicoEmpresa, servico_rows, returning=True)
@@ -150,7 +163,9 @@ def seed_firma(session: Session, k: int, password: str, agora: datetime) -> Firm
             dict(
                 documento=gerar_cpf(300_000_000 + k * 1000 + t) if cpf else gerar_cnpj(20_000_000 + k * 1000 + t),
                 tipo_documento=TipoDocumento.CPF if cpf else TipoDocumento.CNPJ,
-                razao_social=f"Cliente {k}-{t + 1}" + ("" if cpf else " Comércio Ltda"),
+                razao_social=None if cpf else f"Cliente {k}-{t + 1} Comércio Ltda",
+                logradouro=None if cpf else RUAS[t % len(RUAS)], numero=None if cpf else str(t + 10),
+                bairro=None if cpf else BAIRROS[t % len(BAIRROS)], cep=None if cpf else f"{rng.randrange(10**7, 10**8)}",
                 codigo_municipio=CIDADES[t % len(CIDADES)][0], uf=CIDADES[t % len(CIDADES)][1],
                 situacao_cadastral=None if cpf else "ATIVA", fonte=FonteTomador.MANUAL if cpf else FonteTomador.BRASILAPI,
                 criado_em=agora, atualizado_em=agora,
@@ -161,14 +176,38 @@ def seed_firma(session: Session, k: int, password: str, agora: datetime) -> Firm
         session,
         EmpresaClienteTomador,
         [
-            dict(empresa_id=empresa_ids[t % EMPRESAS], tomador_id=tid, criado_em=agora, atualizado_em=agora)
-            for t, tid in enumerate(tomador_ids)
+            dict(
+                empresa_id=empresa_ids[t % EMPRESAS],
+                tomador_id=tid,
+                criado_em=agora,
+                atualizado_em=agora,
+                nome=f"Cliente {k}-{t + 1}" if row["tipo_documento"] is TipoDocumento.CPF else None,
+                email=f"financeiro@cliente{k}-{t + 1}.demo",
+            )
+            for t, (row, tid) in enumerate(zip(tomador_rows, tomador_ids, strict=True))
         ],
     )
 
+    retratos = [
+        {"documento": row["documento"], "tipo": row["tipo_documento"].value, "email": f"financeiro@cliente{k}-{t + 1}.demo",
+         "nome": row["razao_social"] or f"Cliente {k}-{t + 1}", "endereco": {}}
+        for t, row in enumerate(tomador_rows)
+    ]  # fmt: skip
     session.info["perfis_alterados"] = True  # bulk inserts bypass the ORM events that invalidate phone profiles
     sessao_ids = _seed_conversas(session, k, rng, agora, telefones, empresa_ids)
-    _seed_notas(session, firma.id, rng, agora, empresa_ids, servico_padrao, tomador_ids, sessao_ids)
+    _seed_notas(
+        session,
+        firma.id,
+        rng,
+        agora,
+        empresa_rows,
+        empresa_ids,
+        servico_rows,
+        servico_padrao,
+        retratos,
+        tomador_ids,
+        sessao_ids,
+    )
     return FirmaCriada(firma.nome, email)
 
 
@@ -214,10 +253,27 @@ def _seed_conversas(session, k, rng, agora, telefones, empresa_ids) -> list[int]
     return sessao_ids
 
 
-def _seed_notas(session, firma_id, rng, agora, empresa_ids, servico_padrao, tomador_ids, sessao_ids) -> None:
+def _seed_notas(
+    session,
+    firma_id,
+    rng,
+    agora,
+    empresa_rows,
+    empresa_ids,
+    servico_rows,
+    servico_padrao,
+    retratos,
+    tomador_ids,
+    sessao_ids,
+) -> None:
+    aliquota_servico = {row["empresa_id"]: row["aliquota_iss"] for row in servico_rows if row["padrao"]}
     notas = []
     for n in range(NOTAS):
-        empresa_id = empresa_ids[n % EMPRESAS]
+        empresa, empresa_id = empresa_rows[n % EMPRESAS], empresa_ids[n % EMPRESAS]
+        valor = Decimal(rng.randrange(10_000, 2_000_000)) / 100
+        imposto = tributacao(
+            empresa["regime"], aliquota_servico[empresa_id], empresa["aliquota_simples_iss"], n % 7 == 0, valor
+        )
         status = rng.choice(STATUS_MIX)
         criado = agora - timedelta(days=rng.randrange(0, 90), minutes=rng.randrange(0, 1440))
         autorizada = status in (StatusNFSe.CONCLUIDA, StatusNFSe.CANCELADA)
@@ -225,9 +281,11 @@ def _seed_notas(session, firma_id, rng, agora, empresa_ids, servico_padrao, toma
             dict(
                 contabilidade_id=firma_id, empresa_id=empresa_id, servico_id=servico_padrao[empresa_id],
                 tomador_id=tomador_ids[n % len(tomador_ids)], sessao_id=sessao_ids[n % len(sessao_ids)] if n % 2 else None,
-                id_integracao=f"agentnfe-{uuid.uuid4().hex}", valor=Decimal(rng.randrange(10_000, 2_000_000)) / 100,
+                id_integracao=f"agentnfe-{uuid.uuid4().hex}", valor=valor,
                 descricao=rng.choice(DESCRICOES).format(mes="março"), competencia=date(criado.year, criado.month, 1),
-                aliquota_iss=Decimal("2.0000"), iss_retido=n % 7 == 0, status=status,
+                codigo_municipio_prestacao=empresa["codigo_municipio"], aliquota_iss=imposto.aliquota,
+                iss_retido=imposto.retido, status=status,
+                tomador_dados=None if status is StatusNFSe.PENDENTE else retratos[n % len(tomador_ids)],
                 gateway_id=None if status is StatusNFSe.PENDENTE else f"gw{uuid.uuid4().hex[:20]}",
                 numero=str(1000 + n) if autorizada else None,
                 codigo_verificacao=secrets.token_hex(4).upper() if autorizada else None,

@@ -29,8 +29,8 @@ def despachar(resultado: engine.Resultado) -> None:
         send_reply(mensagem_id)
     for nfse_id in resultado.notas:
         emit_nfse(nfse_id)
-    for nfse_id in resultado.cancelar:
-        cancel_nfse(nfse_id, "Cancelamento solicitado pelo prestador via WhatsApp")
+    for nfse_id, codigo, motivo in resultado.cancelar:
+        cancel_nfse(nfse_id, codigo, motivo, "whatsapp")
 
 
 @huey.task(retries=5, retry_delay=2, retry_backoff=2, context=True)

@@ -38,10 +38,14 @@ def poll_nfse(nfse_id: int, consultas: int = 0, encadear: bool = True) -> None:
     seguir(service.consultar(nfse_id, consultas), nfse_id, consultas, encadear)
 
 
-@huey.task(retries=5, retry_delay=60)
+@huey.task(retries=5, retry_delay=60, retry_backoff=2, context=True)
 @in_app_context
-def cancel_nfse(nfse_id: int, motivo: str, origem: str = "whatsapp") -> None:
-    efeitos = service.pedir_cancelamento(nfse_id, motivo, origem)
+def cancel_nfse(
+    nfse_id: int, codigo: int, motivo: str, origem: str = "whatsapp", usuario_id: int | None = None, task=None
+) -> None:
+    """Ask the gateway to cancel an authorized note with the code and reason its requester chose."""
+    ultima = task is not None and task.retries == 0
+    efeitos = service.pedir_cancelamento(nfse_id, codigo, motivo, origem, usuario_id, ultima_tentativa=ultima)
     seguir(efeitos, nfse_id, proxima=poll_cancellation)
     if efeitos.tentar_de_novo:
         raise TentarDeNovo(f"cancellation of note {nfse_id} not sent yet")
@@ -50,14 +54,26 @@ def cancel_nfse(nfse_id: int, motivo: str, origem: str = "whatsapp") -> None:
 @huey.task()
 @in_app_context
 def poll_cancellation(nfse_id: int, consultas: int = 0) -> None:
+    """Follow a cancellation on the polling schedule until accepted, refused or 24 h without an answer."""
     seguir(service.consultar_cancelamento(nfse_id, consultas), nfse_id, consultas, proxima=poll_cancellation)
 
 
-@huey.task(retries=3, retry_delay=60)
+@huey.task(retries=8, retry_delay=15, retry_backoff=2)
 @in_app_context
 def store_pdf(nfse_id: int) -> None:
+    """Keep the authorized note's PDF; while the gateway is still generating it (202), try again with backoff."""
     if not service.guardar_pdf(nfse_id):
         raise TentarDeNovo(f"PDF of note {nfse_id} not available yet")
+
+
+@huey.task(retries=5, retry_delay=60, retry_backoff=2, context=True)
+@in_app_context
+def send_certificate(certificado_id: int, task=None) -> None:
+    """Upload a certificate stored in the admin and register the empresa at the gateway; failures become notices."""
+    from agentnfe.emission import certificados
+
+    if not certificados.enviar_ou_avisar(certificado_id, ultima_tentativa=task is None or task.retries == 0):
+        raise TentarDeNovo(f"certificate {certificado_id} not sent to the gateway yet")
 
 
 @huey.periodic_task(crontab(hour="8", minute="0"))

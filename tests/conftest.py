@@ -188,8 +188,25 @@ def openai_fake():
     yield from _servindo(FakeOpenAI)
 
 
+_BRASILAPI: dict[str, str] = {}
+
+
+@pytest.fixture(scope="session", autouse=True)
+def brasilapi_padrao():
+    """A BrasilAPI that knows every CNPJ (the sample's company), for apps that do not start their own."""
+    import json
+
+    from .fakes import FakeBrasilAPI
+
+    servidor = FakeBrasilAPI(json.loads((Path(__file__).parent / "data/brasilapi_cnpj_200.json").read_text()))
+    _BRASILAPI["url"] = servidor.url
+    yield servidor
+    servidor.close()
+
+
 def bot_settings(evolution, **extra) -> dict:
     return {
+        "BRASILAPI_URL": _BRASILAPI["url"],
         "WEBHOOK_TOKEN": WEBHOOK_TOKEN,
         "API_TOKEN": API_TOKEN,
         "EVOLUTION_API_URL": evolution.url,
@@ -201,7 +218,7 @@ def bot_settings(evolution, **extra) -> dict:
 
 @pytest.fixture
 def bot(make_app, evolution):
-    """An app whose replies go to the fake Evolution server (tasks run inline)."""
+    """An app whose replies go to the fake Evolution server and CNPJ lookups to a fake BrasilAPI (tasks inline)."""
     application = make_app(**bot_settings(evolution))
     with application.app_context():
         yield application

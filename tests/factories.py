@@ -41,11 +41,21 @@ def empresa(session, firma: Contabilidade | None = None, **campos) -> Empresa:
         inscricao_municipal="1234567",
         codigo_municipio="3550308",
         uf="SP",
+        logradouro="Rua das Flores",
+        numero="100",
+        bairro="Centro",
+        cep="01001000",
         regime=Regime.SIMPLES_NACIONAL,
+        aliquota_simples_iss=Decimal("2.0100"),
     )
     valores.update(campos)
+    if valores["regime"] is not Regime.SIMPLES_NACIONAL:
+        valores.pop("aliquota_simples_iss")
     registro = Empresa(**valores)
-    registro.servicos.append(ServicoEmpresa(codigo_servico="17.01", aliquota_iss=Decimal("2.0000"), padrao=True))
+    aliquota = Decimal(0) if valores["regime"] is Regime.MEI else Decimal("2.0000")
+    registro.servicos.append(
+        ServicoEmpresa(codigo_servico="17.01", codigo_tributacao_nacional="170101", aliquota_iss=aliquota, padrao=True)
+    )
     session.add(registro)
     session.flush()
     return registro
@@ -79,6 +89,7 @@ def nota(session, registro: Empresa, valor: str = "1500.00", **campos) -> NFSe:
         valor=Decimal(valor),
         descricao="Consultoria de março",
         competencia=date(2026, 3, 1),
+        codigo_municipio_prestacao=registro.codigo_municipio,
         **campos,
     )
     session.add(nfse)

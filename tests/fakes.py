@@ -7,6 +7,9 @@ import threading
 import time
 from collections import deque
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+from jsonschema import Draft202012Validator
 
 
 class FakeServer:
@@ -34,6 +37,9 @@ class FakeServer:
                 with servidor.lock:
                     servidor.requests.append(pedido)
                 status, resposta, atraso = servidor.responder(pedido)
+                if status == "fechar":  # the connection drops before any answer
+                    self.close_connection = True
+                    return
                 pedido["entregue"] = status < 300 and not atraso
                 if atraso:
                     time.sleep(atraso)
@@ -53,6 +59,9 @@ class FakeServer:
 
             def do_GET(self):  # noqa: N802
                 self._atender("GET")
+
+            def do_PATCH(self):  # noqa: N802
+                self._atender("PATCH")
 
             def log_message(self, *args):
                 pass
@@ -158,27 +167,61 @@ class FakeOpenAI(FakeServer):
         return sum(1 for r in self.requests if r["path"].endswith("/chat/completions"))
 
 
-class FakePlugNotas(FakeServer):
-    """A stateful PlugNotas: notes by integration id, statuses advancing on consult, injectable faults.
+SCHEMAS = Path(__file__).parent / "schemas"
 
-    `modo_emissao`: 'ok', '400', '500', or 'aceita_e_demora' (stores the note, then answers too late).
-    `consultas_ate_final` GETs answer PROCESSANDO before `situacao_final`.
+
+def erros_de_schema(nome: str, corpo) -> dict[str, str]:
+    """Field errors of `corpo` against one of the PlugNotas schemas, keyed like the API's `fields`."""
+    validador = Draft202012Validator(json.loads((SCHEMAS / nome).read_text()))
+    erros = {}
+    for erro in validador.iter_errors(corpo):
+        caminho = "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in erro.absolute_path).lstrip(".")
+        erros[caminho or "(corpo)"] = erro.message
+    return erros
+
+
+class FakePlugNotas(FakeServer):
+    """A stateful PlugNotas that behaves like the documented API (../shared/samples/plugnotas_notes.md).
+
+    - POST /nfse validates the body against tests/schemas/plugnotas_nfse.schema.json (400 with `fields`),
+      answers 409 with the existing note in `error.data.current` for a repeated idIntegracao, and may accept
+      a note then answer too late (`modo_emissao = 'aceita_e_demora'`) or drop the connection after storing it
+      ('derruba_conexao').
+    - consults answer PROCESSANDO `consultas_ate_final` times, then `situacao_final` (CONCLUIDO, REJEITADO or
+      DENEGADO); `cancelar_na_prefeitura()` cancels a note outside the product.
+    - GET /nfse/pdf/{id} answers 202 while the PDF is being generated (`pdf_pendente` times).
+    - cancellation takes {codigo, motivo (15-255)}, returns a protocol followed at /nfse/cancelar/status/{protocolo}
+      (`cancelamento_final`: CONCLUIDO or REJEITADO after `consultas_cancelamento` polls).
+    - POST /empresa needs the full address, nfse.config and a certificate (409 when it exists); PATCH updates.
     """
 
     API_KEY = "chave-plugnotas"
     PDF = b"%PDF-1.4 nota fiscal de teste %%EOF"
+    CODIGOS_CANCELAMENTO = ("1", "2", "9")
 
     def __init__(self):
         super().__init__()
         self.notas: dict[str, dict] = {}
+        self.empresas: dict[str, dict] = {}
+        self.cancelamentos: dict[str, dict] = {}
         self.modo_emissao = "ok"
         self.atraso_emissao = 0.0
         self.situacao_final = "CONCLUIDO"
         self.consultas_ate_final = 0
+        self.pdf_pendente = 0
+        self.cancelamento_final = "CONCLUIDO"
+        self.consultas_cancelamento = 1
         self.contador = 0
 
     def posts(self, caminho: str = "/nfse") -> list[dict]:
         return [r for r in self.requests if r["method"] == "POST" and r["path"] == caminho]
+
+    def chamadas(self, metodo: str, prefixo: str) -> list[dict]:
+        return [r for r in self.requests if r["method"] == metodo and r["path"].startswith(prefixo)]
+
+    def cancelar_na_prefeitura(self, id_integracao: str) -> None:
+        """The note is cancelled at the city hall, not through the product."""
+        self.notas[id_integracao]["situacao"] = "CANCELADO"
 
     def _visao(self, nota: dict) -> dict:
         final = nota["situacao"] in ("CONCLUIDO", "CANCELADO")
@@ -193,11 +236,11 @@ class FakePlugNotas(FakeServer):
         if nota["situacao"] == "PROCESSANDO":
             if nota["consultas"] >= self.consultas_ate_final:
                 nota["situacao"] = self.situacao_final
-                nota["mensagem"] = (
-                    "Nota autorizada"
-                    if self.situacao_final == "CONCLUIDO"
-                    else "Inscrição municipal do tomador inválida"
-                )
+                nota["mensagem"] = {
+                    "CONCLUIDO": "Nota autorizada",
+                    "REJEITADO": "Inscrição municipal do tomador inválida",
+                    "DENEGADO": "Prestador com pendência cadastral no município",
+                }[self.situacao_final]
             nota["consultas"] += 1
         return nota
 
@@ -205,55 +248,103 @@ class FakePlugNotas(FakeServer):
         if pedido["headers"].get("x-api-key") != self.API_KEY:
             return 401, {"error": {"message": "Unauthorized"}}, 0
         caminho, metodo = pedido["path"], pedido["method"]
-        if metodo == "POST" and caminho == "/nfse":
-            return self._emitir(pedido["json"])
         partes = caminho.strip("/").split("/")
-        if metodo == "GET" and partes[:2] == ["nfse", "consultar"]:
-            nota = self.notas.get(partes[2])
-            return (
-                (200, [self._visao(self._avancar(nota))], 0)
-                if nota
-                else (404, {"error": {"message": "Nota não encontrada"}}, 0)
-            )
-        if metodo == "GET" and partes[:2] == ["nfse", "pdf"]:
-            return 200, self.PDF, 0
-        if metodo == "POST" and partes[:2] == ["nfse", "cancelar"]:
-            nota = self._por_id(partes[2])
-            if nota is None:
-                return 404, {"error": {"message": "Nota não encontrada"}}, 0
-            nota["situacao"] = "CANCELADO"
-            return 200, {"message": "Cancelamento em processamento", "data": {"protocolo": "cancel-1"}}, 0
-        if metodo == "GET" and partes[0] == "nfse" and len(partes) == 2:
-            nota = self._por_id(partes[1])
-            return (
-                (200, [self._visao(self._avancar(nota))], 0)
-                if nota
-                else (404, {"error": {"message": "Nota não encontrada"}}, 0)
-            )
-        if metodo == "POST" and caminho == "/certificado":
-            return 200, {"message": "Certificado cadastrado", "data": {"id": "cert-0001"}}, 0
-        if metodo == "POST" and caminho == "/empresa":
-            return 200, {"message": "Empresa cadastrada"}, 0
+        rotas = [
+            (metodo == "POST" and caminho == "/nfse", lambda: self._emitir(pedido["json"])),
+            (metodo == "GET" and partes[:2] == ["nfse", "consultar"], lambda: self._consultar(self.notas.get(partes[2]))),
+            (metodo == "GET" and partes[:3] == ["nfse", "cancelar", "status"], lambda: self._status_cancelamento(partes[3])),
+            (metodo == "GET" and partes[:2] == ["nfse", "pdf"], lambda: self._pdf(partes[2])),
+            (metodo == "GET" and partes[:2] == ["nfse", "xml"], lambda: (200, b"<NFSe/>", 0)),
+            (metodo == "POST" and partes[:2] == ["nfse", "cancelar"], lambda: self._cancelar(partes[2], pedido["json"])),
+            (metodo == "GET" and partes[0] == "nfse" and len(partes) == 2, lambda: self._consultar(self._por_id(partes[1]))),
+            (metodo == "POST" and caminho == "/certificado", lambda: (200, {"message": "Certificado cadastrado", "data": {"id": "5ecc441a4ea3b318cec7f999"}}, 0)),
+            (metodo == "POST" and caminho == "/empresa", lambda: self._empresa(pedido["json"], None)),
+            (metodo == "PATCH" and partes[0] == "empresa" and len(partes) == 2, lambda: self._empresa(pedido["json"], partes[1])),
+        ]  # fmt: skip
+        for casa, atender in rotas:
+            if casa:
+                return atender()
         return 404, {"error": {"message": f"rota {metodo} {caminho}"}}, 0
+
+    def _consultar(self, nota: dict | None):
+        if nota is None:
+            return 404, {"error": {"message": "Nota não encontrada"}}, 0
+        return 200, [self._visao(self._avancar(nota))], 0
 
     def _por_id(self, gateway_id: str) -> dict | None:
         return next((n for n in self.notas.values() if n["id"] == gateway_id), None)
 
+    def _pdf(self, gateway_id: str):
+        nota = self._por_id(gateway_id)
+        if nota is None:
+            return 404, {"error": {"message": "Nota não encontrada"}}, 0
+        if self.pdf_pendente > 0:
+            self.pdf_pendente -= 1
+            return 202, {"message": "O PDF está sendo gerado, tente novamente em instantes"}, 0
+        return 200, self.PDF, 0
+
+    def _cancelar(self, gateway_id: str, corpo):
+        nota = self._por_id(gateway_id)
+        if nota is None:
+            return 404, {"error": {"message": "Nota não encontrada"}}, 0
+        corpo = corpo if isinstance(corpo, dict) else {}
+        campos = {}
+        if str(corpo.get("codigo")) not in self.CODIGOS_CANCELAMENTO:
+            campos["codigo"] = "Código de cancelamento inválido"
+        if not 15 <= len(str(corpo.get("motivo") or "")) <= 255:
+            campos["motivo"] = "O motivo deve ter entre 15 e 255 caracteres"
+        if campos:
+            return 400, {"error": {"message": "Falha na validação do cancelamento", "data": {"fields": campos}}}, 0
+        if nota["situacao"] != "CONCLUIDO":
+            return 400, {"error": {"message": "Só é possível cancelar notas autorizadas"}}, 0
+        protocolo = f"cancel-{len(self.cancelamentos) + 1}"
+        self.cancelamentos[protocolo] = {"nota": nota, "consultas": 0, "corpo": corpo}
+        return 200, {"message": "Cancelamento em processamento", "data": {"protocolo": protocolo}}, 0
+
+    def _status_cancelamento(self, protocolo: str):
+        pedido = self.cancelamentos.get(protocolo)
+        if pedido is None:
+            return 404, {"error": {"message": "Protocolo não encontrado"}}, 0
+        pedido["consultas"] += 1
+        if pedido["consultas"] < self.consultas_cancelamento:
+            return 200, {"message": "Em processamento", "data": {"situacao": "PROCESSANDO"}}, 0
+        if self.cancelamento_final == "CONCLUIDO":
+            pedido["nota"]["situacao"] = "CANCELADO"
+            return 200, {"message": "Cancelamento concluído", "data": {"situacao": "CONCLUIDO"}}, 0
+        motivo = "Prazo para cancelamento expirado; solicite na prefeitura"
+        return 200, {"message": motivo, "data": {"situacao": "REJEITADO", "mensagem": motivo}}, 0
+
+    def _empresa(self, corpo, cnpj: str | None):
+        if cnpj is not None and cnpj not in self.empresas:
+            return 404, {"error": {"message": "Empresa não encontrada"}}, 0
+        if cnpj is None and isinstance(corpo, dict) and corpo.get("cpfCnpj") in self.empresas:
+            return 409, {"error": {"message": "Empresa já cadastrada"}}, 0
+        campos = erros_de_schema("plugnotas_empresa.schema.json", corpo)
+        if cnpj is None and not (isinstance(corpo, dict) and corpo.get("certificado")):
+            campos["certificado"] = "Preenchimento obrigatório"
+        if campos:
+            return 400, {"error": {"message": "Falha na validação do JSON de Empresa", "data": {"fields": campos}}}, 0
+        self.empresas[corpo["cpfCnpj"]] = corpo
+        return 200, {"message": "Cadastro efetuado com sucesso", "data": {"cnpj": corpo["cpfCnpj"]}}, 0
+
     def _emitir(self, documentos):
-        if self.modo_emissao == "400":
-            return (
-                400,
-                {
-                    "error": {
-                        "message": "Falha na validação do JSON de NFSe",
-                        "data": {"fields": {"tomador.cpfCnpj": "O campo cpfCnpj é inválido"}},
-                    }
-                },
-                0,
-            )
         if self.modo_emissao == "500":
             return 500, {"error": {"message": "Internal error"}}, 0
+        campos = erros_de_schema("plugnotas_nfse.schema.json", documentos)
+        if self.modo_emissao == "400":
+            campos = {"tomador.cpfCnpj": "O campo cpfCnpj é inválido"}
+        if campos:
+            return 400, {"error": {"message": "Falha na validação do JSON de NFSe", "data": {"fields": campos}}}, 0
         documento = documentos[0]
+        existente = self.notas.get(documento["idIntegracao"])
+        if existente is not None:
+            atual = {k: existente[k] for k in ("id", "idIntegracao", "situacao")}
+            atual |= {"prestador": existente["prestador"], "numeroNfse": existente["numero"]}
+            return (
+                409,
+                {"error": {"message": "Já existe uma NFSe com o idIntegracao informado", "data": {"current": atual}}},
+                0,
+            )
         with self.lock:
             self.contador += 1
             gateway_id = f"5e8b7c6a9f1d2a00{self.contador:08d}"
@@ -261,22 +352,15 @@ class FakePlugNotas(FakeServer):
             "id": gateway_id, "idIntegracao": documento["idIntegracao"], "prestador": documento["prestador"]["cpfCnpj"],
             "situacao": "PROCESSANDO", "consultas": 0, "numero": f"2026{self.contador:09d}", "documento": documento,
         }  # fmt: skip
+        if self.modo_emissao == "derruba_conexao":
+            return "fechar", None, 0
         atraso = 3 if self.modo_emissao == "aceita_e_demora" else self.atraso_emissao
-        return (
-            200,
-            {
-                "documents": [
-                    {
-                        "idIntegracao": documento["idIntegracao"],
-                        "prestador": documento["prestador"]["cpfCnpj"],
-                        "id": gateway_id,
-                    }
-                ],
-                "message": "Nota(as) em processamento",
-                "protocol": f"proto-{self.contador}",
-            },
-            atraso,
-        )
+        resposta = {
+            "documents": [{"idIntegracao": documento["idIntegracao"], "prestador": documento["prestador"]["cpfCnpj"], "id": gateway_id}],
+            "message": "Nota(as) em processamento",
+            "protocol": f"proto-{self.contador}",
+        }  # fmt: skip
+        return 200, resposta, atraso
 
 
 class FakeBrasilAPI(FakeServer):

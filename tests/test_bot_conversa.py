@@ -22,6 +22,13 @@ from . import factories
 from .conftest import TELEFONE, run_scheduled
 
 CNPJ_TOMADOR = "12.345.678/0001-95"
+RAZAO = "EXEMPLO CONSULTORIA LTDA"  # what the fake BrasilAPI answers for any CNPJ
+
+
+def ultimo_marco() -> date:
+    """March of this year, or of last year before March: "referente a março" never means a future month."""
+    hoje = (datetime.now(UTC) - timedelta(hours=3)).date()
+    return date(hoje.year if hoje.month >= 3 else hoje.year - 1, 3, 1)
 
 
 def sessao_atual(telefone=TELEFONE) -> Sessao:
@@ -38,11 +45,11 @@ def test_one_shot_message_to_issued_note(whatsapp, alfa):
     espelho = whatsapp.enviar(f"nota de R$ 1.500,00 para {CNPJ_TOMADOR} consultoria de março")
     assert "Confira a nota:" in espelho
     assert "Prestador: Alfa Consultoria Ltda (11.222.333/0001-81)" in espelho
-    assert f"Tomador: {CNPJ_TOMADOR}" in espelho
+    assert f"Tomador: {RAZAO} ({CNPJ_TOMADOR})" in espelho  # looked up before the espelho
     assert "Valor: R$ 1.500,00" in espelho
     assert "Descrição: Consultoria de março" in espelho
-    assert "Serviço: 17.01 · ISS 2% não retido" in espelho
-    assert "Competência: 03/2026" in espelho
+    assert "Serviço: 17.01\nISS: pago no DAS (Simples Nacional), não retido" in espelho
+    assert f"Competência: {ultimo_marco():%m/%Y}" in espelho
     assert espelho.endswith("Confirma a emissão? (sim/não)")
     assert sessao_atual().estado is Estado.CONFIRMACAO
 
@@ -54,11 +61,11 @@ def test_one_shot_message_to_issued_note(whatsapp, alfa):
     assert "Código de verificação: " in resposta and "PDF: http://127.0.0.1:8000/n/" in resposta
     nota = db.session.scalar(sa.select(NFSe))
     assert nota.tomador.documento == "12345678000195"
-    assert nota.tomador.fonte is FonteTomador.WHATSAPP
+    assert nota.tomador.fonte is FonteTomador.BRASILAPI and nota.tomador.razao_social == RAZAO
     assert nota.valor == Decimal("1500.00")
     assert nota.descricao == "Consultoria de março"
-    assert nota.competencia == date(2026, 3, 1)
-    assert nota.aliquota_iss == Decimal("2.0000") and nota.iss_retido is False
+    assert nota.competencia == ultimo_marco()
+    assert nota.aliquota_iss is None and nota.iss_retido is False  # Simples, not withheld: ISS in the DAS
     assert nota.empresa_id == alfa.id and nota.contabilidade_id == alfa.contabilidade_id
     assert nota.id_integracao.startswith("agentnfe-")
     assert nota.status is StatusNFSe.CONCLUIDA and nota.numero in resposta
@@ -95,7 +102,7 @@ def test_corrections_at_confirmation(whatsapp, alfa):
     espelho = whatsapp.enviar("a descrição é consultoria de abril")
     assert "Descrição: Consultoria de abril" in espelho and "Valor: R$ 280,00" in espelho
     espelho = whatsapp.enviar("o cnpj é 11.444.777/0001-61")
-    assert "Tomador: 11.444.777/0001-61" in espelho
+    assert f"Tomador: {RAZAO} (11.444.777/0001-61)" in espelho
     assert "Não entendi" in whatsapp.enviar("hmm talvez")
     whatsapp.enviar("pode emitir")
     nota = db.session.scalar(sa.select(NFSe))
@@ -121,7 +128,7 @@ def test_invalid_cnpj_then_a_valid_one(whatsapp, alfa):
     resposta = whatsapp.enviar("nota de 1500 para 43.268.432/0001-91 consultoria")
     assert resposta == "O CNPJ 43.268.432/0001-91 é inválido, confira os dígitos. Pode conferir e mandar de novo?"
     espelho = whatsapp.enviar("43.268.432/0001-90")
-    assert "Tomador: 43.268.432/0001-90" in espelho and "Valor: R$ 1.500,00" in espelho
+    assert f"Tomador: {RAZAO} (43.268.432/0001-90)" in espelho and "Valor: R$ 1.500,00" in espelho
     assert "Descrição: Consultoria" in espelho
 
 
@@ -158,7 +165,7 @@ def test_phone_serving_several_empresas_chooses_first(whatsapp, alfa):
     assert "Não encontrei essa opção" in whatsapp.enviar("7")
     espelho = whatsapp.enviar("beta")
     assert "Prestador: Beta Design ME" in espelho and "Valor: R$ 900,00" in espelho
-    assert "ISS no DAS (MEI)" in espelho
+    assert "ISS: pago no DAS (MEI), não vai na nota" in espelho
     whatsapp.enviar("sim")
     nota = db.session.scalar(sa.select(NFSe))
     assert nota.empresa_id == beta.id and nota.aliquota_iss is None
@@ -186,11 +193,14 @@ def test_service_chosen_by_keywords_and_asked_when_several_fit(whatsapp, alfa):
         )
     )
     db.session.commit()
+    alfa.regime = Regime.LUCRO_PRESUMIDO
+    db.session.commit()
     espelho = whatsapp.enviar(f"nota de 500 para {CNPJ_TOMADOR} manutenção do servidor")
-    assert "Serviço: 01.07 Suporte · ISS 3% não retido" in espelho
+    assert "Serviço: 01.07 Suporte\nISS: 3% não retido · R$ 15,00" in espelho
     pergunta = whatsapp.enviar("a descrição é treinamento de suporte")
-    assert "Qual destes serviços" in pergunta and "1) 01.07 Suporte" in pergunta and "2) 08.02 Treinamento" in pergunta
-    assert "Serviço: 08.02 Treinamento · ISS 4%" in whatsapp.enviar("2")
+    assert "Qual destes serviços" in pergunta and "1) 01.07 Suporte · ISS 3%" in pergunta
+    assert "2) 08.02 Treinamento · ISS 4%" in pergunta
+    assert "Serviço: 08.02 Treinamento\nISS: 4% não retido · R$ 20,00" in whatsapp.enviar("2")
 
 
 def test_known_tomador_name_and_iss_override_show_in_the_mirror(whatsapp, alfa):
@@ -204,7 +214,7 @@ def test_known_tomador_name_and_iss_override_show_in_the_mirror(whatsapp, alfa):
     db.session.commit()
     espelho = whatsapp.enviar(f"nota de 1500 para {CNPJ_TOMADOR} consultoria")
     assert f"Tomador: Padaria Pão Quente Ltda ({CNPJ_TOMADOR})" in espelho
-    assert "ISS 2% retido pelo tomador" in espelho
+    assert "ISS: 2,01% retido pelo tomador · R$ 30,15\nValor líquido: R$ 1.469,85" in espelho  # Simples rate
     assert "situação cadastral deste CNPJ na Receita é BAIXADA" in espelho
     whatsapp.enviar("sim")
     nota = db.session.scalar(sa.select(NFSe))

@@ -102,7 +102,7 @@ def test_cli_uploads_to_plugnotas_and_registers_the_empresa(make_app, evolution,
                 args=["certificado", "add", CNPJ, str(arquivo), "--password-stdin"], input="senha-do-cert\n"
             )
             assert resultado.exit_code == 0, resultado.output
-            assert "e enviado ao PlugNotas" in resultado.output
+            assert "Enviado ao PlugNotas e empresa registrada lá." in resultado.output
             [envio] = plugnotas.posts("/certificado")
             assert (
                 b'name="senha"' in envio["raw"]
@@ -110,9 +110,9 @@ def test_cli_uploads_to_plugnotas_and_registers_the_empresa(make_app, evolution,
                 and b'name="arquivo"' in envio["raw"]
             )
             [empresa] = plugnotas.posts("/empresa")
-            assert empresa["json"]["certificado"] == "cert-0001" and empresa["json"]["cpfCnpj"] == CNPJ
+            assert empresa["json"]["certificado"] == "5ecc441a4ea3b318cec7f999" and empresa["json"]["cpfCnpj"] == CNPJ
             registro = db.session.scalar(sa.select(Certificado))
-            assert registro.gateway_id == "cert-0001" and registro.enviado_gateway_em is not None
+            assert registro.gateway_id == "5ecc441a4ea3b318cec7f999" and registro.enviado_gateway_em is not None
     finally:
         plugnotas.close()
 

@@ -27,7 +27,8 @@ def nota() -> NFSe:
 
 
 def confirmar(wa) -> None:
-    assert "Confira a nota" in wa.enviar(PEDIDO)
+    espelho = wa.enviar(PEDIDO)
+    assert "Tomador: EXEMPLO CONSULTORIA LTDA (12.345.678/0001-95)" in espelho  # BrasilAPI before the espelho
     assert "Estou emitindo" in wa.enviar("sim")
 
 
@@ -38,11 +39,19 @@ def test_confirmed_conversation_issues_exactly_one_note(wa, gateway_app, plugnot
     [documento] = post["json"]
     assert documento["prestador"] == {
         "cpfCnpj": "11222333000181", "inscricaoMunicipal": "1234567", "razaoSocial": "Alfa Consultoria Ltda",
-        "simplesNacional": True, "regimeTributario": 1, "endereco": {"codigoCidade": "3550308"},
+        "simplesNacional": True, "regimeTributario": 1, "regimeTributarioEspecial": 0, "incentivoFiscal": False,
+        "endereco": {
+            "logradouro": "Rua das Flores", "numero": "100", "bairro": "Centro", "codigoCidade": "3550308",
+            "estado": "SP", "cep": "01001000",
+        },
     }  # fmt: skip
+    assert documento["rps"]["competencia"].endswith("-03-01") and "competencia" not in documento
+    assert documento["servico"][0]["iss"] == {"tipoTributacao": 6, "exigibilidade": 1, "retido": False}
     assert documento["tomador"]["cpfCnpj"] == "12345678000195"
-    assert documento["tomador"]["razaoSocial"] == "EXEMPLO CONSULTORIA LTDA"  # from BrasilAPI, in the task
+    assert documento["tomador"]["razaoSocial"] == "EXEMPLO CONSULTORIA LTDA"  # from BrasilAPI
     assert documento["tomador"]["endereco"]["codigoCidade"] == "3550308"  # the IBGE code, not the TOM code
+    assert "email" not in documento["tomador"]  # the registry's e-mail is not where the firm sends notes
+    assert nota().tomador_dados["nome"] == "EXEMPLO CONSULTORIA LTDA"  # the snapshot kept on the note
     assert documento["servico"][0]["discriminacao"] == "Consultoria de março"
     assert documento["servico"][0]["valor"] == {"servico": 1500.0, "baseCalculo": 1500.0}
     assert documento["idIntegracao"] == nota().id_integracao
@@ -177,11 +186,21 @@ def test_callback_before_the_poll_is_reread_from_the_gateway(wa, plugnotas, evol
 @pytest.mark.parametrize("modo", ["404", "429", "500", "timeout"])
 def test_brasilapi_failures_do_not_stop_emission(wa, plugnotas, brasilapi, modo):
     brasilapi.modo = modo
-    wa.enviar("nota de R$ 1.500,00 para a Padaria Estrela, CNPJ 12.345.678/0001-95, consultoria")
+    espelho = wa.enviar("nota de R$ 1.500,00 para a Padaria Estrela, CNPJ 12.345.678/0001-95, consultoria")
+    assert "Tomador: Padaria Estrela (12.345.678/0001-95)" in espelho  # the name the user gave
     wa.enviar("sim")
     [post] = plugnotas.posts()
     assert post["json"][0]["tomador"] == {"cpfCnpj": "12345678000195", "razaoSocial": "Padaria Estrela"}
     assert nota().tomador.fonte is FonteTomador.WHATSAPP  # looked up again on the next note
+    assert nota().tomador.razao_social is None  # the registry holds only what BrasilAPI says
+
+
+def test_a_failed_lookup_without_a_name_asks_for_it(wa, plugnotas, brasilapi):
+    brasilapi.modo = "500"
+    assert wa.enviar("nota de 900 para 12.345.678/0001-95, consultoria").endswith("Qual o nome completo do cliente?")
+    assert "Tomador: Padaria Estrela Ltda (12.345.678/0001-95)" in wa.enviar("Padaria Estrela Ltda")
+    wa.enviar("sim")
+    assert plugnotas.posts()[0]["json"][0]["tomador"]["razaoSocial"] == "Padaria Estrela Ltda"
 
 
 def test_expired_certificate_blocks_emission(wa, plugnotas, alfa):
@@ -246,17 +265,24 @@ def test_cancelling_an_issued_note_on_whatsapp(wa, plugnotas):
     run_scheduled()
     numero = nota().numero
     pergunta = wa.enviar(f"cancelar nota {numero}")
-    assert (
-        pergunta
-        == f"Confirma o cancelamento da nota nº {numero} de R$ 1.500,00 para EXEMPLO CONSULTORIA LTDA? (sim/não)"
+    assert pergunta == (
+        f"Nota nº {numero} de R$ 1.500,00 para EXEMPLO CONSULTORIA LTDA.\nQual o motivo do cancelamento?\n"
+        "1) erro na emissão\n2) serviço não prestado\n3) outro motivo"
     )
     assert "continua válida" in wa.enviar("não")
     wa.enviar(f"cancelar nota {numero}")
+    assert "Não entendi" in wa.enviar("talvez")
+    assert "pelo menos 15 letras" in wa.enviar("2")
+    assert "pelo menos 15 letras" in wa.enviar("desistiu")
+    confirmacao = wa.enviar("o cliente desistiu do serviço")
+    assert "Motivo: serviço não prestado — o cliente desistiu do serviço" in confirmacao
     assert "Pedido de cancelamento" in wa.enviar("sim")
     [cancelamento] = plugnotas.posts(f"/nfse/cancelar/{nota().gateway_id}")
-    assert cancelamento["json"] == {"codigo": "1", "motivo": "Cancelamento solicitado pelo prestador via WhatsApp"}
+    assert cancelamento["json"] == {"codigo": "2", "motivo": "o cliente desistiu do serviço"}
+    assert nota().cancelamento_situacao.value == "solicitado" and nota().cancelamento_protocolo == "cancel-1"
     run_scheduled()
-    assert nota().status is StatusNFSe.CANCELADA
+    assert plugnotas.chamadas("GET", "/nfse/cancelar/status/cancel-1")
+    assert nota().status is StatusNFSe.CANCELADA and nota().cancelamento_situacao.value == "aceito"
     assert wa.respostas()[-1] == f"Nota nº {numero} cancelada."
     acoes = [t.acao.value for t in db.session.scalars(sa.select(NFSeTentativa).order_by(NFSeTentativa.id))]
     assert acoes[-2:] == ["cancelar", "consultar"]

@@ -28,7 +28,7 @@ def test_dry_run_changes_nothing(gateway_app, notas, plugnotas):
     assert resultado.exit_code == 0, resultado.output
     assert "1 nota(s) erro: consultar e reenviar com o mesmo id" in resultado.output
     assert "1 nota(s) rejeitada: reenviar com um novo id de integração" in resultado.output
-    assert "1 nota(s) atencao: consultar" in resultado.output
+    assert "1 nota(s) atencao: consultar e, se o gateway não tiver a nota, reenviar com o mesmo id" in resultado.output
     assert "3 nota(s) seriam reprocessadas" in resultado.output
     assert plugnotas.requests == []
 
@@ -47,17 +47,17 @@ def test_replay_applies_the_rule_of_each_status_and_is_safe_twice(gateway_app, n
 
     rejeitada = status_de(notas[StatusNFSe.REJEITADA])
     assert rejeitada.id_integracao == f"{rejeitada_antes}-2" and rejeitada.status is StatusNFSe.PROCESSANDO
+    atencao = status_de(notas[StatusNFSe.ATENCAO])
+    assert atencao.status is StatusNFSe.PROCESSANDO  # the gateway never had it: sent, under the same id
     enviados = {post["json"][0]["idIntegracao"] for post in plugnotas.posts()}
-    assert enviados == {erro.id_integracao, rejeitada.id_integracao}
-
-    assert status_de(notas[StatusNFSe.ATENCAO]).status is StatusNFSe.ATENCAO  # the gateway never had it
+    assert enviados == {erro.id_integracao, rejeitada.id_integracao, atencao.id_integracao}
     assert status_de(notas[StatusNFSe.CONCLUIDA]).status is StatusNFSe.CONCLUIDA
     origens = set(db.session.scalars(sa.select(NFSeTentativa.origem)))
     assert origens == {"cli"}
 
     again = runner.invoke(args=["replay"])
-    assert again.exit_code == 0 and "1 nota(s) reprocessada(s)" in again.output  # only the atencao one
-    assert len(plugnotas.posts()) == 2
+    assert again.exit_code == 0 and "0 nota(s) reprocessada(s)" in again.output  # nothing left to replay
+    assert len(plugnotas.posts()) == 3
 
 
 def test_filters_by_empresa_and_date(gateway_app, notas, plugnotas):

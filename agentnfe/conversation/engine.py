@@ -20,15 +20,16 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 from sqlalchemy.orm.exc import StaleDataError
 
+from ..emission.notas import PedidoNota, criar_nota, tributacao
 from ..extensions import db
 from ..fiscal import formatar_brl, formatar_documento
+from ..integrations import brasilapi
 from ..models import (
     ClienteTomador,
     Direcao,
     EmpresaClienteTomador,
     Envio,
     Estado,
-    FonteTomador,
     Mensagem,
     NFSe,
     Provider,
@@ -40,7 +41,7 @@ from ..models import (
 from ..models.enums import ESTADOS_FINAIS
 from ..perfis import PerfilEmpresa, PerfilServico, empresas_do_telefone
 from ..relogio import hoje
-from . import respostas
+from . import cancelamento, respostas
 from .extrator import OBRIGATORIOS, complementar
 from .llm import ChamadaLLM
 from .regras import Extracao, Intencao, extrair
@@ -48,6 +49,8 @@ from .texto import so_palavras
 
 log = logging.getLogger(__name__)
 ATTEMPTS = 5
+CONSULTA_TIMEOUT = 4.0
+"""Seconds a CNPJ lookup may delay a reply (the espelho then asks for the name instead)."""
 
 
 @dataclass
@@ -58,8 +61,8 @@ class Resultado:
     """Ids of replies waiting for delivery."""
     notas: list[int] = field(default_factory=list)
     """Ids of notes waiting for emission."""
-    cancelar: list[int] = field(default_factory=list)
-    """Ids of authorized notes the user confirmed to cancel."""
+    cancelar: list[tuple[int, int, str]] = field(default_factory=list)
+    """(note id, national code, reason) of authorized notes the user confirmed to cancel."""
     textos: list[str] = field(default_factory=list)
     estado: Estado | None = None
 
@@ -69,7 +72,7 @@ class _Turno:
     texto: str | None
     chamada: ChamadaLLM | None = None
     nota: NFSe | None = None
-    cancelar: int | None = None
+    cancelar: tuple[int, int, str] | None = None
 
 
 def agora() -> datetime:
@@ -100,8 +103,51 @@ def sessao_aberta(telefone: str) -> sa.Select:
     return sa.select(Sessao).where(Sessao.telefone == telefone, Sessao.estado.not_in(ESTADOS_FINAIS))
 
 
+def _pendentes(telefone: str) -> sa.Select:
+    """Inbound messages of the phone newer than the last one the engine processed, oldest first."""
+    ultimo = (
+        sa.select(sa.func.coalesce(sa.func.max(Sessao.ultima_entrada_id), 0))
+        .where(Sessao.telefone == telefone)
+        .scalar_subquery()
+    )
+    return (
+        sa.select(Mensagem)
+        .join(Sessao, Mensagem.sessao_id == Sessao.id)
+        .where(Sessao.telefone == telefone, Mensagem.direcao == Direcao.ENTRADA, Mensagem.id > ultimo)
+        .order_by(Mensagem.id)
+    )
+
+
+def consultar_tomadores(telefone: str) -> None:
+    """Look up at BrasilAPI (cached) the CNPJs the phone's pending messages carry, before any transaction,
+    so the espelho can show the razão social. Unknown phones cost no lookup; failures only cost a question."""
+    if not empresas_do_telefone(telefone):
+        return
+    textos = db.session.scalars(_pendentes(telefone).with_only_columns(Mensagem.texto)).all()
+    cnpjs = set()
+    for texto in textos:
+        documento = extrair(texto or "", hoje()).documento
+        if documento is not None and documento.tipo is TipoDocumento.CNPJ:
+            cnpjs.add(documento.numero)
+    if cnpjs:
+        registrados = db.session.scalars(
+            sa.select(ClienteTomador.documento).where(
+                ClienteTomador.documento.in_(cnpjs), ClienteTomador.razao_social.is_not(None)
+            )
+        ).all()
+        cnpjs -= set(registrados)
+    db.session.rollback()  # no transaction stays open during the HTTP calls
+    limite = min(CONSULTA_TIMEOUT, current_app.config["HTTP_TIMEOUT"])
+    for cnpj in sorted(c for c in cnpjs if not brasilapi.falhou_ha_pouco(c)):
+        try:
+            brasilapi.consultar_cnpj(cnpj, timeout=limite)
+        except brasilapi.ConsultaFalhou as erro:
+            log.info("CNPJ lookup for the espelho failed (%s); the bot will ask the name", erro)
+
+
 def processar_telefone(telefone: str, llm_timeout: float | None = None) -> Resultado:
     """Answer every stored, unprocessed inbound message of `telefone`, oldest first, and commit."""
+    consultar_tomadores(telefone)
     for tentativa in range(1, ATTEMPTS + 1):
         try:
             resultado = _Conversa(telefone, llm_timeout).processar()
@@ -126,15 +172,7 @@ class _Conversa:
         # The session is read before the pending messages: whatever another worker commits after this read
         # bumps the session's version, so this run's UPDATE fails and starts over instead of answering twice.
         sessao = db.session.scalar(sessao_aberta(self.telefone))
-        ultimo = db.session.scalar(
-            sa.select(sa.func.max(Sessao.ultima_entrada_id)).where(Sessao.telefone == self.telefone)
-        )
-        pendentes = db.session.scalars(
-            sa.select(Mensagem)
-            .join(Sessao, Mensagem.sessao_id == Sessao.id)
-            .where(Sessao.telefone == self.telefone, Mensagem.direcao == Direcao.ENTRADA, Mensagem.id > (ultimo or 0))
-            .order_by(Mensagem.id)
-        ).all()
+        pendentes = db.session.scalars(_pendentes(self.telefone)).all()
         if not pendentes:
             return Resultado()
         saidas, notas, cancelar = [], [], []
@@ -190,10 +228,10 @@ class _Conversa:
             return _Turno(respostas.AJUDA)
         if intencao is Intencao.CANCELAR_NOTA:
             return self._pedir_cancelamento(dados, extracao.numero_nota)
-        if dados.get("pendente") == "cancelamento":
-            turno = self._confirmar_cancelamento(dados, intencao)
-            if turno is not None:
-                return turno
+        if dados.get("cancelando"):
+            passo = cancelamento.responder(dados, texto, intencao)
+            if passo.texto is not None:
+                return _Turno(passo.texto, cancelar=passo.cancelar)
         if sessao.estado is Estado.EMITINDO:
             return _Turno(respostas.AINDA_EMITINDO)
         if intencao is Intencao.NOVA:
@@ -211,12 +249,14 @@ class _Conversa:
             return self._escolher_empresa(sessao, dados, texto, extracao)
         if dados.get("pendente") == "servico":
             return self._escolher_servico(sessao, dados, empresa, texto)
+        if dados.get("pendente") == "nome" and extracao.documento is None and extracao.valor is None:
+            return self._nome(sessao, dados, empresa, texto, extracao)
         if sessao.estado is Estado.CONFIRMACAO:
             return self._confirmacao(sessao, dados, empresa, texto, extracao)
         return self._coleta(sessao, dados, empresa, texto, extracao)
 
     def _pedir_cancelamento(self, dados: dict, numero: str) -> _Turno:
-        """Find an authorized note of this phone's empresas by number and ask for confirmation."""
+        """Find an authorized note of this phone's empresas by number, show it and ask for the reason."""
         nota = db.session.scalars(
             sa.select(NFSe)
             .options(joinedload(NFSe.tomador))
@@ -229,20 +269,10 @@ class _Conversa:
         ).first()
         if nota is None:
             return _Turno(respostas.nota_nao_encontrada(numero))
-        dados["pendente"], dados["cancelar"], dados["cancelar_numero"] = "cancelamento", nota.id, numero
-        tomador = nota.tomador.razao_social or formatar_documento(nota.tomador.documento) if nota.tomador else ""
-        return _Turno(respostas.confirmar_cancelamento(numero, formatar_brl(nota.valor), tomador))
-
-    @staticmethod
-    def _confirmar_cancelamento(dados: dict, intencao: Intencao | None) -> _Turno | None:
-        """Answer to "cancel note N?": yes cancels, no keeps it, anything else goes on as a normal message."""
-        nota_id, numero = dados.pop("cancelar", None), dados.pop("cancelar_numero", "")
-        dados.pop("pendente", None)
-        if intencao is Intencao.CONFIRMAR:
-            return _Turno(respostas.cancelamento_pedido(numero), cancelar=nota_id)
-        if intencao in (Intencao.NEGAR, Intencao.CANCELAR):
-            return _Turno(respostas.cancelamento_desistido(numero))
-        return None
+        tomador = (nota.tomador_dados or {}).get("nome") or (nota.tomador.razao_social if nota.tomador else None)
+        if tomador is None and nota.tomador is not None:
+            tomador = formatar_documento(nota.tomador.documento)
+        return _Turno(cancelamento.iniciar(dados, nota.id, numero, formatar_brl(nota.valor), tomador or ""))
 
     @staticmethod
     def _uma_vez(dados: dict, chave: str, texto: str) -> _Turno:
@@ -272,7 +302,7 @@ class _Conversa:
         opcoes = [s for s in empresa.servicos if s.id in dados.get("opcoes", [])]
         escolhido = _opcao(texto, opcoes, lambda s: f"{s.codigo_servico} {s.descricao or ''}")
         if escolhido is None:
-            return _Turno(respostas.ESCOLHA_INVALIDA + "\n\n" + respostas.escolha_servico(opcoes, empresa.mei))
+            return _Turno(respostas.ESCOLHA_INVALIDA + "\n\n" + respostas.escolha_servico(opcoes, empresa.regime))
         dados.pop("pendente", None)
         dados.pop("opcoes", None)
         dados["servico_id"] = escolhido.id
@@ -285,7 +315,7 @@ class _Conversa:
             return self._emitir(sessao, dados, empresa)
         if not extracao.descricao_explicita:
             extracao.descricao = None  # stray words are not a new description: "a descrição é …" is
-        if extracao.tem_dados or extracao.competencia or extracao.documento_invalido:
+        if extracao.tem_dados or extracao.competencia or extracao.documento_invalido or extracao.competencia_invalida:
             return self._coleta(sessao, dados, empresa, texto, extracao)
         if extracao.intencao is Intencao.NEGAR:
             return _Turno(respostas.O_QUE_CORRIGIR)
@@ -297,10 +327,12 @@ class _Conversa:
             return _Turno(respostas.boas_vindas(empresa))
         chamada = complementar(extracao, texto, conhecidos, timeout=self.llm_timeout).chamada
         recebidos = _mesclar(dados, extracao)
-        if extracao.documento_invalido and extracao.documento is None:
+        invalido = extracao.documento_invalido if extracao.documento is None else None
+        invalido = invalido or extracao.competencia_invalida
+        if invalido:
             if sessao.estado is not Estado.CONFIRMACAO:
                 sessao.estado = Estado.DADOS_INCOMPLETOS if any(dados.get(c) for c in OBRIGATORIOS) else Estado.COLETA
-            return _Turno(f"{extracao.documento_invalido} Pode conferir e mandar de novo?", chamada)
+            return _Turno(f"{invalido} Pode conferir e mandar de novo?", chamada)
         return self._avancar(sessao, dados, empresa, recebidos, chamada)
 
     def _avancar(self, sessao: Sessao, dados: dict, empresa: PerfilEmpresa, recebidos: list[str], chamada) -> _Turno:
@@ -315,7 +347,7 @@ class _Conversa:
             if len(candidatos) > 1:
                 dados["pendente"], dados["opcoes"] = "servico", [s.id for s in candidatos]
                 sessao.estado = Estado.DADOS_INCOMPLETOS
-                return _Turno(respostas.escolha_servico(candidatos, empresa.mei), chamada)
+                return _Turno(respostas.escolha_servico(candidatos, empresa.regime), chamada)
             if not candidatos:
                 return _Turno(
                     "A empresa ainda não tem um serviço cadastrado para emitir notas. Peça para a sua contabilidade "
@@ -324,55 +356,60 @@ class _Conversa:
                 )
             servico = candidatos[0]
         dados["servico_id"] = servico.id
-        sessao.estado = Estado.CONFIRMACAO
         conhecido = _tomador(empresa.id, dados["documento"])
-        registro = conhecido.registro
-        aviso = None
-        if registro and registro.situacao_cadastral and registro.situacao_cadastral.upper() != "ATIVA":
-            aviso = f"A situação cadastral deste CNPJ na Receita é {registro.situacao_cadastral}."
-        return _Turno(
-            respostas.espelho(
-                empresa,
-                servico,
-                dados["documento"],
-                (registro.razao_social if registro else None) or dados.get("nome_tomador"),
-                Decimal(dados["valor"]),
-                dados["descricao"],
-                _competencia(dados),
-                conhecido.iss_retido(servico),
-                aviso,
-            ),
-            chamada,
+        nome = conhecido.razao_social or dados.get("nome_tomador") or conhecido.nome_vinculo
+        if not nome:
+            dados["pendente"] = "nome"
+            sessao.estado = Estado.DADOS_INCOMPLETOS
+            return _Turno(respostas.pergunta_nome(recebidos), chamada)
+        sessao.estado = Estado.CONFIRMACAO
+        valor, competencia = Decimal(dados["valor"]), _competencia(dados)
+        imposto = tributacao(
+            empresa.regime, servico.aliquota_iss, empresa.aliquota_simples_iss, conhecido.iss_retido(servico, empresa), valor
         )
+        avisos = []
+        if conhecido.situacao_cadastral and conhecido.situacao_cadastral.upper() != "ATIVA":
+            avisos.append(f"A situação cadastral deste CNPJ na Receita é {conhecido.situacao_cadastral}.")
+        if _meses_antes(competencia) > 1:
+            avisos.append(
+                f"A competência {competencia:%m/%Y} é de mais de um mês atrás; confira se é mesmo o mês do serviço."
+            )
+        espelho = respostas.espelho(
+            empresa, servico, dados["documento"], nome, valor, dados["descricao"], competencia, imposto, avisos
+        )
+        return _Turno(espelho, chamada)
+
+    def _nome(self, sessao: Sessao, dados: dict, empresa: PerfilEmpresa, texto: str, extracao: Extracao) -> _Turno:
+        """The answer to "Qual o nome completo do cliente?"."""
+        respostas_curtas = (Intencao.CONFIRMAR, Intencao.NEGAR, Intencao.SAUDACAO)
+        nome = None if extracao.intencao in respostas_curtas else extracao.nome_tomador or nome_informado(texto)
+        if not nome:
+            return _Turno(respostas.NOME_INVALIDO)
+        dados["nome_tomador"] = nome
+        dados.pop("pendente", None)
+        return self._avancar(sessao, dados, empresa, [], None)
 
     def _emitir(self, sessao: Sessao, dados: dict, empresa: PerfilEmpresa) -> _Turno:
-        """Create the pending note (its integration id is set before the INSERT) and hand it to emission."""
+        """Hand the confirmed draft to emission, which creates the pending note (integration id set first)."""
         servico = next(s for s in empresa.servicos if s.id == dados["servico_id"])
         conhecido = _tomador(empresa.id, dados["documento"])
-        tomador = conhecido.registro
-        if tomador is None:
-            tomador = ClienteTomador(
-                documento=dados["documento"],
-                tipo_documento=TipoDocumento(dados["tipo_documento"]),
-                razao_social=dados.get("nome_tomador"),
-                fonte=FonteTomador.WHATSAPP,
-            )
-            db.session.add(tomador)
-        if not conhecido.vinculado:
-            db.session.add(EmpresaClienteTomador(empresa_id=empresa.id, tomador=tomador))
-        nota = NFSe(
+        pedido = PedidoNota(
             contabilidade_id=empresa.contabilidade_id,
             empresa_id=empresa.id,
+            regime=empresa.regime,
+            codigo_municipio=empresa.codigo_municipio,
+            aliquota_simples_iss=empresa.aliquota_simples_iss,
             servico_id=servico.id,
-            tomador=tomador,
-            sessao=sessao,
+            aliquota_servico=servico.aliquota_iss,
+            documento=dados["documento"],
+            tipo_documento=TipoDocumento(dados["tipo_documento"]),
+            nome_tomador=dados.get("nome_tomador"),
             valor=Decimal(dados["valor"]),
             descricao=dados["descricao"],
             competencia=_competencia(dados),
-            aliquota_iss=None if empresa.mei else servico.aliquota_iss,
-            iss_retido=conhecido.iss_retido(servico),
+            iss_retido=conhecido.iss_retido(servico, empresa),
         )
-        db.session.add(nota)
+        nota = criar_nota(pedido, sessao)
         sessao.estado = Estado.EMITINDO
         return _Turno(respostas.EMITINDO, nota=nota)
 
@@ -459,21 +496,55 @@ def _competencia(dados: dict) -> date:
     return date(atual.year, atual.month, 1)
 
 
+def _meses_antes(competencia: date) -> int:
+    atual = hoje()
+    return (atual.year - competencia.year) * 12 + atual.month - competencia.month
+
+
+_PREFIXO_NOME = re.compile(
+    r"^(?:(?:o|a)\s+)?(?:nome(?:\s+completo)?(?:\s+d[oa]\s+(?:cliente|tomador))?\s*(?:é|e|eh|:|-)?|"
+    r"(?:ele|ela)?\s*se\s+chama|chama(?:-se)?|é)\s+",
+    re.IGNORECASE,
+)
+_CONECTORES = {"de", "da", "do", "das", "dos", "e"}
+
+
+def nome_informado(texto: str) -> str | None:
+    """A person's or company's name typed as an answer ("Maria da Silva", "o nome é João Souza"), or None."""
+    limpo = " ".join(texto.split()).strip(" .,!;:")
+    limpo = _PREFIXO_NOME.sub("", limpo, count=1).strip(" .,!;:")
+    if re.search(r"\d", limpo) or len(re.findall(r"[^\W\d_]", limpo)) < 3 or len(limpo) > 200:
+        return None
+    if limpo.islower():
+        limpo = " ".join(p if p in _CONECTORES else p[:1].upper() + p[1:] for p in limpo.split())
+    return limpo
+
+
 @dataclass
 class _TomadorConhecido:
-    registro: ClienteTomador | None
-    vinculado: bool
+    razao_social: str | None
+    """The registry's name (BrasilAPI, stored or looked up for this conversation)."""
+    situacao_cadastral: str | None
+    nome_vinculo: str | None
+    """The name the firm or its client gave this tomador before."""
     retido_override: bool | None
 
-    def iss_retido(self, servico: PerfilServico) -> bool:
-        """The empresa's per-tomador override wins over the service's default."""
+    def iss_retido(self, servico: PerfilServico, empresa: PerfilEmpresa) -> bool:
+        """The empresa's per-tomador override wins over the service's default; a MEI never withholds."""
+        if empresa.mei:
+            return False
         return servico.iss_retido if self.retido_override is None else self.retido_override
 
 
 def _tomador(empresa_id: int, documento: str) -> _TomadorConhecido:
-    """The known tomador of this document, whether the empresa already serves it, and its ISS override."""
+    """What is known of the tomador of this document: registry (or the lookup's cache) and the empresa's link."""
     linha = db.session.execute(
-        sa.select(ClienteTomador, EmpresaClienteTomador.id, EmpresaClienteTomador.iss_retido)
+        sa.select(
+            ClienteTomador.razao_social,
+            ClienteTomador.situacao_cadastral,
+            EmpresaClienteTomador.nome,
+            EmpresaClienteTomador.iss_retido,
+        )
         .outerjoin(
             EmpresaClienteTomador,
             sa.and_(
@@ -482,9 +553,12 @@ def _tomador(empresa_id: int, documento: str) -> _TomadorConhecido:
         )
         .where(ClienteTomador.documento == documento)
     ).first()
-    if linha is None:
-        return _TomadorConhecido(None, False, None)
-    return _TomadorConhecido(linha[0], linha[1] is not None, linha[2])
+    conhecido = _TomadorConhecido(*linha) if linha else _TomadorConhecido(None, None, None, None)
+    if conhecido.razao_social is None and len(documento) == 14:
+        consulta = brasilapi.em_cache(documento)
+        if consulta is not None:
+            conhecido.razao_social, conhecido.situacao_cadastral = consulta.razao_social, consulta.situacao_cadastral
+    return conhecido
 
 
 def _servicos_candidatos(empresa: PerfilEmpresa, descricao: str) -> list[PerfilServico]:

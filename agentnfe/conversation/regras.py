@@ -35,6 +35,8 @@ class Extracao:
     descricao: str | None = None
     nome_tomador: str | None = None
     competencia: date | None = None
+    competencia_invalida: str | None = None
+    """A competência later than the current month (the month of the service cannot be in the future)."""
     intencao: Intencao | None = None
     numero_nota: str | None = None
     descricao_explicita: bool = False
@@ -321,8 +323,15 @@ def _competencia(dobrado: str, hoje: date, ocupados: list[tuple[int, int]], resu
     else:
         mes = MESES[match.group("mes")]
         ano = int(match.group("ano")) if match.group("ano") else (hoje.year if mes <= hoje.month else hoje.year - 1)
-    if 1 <= mes <= 12 and 2000 <= ano <= hoje.year + 1:
-        resultado.competencia = date(ano, mes, 1)
+    if not (1 <= mes <= 12 and 2000 <= ano <= hoje.year + 1):
+        return
+    if date(ano, mes, 1) > date(hoje.year, hoje.month, 1):
+        resultado.competencia_invalida = (
+            f"A competência {mes:02d}/{ano} é posterior ao mês atual: a competência é o mês em que o serviço foi "
+            "prestado, este mês ou um anterior."
+        )
+        return
+    resultado.competencia = date(ano, mes, 1)
 
 
 def _nome_tomador(original: str, dobrado: str, ocupados: list[tuple[int, int]], resultado: Extracao) -> None:

@@ -6,6 +6,8 @@ from datetime import date
 from decimal import Decimal
 
 from ..fiscal import formatar_brl, formatar_documento
+from ..fiscal.iss import ISS
+from ..models import Regime
 from ..perfis import PerfilEmpresa, PerfilServico
 
 EXEMPLO = "Exemplo: nota de R$ 1.500,00 para 12.345.678/0001-95, consultoria de março."
@@ -31,6 +33,12 @@ AINDA_EMITINDO = "Sua nota ainda está sendo emitida. Te aviso assim que sair."
 EXPIROU = "O rascunho anterior expirou por falta de resposta, então comecei um novo. "
 LIMITE = "Recebi muitas mensagens em pouco tempo. Aguarde um minuto e mande de novo, por favor."
 ESCOLHA_INVALIDA = "Não encontrei essa opção. Responda com o número da lista."
+PERGUNTA_NOME = "Qual o nome completo do cliente?"
+NOME_INVALIDO = "Não entendi o nome. Qual o nome completo do cliente (pessoa ou empresa)?"
+MOTIVO_CANCELAMENTO_INVALIDO = (
+    "Não entendi. Qual o motivo do cancelamento?\n1) erro na emissão\n2) serviço não prestado\n3) outro motivo"
+)
+TEXTO_CANCELAMENTO = "Descreva o motivo em poucas palavras (pelo menos 15 letras); ele vai para a prefeitura."
 
 PERGUNTAS = {
     "documento": "Qual o CNPJ ou CPF do cliente (tomador) da nota?",
@@ -46,10 +54,17 @@ def boas_vindas(empresa: PerfilEmpresa | None) -> str:
     )
 
 
+def _anotei(recebido: list[str]) -> str:
+    return f"Anotei {' e '.join(recebido)}. " if recebido else ""
+
+
 def pergunta(faltando: list[str], recebido: list[str]) -> str:
     """Acknowledge what arrived and ask for the first missing field, one question at a time."""
-    prefixo = f"Anotei {' e '.join(recebido)}. " if recebido else ""
-    return prefixo + PERGUNTAS[faltando[0]]
+    return _anotei(recebido) + PERGUNTAS[faltando[0]]
+
+
+def pergunta_nome(recebido: list[str]) -> str:
+    return _anotei(recebido) + PERGUNTA_NOME
 
 
 def escolha_empresa(empresas: list[PerfilEmpresa]) -> str:
@@ -57,8 +72,8 @@ def escolha_empresa(empresas: list[PerfilEmpresa]) -> str:
     return f"Seu telefone atende mais de uma empresa. Para qual delas é a nota?\n{linhas}\nResponda com o número ou o nome."
 
 
-def escolha_servico(servicos: list[PerfilServico], mei: bool) -> str:
-    linhas = "\n".join(f"{i}) {servico_texto(s, mei)}" for i, s in enumerate(servicos, 1))
+def escolha_servico(servicos: list[PerfilServico], regime: Regime) -> str:
+    linhas = "\n".join(f"{i}) {servico_texto(s, regime)}" for i, s in enumerate(servicos, 1))
     return f"Qual destes serviços é o da nota?\n{linhas}\nResponda com o número."
 
 
@@ -66,53 +81,54 @@ def percentual(aliquota: Decimal) -> str:
     return f"{aliquota.normalize():f}".replace(".", ",") + "%"
 
 
-def servico_texto(servico: PerfilServico, mei: bool) -> str:
+def servico_texto(servico: PerfilServico, regime: Regime) -> str:
     nome = f"{servico.codigo_servico} {servico.descricao}" if servico.descricao else servico.codigo_servico
-    if mei:
-        return f"{nome} · ISS no DAS (MEI)"
-    retido = "retido pelo tomador" if servico.iss_retido else "não retido"
-    return f"{nome} · ISS {percentual(servico.aliquota_iss)} {retido}"
+    if regime in (Regime.LUCRO_PRESUMIDO, Regime.LUCRO_REAL):
+        return f"{nome} · ISS {percentual(servico.aliquota_iss)}"
+    return nome
+
+
+def linhas_iss(imposto: ISS, regime: Regime, valor: Decimal) -> list[str]:
+    """How the ISS of the note reads in the espelho: rate, who pays it, the amount and what the prestador nets."""
+    if regime is Regime.MEI:
+        return ["ISS: pago no DAS (MEI), não vai na nota"]
+    if imposto.aliquota is None and not imposto.retido:
+        return ["ISS: pago no DAS (Simples Nacional), não retido"]
+    if imposto.aliquota is None:
+        return ["ISS: retido pelo tomador (alíquota do Simples a informar pela contabilidade)"]
+    quem = "retido pelo tomador" if imposto.retido else "não retido"
+    linhas = [f"ISS: {percentual(imposto.aliquota)} {quem} · {formatar_brl(imposto.valor)}"]
+    if imposto.retido:
+        linhas.append(f"Valor líquido: {formatar_brl(imposto.liquido(valor))}")
+    return linhas
 
 
 def espelho(
     empresa: PerfilEmpresa,
     servico: PerfilServico,
     documento: str,
-    razao_social: str | None,
+    nome: str,
     valor: Decimal,
     descricao: str,
     competencia: date,
-    iss_retido: bool,
-    aviso: str | None = None,
+    imposto: ISS,
+    avisos: list[str],
 ) -> str:
     """The mirror of the note shown before confirmation."""
-    tomador = formatar_documento(documento)
-    tomador = f"{razao_social} ({tomador})" if razao_social else tomador
-    servico_linha = servico_texto(
-        PerfilServico(
-            servico.id,
-            servico.codigo_servico,
-            servico.descricao,
-            servico.aliquota_iss,
-            iss_retido,
-            servico.palavras_chave,
-            servico.padrao,
-        ),
-        empresa.mei,
-    )
+    nome_servico = f"{servico.codigo_servico} {servico.descricao}" if servico.descricao else servico.codigo_servico
     linhas = [
         "Confira a nota:",
         f"Prestador: {empresa.razao_social} ({formatar_documento(empresa.cnpj)})",
-        f"Tomador: {tomador}",
+        f"Tomador: {nome} ({formatar_documento(documento)})",
         f"Valor: {formatar_brl(valor)}",
         f"Descrição: {descricao}",
-        f"Serviço: {servico_linha}",
+        f"Serviço: {nome_servico}",
+        *linhas_iss(imposto, empresa.regime, valor),
         f"Competência: {competencia:%m/%Y}",
+        *(f"⚠️ {aviso}" for aviso in avisos),
+        "",
+        "Confirma a emissão? (sim/não)",
     ]
-    if aviso:
-        linhas.append(f"⚠️ {aviso}")
-    linhas.append("")
-    linhas.append("Confirma a emissão? (sim/não)")
     return "\n".join(linhas)
 
 
@@ -120,8 +136,23 @@ def nota_nao_encontrada(numero: str) -> str:
     return f"Não encontrei uma nota autorizada com o número {numero} para a sua empresa. Confira o número."
 
 
-def confirmar_cancelamento(numero: str, valor: str, tomador: str) -> str:
-    return f"Confirma o cancelamento da nota nº {numero} de {valor} para {tomador}? (sim/não)"
+def motivo_cancelamento(numero: str, valor: str, tomador: str) -> str:
+    return (
+        f"Nota nº {numero} de {valor} para {tomador}.\nQual o motivo do cancelamento?\n"
+        "1) erro na emissão\n2) serviço não prestado\n3) outro motivo"
+    )
+
+
+def motivo_curto(minimo: int) -> str:
+    return f"O motivo precisa de pelo menos {minimo} letras. Descreva um pouco mais o que aconteceu."
+
+
+def motivo_longo(maximo: int) -> str:
+    return f"O motivo pode ter no máximo {maximo} letras. Pode resumir?"
+
+
+def confirmar_cancelamento(numero: str, codigo: str, motivo: str) -> str:
+    return f"Confirma o cancelamento da nota nº {numero}?\nMotivo: {codigo} — {motivo}\n(sim/não)"
 
 
 def cancelamento_pedido(numero: str) -> str:

@@ -5,16 +5,20 @@ from __future__ import annotations
 import logging
 import re
 from dataclasses import dataclass
-from datetime import date
+from datetime import UTC, date, datetime
 
 from cryptography import x509
 from cryptography.hazmat.primitives.serialization import pkcs12
 from cryptography.x509.oid import NameOID
 from sqlalchemy.orm import Session
 
+from ..extensions import db
 from ..fiscal import formatar_documento
-from ..fiscal.documents import cnpj_valido
+from ..fiscal.documents import cnpj_valido, limpar
 from ..models import Certificado, Empresa
+from .avisos import notificar
+from .gateways import GatewayIndisponivel, GatewayRecusou, gateway_atual
+from .payload import empresa_plugnotas
 
 log = logging.getLogger(__name__)
 OID_CNPJ_ICP = x509.ObjectIdentifier("2.16.76.1.3.3")
@@ -23,6 +27,10 @@ AVISOS_DIAS = (30, 15, 7)
 
 class CertificadoInvalido(ValueError):
     """The file cannot be used; str() says why in PT-BR."""
+
+
+class EmpresaIncompleta(ValueError):
+    """The gateway cannot register the empresa with the data on file; str() says what is missing in PT-BR."""
 
 
 @dataclass(frozen=True)
@@ -47,20 +55,21 @@ def _valor_der(bruto: bytes) -> str:
 
 
 def _cnpj(certificado: x509.Certificate) -> str | None:
-    """CNPJ from the ICP-Brasil SAN otherName 2.16.76.1.3.3, else from a CN like `RAZAO:CNPJ`."""
+    """CNPJ (numeric or alphanumeric) from the ICP-Brasil SAN otherName 2.16.76.1.3.3, else from a CN like
+    `RAZAO:CNPJ`."""
     try:
         san = certificado.extensions.get_extension_for_class(x509.SubjectAlternativeName).value
     except x509.ExtensionNotFound:
         san = None
     for outro in san.get_values_for_type(x509.OtherName) if san else []:
         if outro.type_id == OID_CNPJ_ICP:
-            digitos = re.sub(r"\D", "", _valor_der(outro.value))
-            if len(digitos) >= 14 and cnpj_valido(digitos[:14]):
-                return digitos[:14]
+            caracteres = re.sub(r"[^0-9A-Z]", "", limpar(_valor_der(outro.value)))
+            if len(caracteres) >= 14 and cnpj_valido(caracteres[:14]):
+                return caracteres[:14]
     for atributo in certificado.subject.get_attributes_for_oid(NameOID.COMMON_NAME):
-        match = re.search(r":\s*(\d{14})\s*$", str(atributo.value))
-        if match and cnpj_valido(match.group(1)):
-            return match.group(1)
+        match = re.search(r":\s*([0-9A-Za-z./\-]{14,18})\s*$", str(atributo.value))
+        if match and cnpj_valido(limpar(match.group(1))):
+            return limpar(match.group(1))
     return None
 
 
@@ -105,3 +114,69 @@ def adicionar(session: Session, empresa: Empresa, conteudo: bytes, senha: str, h
     session.flush()
     log.info("A1 certificate stored for empresa %s, valid until %s", empresa.cnpj, dados.valido_ate)
     return certificado
+
+
+def enviar_ao_gateway(certificado_id: int) -> bool:
+    """Upload the certificate to the gateway and register the empresa there (POST the first time, PATCH after).
+
+    Used by the CLI and the admin alike. Returns False when the gateway needs no certificate. Raises
+    EmpresaIncompleta before any call when the empresa's address is missing, GatewayRecusou or
+    GatewayIndisponivel from the gateway. No transaction is open during the calls.
+    """
+    gateway = gateway_atual()
+    certificado = db.session.get(Certificado, certificado_id)
+    if not gateway.exige_certificado or certificado is None:
+        return False
+    empresa = certificado.empresa
+    faltando = empresa.endereco_faltando
+    if faltando:
+        raise EmpresaIncompleta(
+            f"o cadastro de {empresa.razao_social} está incompleto (falta {', '.join(faltando)}): "
+            "o gateway não registra a empresa sem o endereço completo"
+        )
+    arquivo, senha, empresa_id = certificado.arquivo, certificado.senha, empresa.id
+    dados, atualizar = empresa_plugnotas(empresa, None), empresa.cadastrada_gateway_em is not None
+    db.session.rollback()  # end the read transaction before talking to the gateway
+    dados["certificado"] = gateway.enviar_certificado(arquivo, senha, f"{dados['cpfCnpj']}.pfx")
+    gateway.cadastrar_empresa(dados, atualizar)
+    instante = datetime.now(UTC)
+    certificado = db.session.get(Certificado, certificado_id)
+    certificado.gateway_id, certificado.enviado_gateway_em = dados["certificado"], instante
+    empresa = db.session.get(Empresa, empresa_id)
+    empresa.cadastrada_gateway_em = empresa.cadastrada_gateway_em or instante
+    db.session.commit()
+    log.info("certificate %s sent to %s; empresa %s %s", certificado_id, gateway.nome, dados["cpfCnpj"],
+             "updated" if atualizar else "registered")  # fmt: skip
+    return True
+
+
+def enviar_ou_avisar(certificado_id: int, ultima_tentativa: bool) -> bool:
+    """Send the certificate (admin upload, in a task); a refusal becomes a notice for the accountant.
+
+    Returns False while the gateway is unreachable and more tries remain.
+    """
+    try:
+        enviar_ao_gateway(certificado_id)
+    except GatewayIndisponivel as erro:
+        db.session.rollback()
+        if not ultima_tentativa:
+            log.warning("certificate %s not sent yet: %s", certificado_id, erro)
+            return False
+        motivo = f"o gateway não respondeu ({erro})"
+    except (EmpresaIncompleta, GatewayRecusou) as erro:
+        db.session.rollback()
+        motivo = erro.detalhe() if isinstance(erro, GatewayRecusou) else str(erro)
+    else:
+        return True
+    certificado = db.session.get(Certificado, certificado_id)
+    empresa = certificado.empresa
+    notificar(
+        empresa.contabilidade_id,
+        empresa.id,
+        "certificado_gateway",
+        f"Certificado de {empresa.razao_social} guardado, mas não enviado ao gateway: {motivo}"[:500],
+        f"cert-gateway:{certificado_id}:{datetime.now(UTC):%Y%m%d%H%M}",
+    )
+    db.session.commit()
+    log.error("certificate %s of empresa %s not sent to the gateway: %s", certificado_id, empresa.cnpj, motivo)
+    return True

@@ -15,6 +15,20 @@ def rejeitada(motivo: str) -> str:
     )
 
 
+def denegada(motivo: str) -> str:
+    return (
+        f"❌ A prefeitura negou a nota (denegada). Motivo: {motivo}\n"
+        "Sua contabilidade já foi avisada e vai ver o que precisa ser regularizado."
+    )
+
+
+def atencao() -> str:
+    return (
+        "⚠️ A prefeitura ainda não confirmou a sua nota. Sua contabilidade foi avisada e vai verificar; "
+        "assim que houver resposta eu te aviso. Não precisa pedir de novo."
+    )
+
+
 def erro(motivo: str) -> str:
     return f"⚠️ Não consegui emitir a nota: {motivo}. Sua contabilidade já foi avisada."
 
@@ -23,8 +37,15 @@ def cancelada(numero: str | None) -> str:
     return f"Nota nº {numero} cancelada."
 
 
-def cancelamento_recusado(numero: str | None, motivo: str) -> str:
-    return f"A prefeitura não aceitou cancelar a nota nº {numero}: {motivo}"
+def cancelada_fora(numero: str | None) -> str:
+    return f"A nota nº {numero} foi cancelada na prefeitura. Sua contabilidade foi avisada."
+
+
+def cancelamento_nao_concluido(numero: str | None, motivo: str) -> str:
+    return (
+        f"⚠️ O cancelamento da nota nº {numero} não foi concluído: {motivo}. A nota continua válida; "
+        "sua contabilidade foi avisada."
+    )
 
 
 def certificado_vencendo(empresa: str, dias: int, data: str) -> str:

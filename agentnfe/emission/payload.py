@@ -1,20 +1,46 @@
-"""The PlugNotas NFS-e document of a note: a pure function of the note, its empresa, service and tomador."""
+"""The PlugNotas NFS-e document of a note, and the company registration: pure functions of the data.
+
+Every code PlugNotas numbers lives in the tables below, with its source. Field names and nesting follow
+Tecnospeed's complete example (tecnospeed/plugnotas-json-completo, nfse-completo.json) and
+../shared/samples/plugnotas_nfse_request.json; tests/schemas/plugnotas_nfse.schema.json checks every document.
+"""
 
 from __future__ import annotations
 
+from datetime import datetime
 from decimal import ROUND_HALF_UP, Decimal
 
-from ..models import ClienteTomador, Empresa, NFSe, Regime, ServicoEmpresa
+from ..fiscal.servicos import formatar_nbs
+from ..models import Ambiente, Empresa, NFSe, Regime, RegimeEspecial, ServicoEmpresa
 
-# regime → (regimeTributario, simplesNacional, regimeTributarioEspecial); the one place that knows the codes:
-# 1 Simples Nacional, 3 Normal/Lucro Presumido, 4 Normal/Lucro Real; especial 5 = MEI.
+# regime → (regimeTributario, simplesNacional). Codes of 04l3x4ndr3/sdk-tecnospeed-plugnotas
+# src/Enum/RegimeTributario.php: 0 nenhum, 1 Simples Nacional, 2 Simples excesso, 3 Lucro Presumido,
+# 4 Lucro Real, 5 MEI. For NFS-e a MEI goes as Simples (1) with the special regime MEI (5), as ABRASF
+# cities expect (OptanteSimplesNacional + RegimeEspecialTributacao 5); the code 5 exists for NF-e (CRT 4).
 REGIMES = {
-    Regime.SIMPLES_NACIONAL: (1, True, 0),
-    Regime.LUCRO_PRESUMIDO: (3, False, 0),
-    Regime.LUCRO_REAL: (4, False, 0),
-    Regime.MEI: (1, True, 5),
+    Regime.SIMPLES_NACIONAL: (1, True),
+    Regime.LUCRO_PRESUMIDO: (3, False),
+    Regime.LUCRO_REAL: (4, False),
+    Regime.MEI: (1, True),
 }
-TRIBUTAVEL_NO_MUNICIPIO = 1
+# regime_especial → regimeTributarioEspecial, same SDK, RegimeTributarioEspecial.php: 0 nenhum,
+# 1 microempresa municipal, 2 estimativa, 3 sociedade de profissionais, 4 cooperativa, 5 MEI, 6 ME/EPP.
+# PlugNotas has no "autônomo" code (the national layout has, in its own table): it goes as 0.
+REGIMES_ESPECIAIS = {
+    RegimeEspecial.NENHUM: 0,
+    RegimeEspecial.ME_MUNICIPAL: 1,
+    RegimeEspecial.ESTIMATIVA: 2,
+    RegimeEspecial.SOCIEDADE_PROFISSIONAIS: 3,
+    RegimeEspecial.COOPERATIVA: 4,
+    RegimeEspecial.MEI: 5,
+    RegimeEspecial.ME_EPP_SIMPLES: 6,
+    RegimeEspecial.AUTONOMO: 0,
+}
+# Place of service → servico[].iss.tipoTributacao (plugnotas_notes.md; SDK TipoTributacao.php): 6 tributável
+# dentro do município, 7 fora dele. 1 would declare the note ISS-exempt. Withheld ISS goes as `retido: true`
+# with 6/7; the list also has 5 "retido": which one ABRASF cities expect is not said publicly (confirm in the
+# sandbox and change it here only).
+TIPO_TRIBUTACAO = {True: 6, False: 7}
 EXIGIVEL = 1
 
 
@@ -27,67 +53,115 @@ def _sem_vazios(dados: dict) -> dict:
     return {chave: valor for chave, valor in dados.items() if valor not in (None, "", {})}
 
 
-def montar(nota: NFSe, empresa: Empresa, servico: ServicoEmpresa, tomador: ClienteTomador) -> list[dict]:
-    """The array POSTed to /nfse; ISS withholding comes from the note (service default or tomador override)."""
-    regime, simples, especial = REGIMES[empresa.regime]
-    iss = {"tipoTributacao": TRIBUTAVEL_NO_MUNICIPIO, "exigibilidade": EXIGIVEL, "retido": nota.iss_retido}
-    if empresa.regime is not Regime.MEI and nota.aliquota_iss is not None:
+def endereco_empresa(empresa: Empresa) -> dict:
+    return _sem_vazios(
+        {
+            "logradouro": empresa.logradouro,
+            "numero": empresa.numero,
+            "complemento": empresa.complemento,
+            "bairro": empresa.bairro,
+            "codigoCidade": empresa.codigo_municipio,
+            "estado": empresa.uf,
+            "cep": empresa.cep,
+        }
+    )
+
+
+def _regime(empresa: Empresa) -> dict:
+    regime, simples = REGIMES[empresa.regime]
+    especial = RegimeEspecial.MEI if empresa.regime is Regime.MEI else empresa.regime_especial
+    return {
+        "simplesNacional": simples,
+        "regimeTributario": regime,
+        "regimeTributarioEspecial": REGIMES_ESPECIAIS[especial or RegimeEspecial.NENHUM],
+        "incentivoFiscal": bool(empresa.incentivo_fiscal),
+    }
+
+
+def _tomador(retrato: dict) -> dict:
+    endereco = retrato.get("endereco") or {}
+    return _sem_vazios(
+        {
+            "cpfCnpj": retrato["documento"],
+            "razaoSocial": retrato.get("nome"),
+            "email": retrato.get("email"),
+            "endereco": _sem_vazios(
+                {
+                    "logradouro": endereco.get("logradouro"),
+                    "numero": endereco.get("numero"),
+                    "complemento": endereco.get("complemento"),
+                    "bairro": endereco.get("bairro"),
+                    "codigoCidade": endereco.get("codigo_municipio"),
+                    "descricaoCidade": endereco.get("municipio"),
+                    "estado": endereco.get("uf"),
+                    "cep": endereco.get("cep"),
+                }
+            ),
+        }
+    )
+
+
+def _servico(nota: NFSe, empresa: Empresa, servico: ServicoEmpresa) -> dict:
+    local = nota.codigo_municipio_prestacao or empresa.codigo_municipio
+    iss = {
+        "tipoTributacao": TIPO_TRIBUTACAO[local == empresa.codigo_municipio],
+        "exigibilidade": EXIGIVEL,
+        "retido": nota.iss_retido,
+    }
+    if nota.aliquota_iss is not None:
         iss = {"aliquota": _numero(nota.aliquota_iss, "0.0001"), **iss}
     valor = _numero(nota.valor)
-    item = _sem_vazios(
+    ibscbs = None
+    if servico.cst_ibscbs and servico.cclass_trib:
+        ibscbs = {"valores": {"tributacao": {"cst": servico.cst_ibscbs, "cct": servico.cclass_trib}}}
+    return _sem_vazios(
         {
             "codigo": servico.codigo_servico,
             "codigoTributacao": servico.codigo_tributacao_municipal,
+            "codigoServicoNacional": servico.codigo_tributacao_nacional,
             "cnae": servico.cnae,
-            "nbs": servico.nbs,
-            "cClassTrib": servico.cclass_trib,
+            "codigoNbs": formatar_nbs(servico.nbs) if servico.nbs else None,
             "discriminacao": nota.descricao,
+            "codigoCidadeIncidencia": local,
             "iss": iss,
             "valor": {"servico": valor, "baseCalculo": valor},
+            "ibscbs": ibscbs,
         }
     )
-    endereco_tomador = _sem_vazios(
-        {
-            "logradouro": tomador.logradouro,
-            "numero": tomador.numero,
-            "complemento": tomador.complemento,
-            "bairro": tomador.bairro,
-            "codigoCidade": tomador.codigo_municipio,
-            "descricaoCidade": tomador.municipio,
-            "estado": tomador.uf,
-            "cep": tomador.cep,
-        }
-    )
+
+
+def montar(nota: NFSe, empresa: Empresa, servico: ServicoEmpresa, retrato: dict, emissao: datetime) -> list[dict]:
+    """The array POSTed to /nfse; `retrato` is the tomador snapshot, `emissao` the local emission time."""
     prestador = {
         "cpfCnpj": empresa.cnpj,
         "inscricaoMunicipal": empresa.inscricao_municipal,
         "razaoSocial": empresa.razao_social,
-        "simplesNacional": simples,
-        "regimeTributario": regime,
-        "regimeTributarioEspecial": especial or None,
-        "endereco": _sem_vazios({"codigoCidade": empresa.codigo_municipio, "cep": empresa.cep}),
+        **_regime(empresa),
+        "endereco": endereco_empresa(empresa),
     }
     return [
         {
             "idIntegracao": nota.id_integracao,
-            "competencia": nota.competencia.isoformat(),
+            "rps": {
+                "dataEmissao": emissao.isoformat(timespec="seconds"),
+                "competencia": nota.competencia.replace(day=1).isoformat(),
+            },
             "prestador": _sem_vazios(prestador),
-            "tomador": _sem_vazios(
-                {
-                    "cpfCnpj": tomador.documento,
-                    "razaoSocial": tomador.razao_social,
-                    "email": tomador.email,
-                    "endereco": endereco_tomador,
-                }
-            ),
-            "servico": [item],
+            "tomador": _tomador(retrato),
+            "servico": [_servico(nota, empresa, servico)],
         }
     ]
 
 
-def empresa_plugnotas(empresa: Empresa, certificado_id: str) -> dict:
-    """The company registration PlugNotas needs before it emits for a prestador."""
-    regime, simples, especial = REGIMES[empresa.regime]
+def _telefone(numero: str | None) -> dict | None:
+    digitos = (numero or "")[-11:] if numero else ""
+    if len(digitos) < 10:
+        return None
+    return {"ddd": digitos[:2], "numero": digitos[2:]}
+
+
+def empresa_plugnotas(empresa: Empresa, certificado_id: str | None) -> dict:
+    """The company registration PlugNotas needs before it emits for a prestador (POST, or PATCH to update)."""
     return _sem_vazios(
         {
             "cpfCnpj": empresa.cnpj,
@@ -95,13 +169,16 @@ def empresa_plugnotas(empresa: Empresa, certificado_id: str) -> dict:
             "razaoSocial": empresa.razao_social,
             "nomeFantasia": empresa.nome_fantasia,
             "email": empresa.email,
+            "telefone": _telefone(empresa.telefone),
             "certificado": certificado_id,
-            "simplesNacional": simples,
-            "regimeTributario": regime,
-            "regimeTributarioEspecial": especial or None,
-            "endereco": _sem_vazios(
-                {"codigoCidade": empresa.codigo_municipio, "estado": empresa.uf, "cep": empresa.cep}
-            ),
-            "nfse": {"ativo": True},
+            **_regime(empresa),
+            "endereco": endereco_empresa(empresa),
+            "nfse": {
+                "ativo": True,
+                "config": {
+                    "producao": empresa.ambiente is Ambiente.PRODUCAO,
+                    "rps": {"serie": empresa.serie_rps or "1", "numero": empresa.numero_rps or 1},
+                },
+            },
         }
     )

@@ -20,7 +20,7 @@ ACOES = {
     StatusNFSe.ENVIADA: "consultar e, se o gateway não tiver a nota, reenviar",
     StatusNFSe.ERRO: "consultar e reenviar com o mesmo id",
     StatusNFSe.PROCESSANDO: "consultar",
-    StatusNFSe.ATENCAO: "consultar",
+    StatusNFSe.ATENCAO: "consultar e, se o gateway não tiver a nota, reenviar com o mesmo id",
     StatusNFSe.REJEITADA: "reenviar com um novo id de integração",
     StatusNFSe.CONCLUIDA: "nada",
     StatusNFSe.CANCELADA: "nada",
@@ -53,8 +53,10 @@ def reprocessar(nfse_id: int, origem: str, usuario_id: int | None = None) -> ser
     nota = db.session.get(NFSe, nfse_id)
     if nota is None:
         return service.Efeitos()
-    if nota.status in (StatusNFSe.PROCESSANDO, StatusNFSe.ATENCAO):
+    if nota.status is StatusNFSe.PROCESSANDO:
         return service.consultar(nfse_id, origem=origem, usuario_id=usuario_id)
+    if nota.status is StatusNFSe.ATENCAO:
+        return service.retomar(nfse_id, origem, usuario_id)
     if nota.status is StatusNFSe.REJEITADA:
         nota.id_integracao = proximo_id(nota.id_integracao)
         nota.status = StatusNFSe.PENDENTE

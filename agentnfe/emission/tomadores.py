@@ -1,14 +1,22 @@
-"""Completing a tomador with its registration data before emission (BrasilAPI, in the task)."""
+"""Tomador data of a note: the shared registry (written only from BrasilAPI, here) and what the firm said.
+
+The registry (ClienteTomador) holds what the Receita says of a CNPJ; the empresa's link
+(EmpresaClienteTomador) holds the name a firm or its client gave, the e-mail the note goes to, an address
+and the ISS override. A note is sent with a snapshot of both, kept on the note.
+"""
 
 from __future__ import annotations
 
 import logging
 
+import sqlalchemy as sa
+
 from ..extensions import db
 from ..integrations import brasilapi
-from ..models import ClienteTomador, FonteTomador, TipoDocumento
+from ..models import ClienteTomador, EmpresaClienteTomador, FonteTomador, NFSe, TipoDocumento
 
 log = logging.getLogger(__name__)
+ENDERECO = ("logradouro", "numero", "complemento", "bairro", "cep", "codigo_municipio", "uf")
 
 
 def completar(tomador: ClienteTomador, forcar: bool = False) -> bool:
@@ -32,3 +40,27 @@ def completar(tomador: ClienteTomador, forcar: bool = False) -> bool:
     tomador.fonte = FonteTomador.BRASILAPI
     db.session.commit()
     return True
+
+
+def vinculo(empresa_id: int, tomador_id: int) -> EmpresaClienteTomador | None:
+    return db.session.scalar(
+        sa.select(EmpresaClienteTomador).where(
+            EmpresaClienteTomador.empresa_id == empresa_id, EmpresaClienteTomador.tomador_id == tomador_id
+        )
+    )
+
+
+def retrato(nota: NFSe) -> dict:
+    """The tomador as the note goes out: the registry's name, else the firm's; the link's e-mail and address first."""
+    registro = nota.tomador
+    ligado = vinculo(nota.empresa_id, registro.id)
+    origem = ligado if ligado is not None and ligado.logradouro else registro
+    endereco = {campo: getattr(origem, campo) for campo in ENDERECO}
+    endereco["municipio"] = registro.municipio if origem is registro else None
+    return {
+        "documento": registro.documento,
+        "tipo": registro.tipo_documento.value,
+        "nome": registro.razao_social or (ligado.nome if ligado else None),
+        "email": ligado.email if ligado else None,
+        "endereco": {campo: valor for campo, valor in endereco.items() if valor},
+    }

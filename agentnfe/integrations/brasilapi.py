@@ -14,6 +14,8 @@ from .http import novo_cliente, registrar
 log = logging.getLogger(__name__)
 EXTENSION_KEY = "agentnfe.brasilapi"
 TTL = 24 * 3600
+PAUSA_APOS_FALHA = 600
+"""After a failed lookup the conversation does not ask BrasilAPI about that CNPJ again for 10 minutes."""
 
 
 @dataclass(frozen=True)
@@ -46,23 +48,41 @@ def _texto(valor) -> str | None:
     return valor or None
 
 
-def consultar_cnpj(cnpj: str, usar_cache: bool = True) -> DadosCNPJ:
+def _chave(cnpj: str) -> str:
+    return f"brasilapi:cnpj:{cnpj}"
+
+
+def em_cache(cnpj: str) -> DadosCNPJ | None:
+    """What an earlier lookup of this CNPJ found, without calling BrasilAPI (None when unknown)."""
+    try:
+        return cache.get(_chave(cnpj))
+    except Exception:
+        log.warning("cache unavailable for CNPJ lookups", exc_info=True)
+        return None
+
+
+def falhou_ha_pouco(cnpj: str) -> bool:
+    """Whether a lookup of this CNPJ failed in the last minutes (BrasilAPI down, or a CNPJ it does not know)."""
+    try:
+        return bool(cache.get(f"brasilapi:falha:{cnpj}"))
+    except Exception:
+        return False
+
+
+def consultar_cnpj(cnpj: str, usar_cache: bool = True, timeout: float | None = None) -> DadosCNPJ:
     """Registration data of a CNPJ; raises ConsultaFalhou when BrasilAPI cannot say (a 404 included)."""
-    chave = f"brasilapi:cnpj:{cnpj}"
-    guardado = cache.get(chave) if usar_cache else None
+    chave = _chave(cnpj)
+    guardado = em_cache(cnpj) if usar_cache else None
     if guardado is not None:
         return guardado
-    cliente: httpx.Client = current_app.extensions[EXTENSION_KEY]
     try:
-        resposta = cliente.get(f"/api/cnpj/v1/{cnpj}")
-    except httpx.HTTPError as erro:
-        raise ConsultaFalhou(f"BrasilAPI unreachable: {type(erro).__name__}") from None
-    if resposta.status_code != 200:
-        raise ConsultaFalhou(f"BrasilAPI answered HTTP {resposta.status_code} for CNPJ {cnpj}")
-    try:
-        corpo = resposta.json()
-    except ValueError:
-        raise ConsultaFalhou("BrasilAPI answered something that is not JSON") from None
+        corpo = _pedir(cnpj, timeout)
+    except ConsultaFalhou:
+        try:
+            cache.set(f"brasilapi:falha:{cnpj}", True, timeout=PAUSA_APOS_FALHA)
+        except Exception:
+            log.debug("could not remember the failed lookup", exc_info=True)
+        raise
     ibge = _texto(corpo.get("codigo_municipio_ibge"))
     dados = DadosCNPJ(
         cnpj=cnpj,
@@ -81,3 +101,21 @@ def consultar_cnpj(cnpj: str, usar_cache: bool = True) -> DadosCNPJ:
     )
     cache.set(chave, dados, timeout=TTL)
     return dados
+
+
+def _pedir(cnpj: str, timeout: float | None) -> dict:
+    cliente: httpx.Client = current_app.extensions[EXTENSION_KEY]
+    opcoes = {"timeout": httpx.Timeout(timeout, connect=min(timeout, 5.0))} if timeout else {}
+    try:
+        resposta = cliente.get(f"/api/cnpj/v1/{cnpj}", **opcoes)
+    except httpx.HTTPError as erro:
+        raise ConsultaFalhou(f"BrasilAPI unreachable: {type(erro).__name__}") from None
+    if resposta.status_code != 200:
+        raise ConsultaFalhou(f"BrasilAPI answered HTTP {resposta.status_code} for CNPJ {cnpj}")
+    try:
+        corpo = resposta.json()
+    except ValueError:
+        raise ConsultaFalhou("BrasilAPI answered something that is not JSON") from None
+    if not isinstance(corpo, dict) or not corpo.get("razao_social"):
+        raise ConsultaFalhou("BrasilAPI answered without a razão social")
+    return corpo

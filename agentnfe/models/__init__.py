@@ -7,6 +7,7 @@ from .conversas import Mensagem, Sessao
 from .empresas import Certificado, Empresa, ServicoEmpresa, UsuarioEmpresa
 from .enums import (
     AcaoTentativa,
+    Ambiente,
     Direcao,
     Envio,
     Estado,
@@ -14,6 +15,8 @@ from .enums import (
     Papel,
     Provider,
     Regime,
+    RegimeEspecial,
+    SituacaoCancelamento,
     StatusNFSe,
     TipoDocumento,
     TipoMensagem,
@@ -23,6 +26,7 @@ from .tomadores import ClienteTomador, EmpresaClienteTomador
 
 __all__ = [
     "AcaoTentativa",
+    "Ambiente",
     "Base",
     "Certificado",
     "ClienteTomador",
@@ -40,7 +44,9 @@ __all__ = [
     "Papel",
     "Provider",
     "Regime",
+    "RegimeEspecial",
     "Sessao",
+    "SituacaoCancelamento",
     "ServicoEmpresa",
     "StatusNFSe",
     "TipoDocumento",

@@ -11,7 +11,10 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 from ..crypto import EncryptedBytes, EncryptedText
 from .base import RATE, Base, Timestamps, UTCDateTime, enum_type
 from .contas import Contabilidade
-from .enums import Regime
+from .enums import Ambiente, Regime, RegimeEspecial
+
+ENDERECO_OBRIGATORIO = {"logradouro": "logradouro", "numero": "número", "bairro": "bairro", "cep": "CEP"}
+"""Address fields a gateway needs to register the empresa (PlugNotas, national layout), with PT-BR labels."""
 
 
 class Empresa(Timestamps, Base):
@@ -26,9 +29,28 @@ class Empresa(Timestamps, Base):
     inscricao_municipal: Mapped[str | None] = mapped_column(sa.String(30))
     codigo_municipio: Mapped[str] = mapped_column(sa.String(7))
     uf: Mapped[str] = mapped_column(sa.String(2))
+    logradouro: Mapped[str | None] = mapped_column(sa.String(200))
+    numero: Mapped[str | None] = mapped_column(sa.String(20))
+    complemento: Mapped[str | None] = mapped_column(sa.String(100))
+    bairro: Mapped[str | None] = mapped_column(sa.String(100))
     cep: Mapped[str | None] = mapped_column(sa.String(8))
     email: Mapped[str | None] = mapped_column(sa.String(254))
+    telefone: Mapped[str | None] = mapped_column(sa.String(20))
     regime: Mapped[Regime] = mapped_column(enum_type(Regime, "regime"), index=True)
+    regime_especial: Mapped[RegimeEspecial] = mapped_column(
+        enum_type(RegimeEspecial, "regime_especial"), default=RegimeEspecial.NENHUM, server_default="nenhum"
+    )
+    incentivo_fiscal: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
+    aliquota_simples_iss: Mapped[Decimal | None] = mapped_column(RATE)
+    """Effective Simples Nacional ISS rate of the previous month (percent), updated monthly by the accountant."""
+    ambiente: Mapped[Ambiente] = mapped_column(
+        enum_type(Ambiente, "ambiente"), default=Ambiente.HOMOLOGACAO, server_default="homologacao"
+    )
+    serie_rps: Mapped[str] = mapped_column(sa.String(5), default="1", server_default="1")
+    numero_rps: Mapped[int] = mapped_column(default=1, server_default="1")
+    """The next RPS number at the city, given to the gateway when the empresa is registered there."""
+    cadastrada_gateway_em: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    """When the gateway first accepted the empresa: later registrations are updates (PATCH)."""
     ativa: Mapped[bool] = mapped_column(default=True, index=True)
 
     contabilidade: Mapped[Contabilidade] = relationship(back_populates="empresas")
@@ -44,6 +66,11 @@ class Empresa(Timestamps, Base):
 
     def __str__(self) -> str:
         return self.nome_fantasia or self.razao_social
+
+    @property
+    def endereco_faltando(self) -> list[str]:
+        """PT-BR labels of the address fields still empty (gateways refuse to register such an empresa)."""
+        return [rotulo for campo, rotulo in ENDERECO_OBRIGATORIO.items() if not (getattr(self, campo) or "").strip()]
 
 
 class ServicoEmpresa(Timestamps, Base):
@@ -64,6 +91,8 @@ class ServicoEmpresa(Timestamps, Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     empresa_id: Mapped[int] = mapped_column(sa.ForeignKey("empresa.id", ondelete="CASCADE"), index=True)
     codigo_servico: Mapped[str] = mapped_column(sa.String(5))
+    codigo_tributacao_nacional: Mapped[str | None] = mapped_column(sa.String(6))
+    """cTribNac: LC 116 item + subitem + 2-digit national desdobro (`010701`)."""
     codigo_tributacao_municipal: Mapped[str | None] = mapped_column(sa.String(20))
     cnae: Mapped[str | None] = mapped_column(sa.String(7))
     aliquota_iss: Mapped[Decimal] = mapped_column(RATE)
@@ -71,6 +100,7 @@ class ServicoEmpresa(Timestamps, Base):
     descricao: Mapped[str | None] = mapped_column(sa.String(500))
     palavras_chave: Mapped[str | None] = mapped_column(sa.String(500))
     nbs: Mapped[str | None] = mapped_column(sa.String(12))
+    cst_ibscbs: Mapped[str | None] = mapped_column(sa.String(3))
     cclass_trib: Mapped[str | None] = mapped_column(sa.String(12))
     padrao: Mapped[bool] = mapped_column(default=False)
 

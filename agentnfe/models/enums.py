@@ -16,6 +16,24 @@ class Regime(StrEnum):
     MEI = "mei"
 
 
+class RegimeEspecial(StrEnum):
+    """Special municipal taxation regime; each gateway maps it to its own codes in its own module."""
+
+    NENHUM = "nenhum"
+    ME_MUNICIPAL = "me_municipal"
+    ESTIMATIVA = "estimativa"
+    SOCIEDADE_PROFISSIONAIS = "sociedade_profissionais"
+    COOPERATIVA = "cooperativa"
+    MEI = "mei"
+    ME_EPP_SIMPLES = "me_epp_simples"
+    AUTONOMO = "autonomo"
+
+
+class Ambiente(StrEnum):
+    HOMOLOGACAO = "homologacao"
+    PRODUCAO = "producao"
+
+
 class FonteTomador(StrEnum):
     BRASILAPI = "brasilapi"
     MANUAL = "manual"
@@ -79,6 +97,15 @@ class StatusNFSe(StrEnum):
     ERRO = "erro"
     ATENCAO = "atencao"
     CANCELADA = "cancelada"
+
+
+class SituacaoCancelamento(StrEnum):
+    """Where a cancellation request stands at the gateway."""
+
+    SOLICITADO = "solicitado"
+    ACEITO = "aceito"
+    RECUSADO = "recusado"
+    SEM_RESPOSTA = "sem_resposta"
 
 
 class AcaoTentativa(StrEnum):

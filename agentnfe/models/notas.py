@@ -14,7 +14,7 @@ from .base import MONEY, RATE, Base, Timestamps, UTCDateTime, enum_type, utcnow
 from .contas import User
 from .conversas import BIG_ID, JSON_DOC, Sessao
 from .empresas import Empresa, ServicoEmpresa
-from .enums import AcaoTentativa, StatusNFSe
+from .enums import AcaoTentativa, SituacaoCancelamento, StatusNFSe
 from .tomadores import ClienteTomador
 
 
@@ -45,6 +45,8 @@ class NFSe(Timestamps, Base):
     valor: Mapped[Decimal] = mapped_column(MONEY)
     descricao: Mapped[str] = mapped_column(sa.Text)
     competencia: Mapped[date] = mapped_column()
+    codigo_municipio_prestacao: Mapped[str | None] = mapped_column(sa.String(7))
+    """IBGE code of the place of service (the empresa's município unless said otherwise)."""
     aliquota_iss: Mapped[Decimal | None] = mapped_column(RATE)
     iss_retido: Mapped[bool] = mapped_column(default=False)
     status: Mapped[StatusNFSe] = mapped_column(enum_type(StatusNFSe, "status"), default=StatusNFSe.PENDENTE)
@@ -55,6 +57,16 @@ class NFSe(Timestamps, Base):
     pdf_url: Mapped[str | None] = mapped_column(sa.String(500))
     xml_url: Mapped[str | None] = mapped_column(sa.String(500))
     mensagem_erro: Mapped[str | None] = mapped_column(sa.Text)
+    tomador_dados: Mapped[Any | None] = mapped_column(JSON_DOC)
+    """Snapshot of the tomador (registry data plus what the firm said) the note was sent with."""
+    cancelamento_codigo: Mapped[int | None] = mapped_column(sa.SmallInteger)
+    """National cancellation code: 1 erro na emissão, 2 serviço não prestado, 9 outros."""
+    cancelamento_motivo: Mapped[str | None] = mapped_column(sa.String(255))
+    cancelamento_protocolo: Mapped[str | None] = mapped_column(sa.String(100))
+    cancelamento_situacao: Mapped[SituacaoCancelamento | None] = mapped_column(
+        enum_type(SituacaoCancelamento, "cancelamento_situacao")
+    )
+    cancelamento_pedido_em: Mapped[datetime | None] = mapped_column(UTCDateTime)
     payload: Mapped[Any | None] = mapped_column(JSON_DOC)
     resposta: Mapped[Any | None] = mapped_column(JSON_DOC)
     emitida_em: Mapped[datetime | None] = mapped_column(UTCDateTime)

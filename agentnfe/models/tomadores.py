@@ -11,6 +11,8 @@ from .enums import FonteTomador, TipoDocumento
 
 
 class ClienteTomador(Timestamps, Base):
+    """Registry data of a CPF/CNPJ, shared by every firm and written only by BrasilAPI lookups."""
+
     __tablename__ = "cliente_tomador"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -35,7 +37,7 @@ class ClienteTomador(Timestamps, Base):
 
 
 class EmpresaClienteTomador(Timestamps, Base):
-    """Links an empresa to a tomador, with per-pair overrides (email, ISS retido)."""
+    """What a firm or its client says about a tomador: name, the e-mail the note goes to, address, ISS override."""
 
     __tablename__ = "empresa_cliente_tomador"
     __table_args__ = (sa.UniqueConstraint("empresa_id", "tomador_id"),)
@@ -43,8 +45,20 @@ class EmpresaClienteTomador(Timestamps, Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     empresa_id: Mapped[int] = mapped_column(sa.ForeignKey("empresa.id", ondelete="CASCADE"), index=True)
     tomador_id: Mapped[int] = mapped_column(sa.ForeignKey("cliente_tomador.id", ondelete="CASCADE"), index=True)
+    nome: Mapped[str | None] = mapped_column(sa.String(200))
+    """Required before emission when the registry has no name (always for a CPF)."""
     email: Mapped[str | None] = mapped_column(sa.String(254))
+    logradouro: Mapped[str | None] = mapped_column(sa.String(200))
+    numero: Mapped[str | None] = mapped_column(sa.String(20))
+    complemento: Mapped[str | None] = mapped_column(sa.String(100))
+    bairro: Mapped[str | None] = mapped_column(sa.String(100))
+    cep: Mapped[str | None] = mapped_column(sa.String(8))
+    codigo_municipio: Mapped[str | None] = mapped_column(sa.String(7))
+    uf: Mapped[str | None] = mapped_column(sa.String(2))
     iss_retido: Mapped[bool | None] = mapped_column()
 
     empresa: Mapped[Empresa] = relationship()
     tomador: Mapped[ClienteTomador] = relationship()
+
+    def __str__(self) -> str:
+        return self.nome or str(self.tomador)

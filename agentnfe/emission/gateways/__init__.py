@@ -25,15 +25,29 @@ class RespostaGateway:
     pdf_url: str | None = None
     xml_url: str | None = None
     bruto: Any = field(default_factory=dict)
+    existente: bool = False
+    """The gateway already had a note with this integration id (PlugNotas 409): adopted, never a rejection."""
+
+
+@dataclass
+class RespostaCancelamento:
+    """Where a cancellation request stands: `processando`, `aceito` or `recusado` (with the reason)."""
+
+    situacao: str
+    protocolo: str | None = None
+    mensagem: str | None = None
+    bruto: Any = field(default_factory=dict)
 
 
 class GatewayRecusou(Exception):
     """The gateway refused the request (HTTP 4xx); `campos` holds its field errors verbatim."""
 
-    def __init__(self, mensagem: str, campos: dict[str, str] | None = None, bruto: Any = None):
+    def __init__(self, mensagem: str, campos: dict[str, str] | None = None, bruto: Any = None, status: int = 400):
         super().__init__(mensagem)
         self.campos = campos or {}
         self.bruto = bruto
+        self.credencial = status in (401, 403)
+        """The gateway refused our API key, not the note: nothing was created there."""
 
     def detalhe(self) -> str:
         if not self.campos:
@@ -42,12 +56,26 @@ class GatewayRecusou(Exception):
 
 
 class GatewayIndisponivel(Exception):
-    """No usable answer (timeout, connection error, 5xx): whether the gateway got the request is unknown."""
+    """No usable answer (timeout, dropped connection, 5xx): whether the gateway got the request is unknown."""
+
+    nunca_chegou = False
+
+
+class GatewayInacessivel(GatewayIndisponivel):
+    """The connection was refused or never opened: the request surely did not reach the gateway."""
+
+    nunca_chegou = True
+
+
+class ArquivoPendente(GatewayIndisponivel):
+    """The gateway is still generating the file (HTTP 202): try again later."""
 
 
 class Gateway(Protocol):
     nome: str
     exige_certificado: bool
+    exige_endereco: bool
+    """Whether the empresa's street address must be complete before a note goes out."""
 
     def emitir(self, payload: list[dict]) -> RespostaGateway: ...
 
@@ -55,7 +83,9 @@ class Gateway(Protocol):
 
     def consultar_por_integracao(self, id_integracao: str, cnpj: str) -> RespostaGateway | None: ...
 
-    def cancelar(self, gateway_id: str, motivo: str) -> RespostaGateway: ...
+    def cancelar(self, gateway_id: str, codigo: int, motivo: str) -> RespostaCancelamento: ...
+
+    def consultar_cancelamento(self, protocolo: str) -> RespostaCancelamento: ...
 
     def pdf(self, gateway_id: str) -> bytes: ...
 
@@ -63,7 +93,7 @@ class Gateway(Protocol):
 
     def enviar_certificado(self, arquivo: bytes, senha: str, nome: str) -> str: ...
 
-    def cadastrar_empresa(self, dados: dict) -> None: ...
+    def cadastrar_empresa(self, dados: dict, atualizar: bool) -> None: ...
 
 
 def init_app(app: Flask) -> None:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import hashlib
 
 from ...extensions import cache
-from . import GatewayRecusou, RespostaGateway
+from . import GatewayRecusou, RespostaCancelamento, RespostaGateway
 
 TTL = 30 * 24 * 3600
 
@@ -17,6 +17,7 @@ TTL = 30 * 24 * 3600
 class MockGateway:
     nome = "mock"
     exige_certificado = False
+    exige_endereco = False
 
     @staticmethod
     def _chave(id_integracao: str) -> str:
@@ -28,6 +29,9 @@ class MockGateway:
 
     def emitir(self, payload: list[dict]) -> RespostaGateway:
         documento = payload[0]
+        existente = cache.get(self._chave(documento["idIntegracao"]))
+        if existente is not None:  # like PlugNotas' 409: the note with this integration id is adopted
+            return RespostaGateway(existente["situacao"], gateway_id=existente["id"], bruto=existente, existente=True)
         if not documento["servico"][0]["valor"]["servico"] > 0:
             raise GatewayRecusou(
                 "Falha na validação do JSON de NFSe",
@@ -71,13 +75,16 @@ class MockGateway:
     def consultar_por_integracao(self, id_integracao: str, cnpj: str) -> RespostaGateway | None:
         return self._avancar(id_integracao)
 
-    def cancelar(self, gateway_id: str, motivo: str) -> RespostaGateway:
+    def cancelar(self, gateway_id: str, codigo: int, motivo: str) -> RespostaCancelamento:
         nota = cache.get(self._chave(cache.get(f"mock-nfse-id:{gateway_id}") or ""))
         if nota is None or nota["situacao"] != "CONCLUIDO":
             raise GatewayRecusou("Nota não encontrada ou não autorizada")
         nota["situacao"] = "CANCELADO"
         self._guardar(nota)
-        return RespostaGateway("CANCELANDO", gateway_id=gateway_id, protocolo=f"mock-cancel-{gateway_id}")
+        return RespostaCancelamento("processando", f"mock-cancel-{gateway_id}", "Cancelamento em processamento")
+
+    def consultar_cancelamento(self, protocolo: str) -> RespostaCancelamento:
+        return RespostaCancelamento("aceito", protocolo, "Cancelamento concluído (simulação)")
 
     def pdf(self, gateway_id: str) -> bytes:
         id_integracao = cache.get(f"mock-nfse-id:{gateway_id}") or gateway_id
@@ -93,7 +100,7 @@ class MockGateway:
     def enviar_certificado(self, arquivo: bytes, senha: str, nome: str) -> str:
         return f"mock-cert-{hashlib.sha256(arquivo).hexdigest()[:16]}"
 
-    def cadastrar_empresa(self, dados: dict) -> None:
+    def cadastrar_empresa(self, dados: dict, atualizar: bool) -> None:
         return None
 
 

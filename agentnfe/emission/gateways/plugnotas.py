@@ -1,4 +1,9 @@
-"""PlugNotas (Tecnospeed) NFS-e API client: emit, consult, cancel, PDF/XML, certificate and company."""
+"""PlugNotas (Tecnospeed) NFS-e API client: emit, consult, cancel, PDF/XML, certificate and company.
+
+Routes and answers follow ../shared/samples/plugnotas_notes.md and Tecnospeed's public PHP SDK
+(tecnospeed/plugnotas-php: POST /empresa to create, PATCH /empresa/{cnpj} to update, GET
+/nfse/cancelar/status/{protocolo} for a cancellation).
+"""
 
 from __future__ import annotations
 
@@ -8,14 +13,31 @@ from typing import Any
 import httpx
 
 from ...integrations.http import novo_cliente
-from . import GatewayIndisponivel, GatewayRecusou, RespostaGateway
+from . import (
+    ArquivoPendente,
+    GatewayInacessivel,
+    GatewayIndisponivel,
+    GatewayRecusou,
+    RespostaCancelamento,
+    RespostaGateway,
+)
 
 log = logging.getLogger(__name__)
+
+CODIGOS_CANCELAMENTO = {1: "1", 2: "2", 9: "9"}
+"""National cancellation codes (1 erro na emissão, 2 serviço não prestado, 9 outros) → PlugNotas `codigo`.
+
+PlugNotas passes the code on to the city. Cities on the national standard use 1/2/9; ABRASF cities number
+theirs 1-5 (1 erro na emissão, 2 serviço não prestado, 4 duplicidade…) and have no "outros": 9 may be refused
+there, and the refusal is reported like any other. Confirm per city in the sandbox and adjust this table.
+"""
+_SITUACOES_CANCELAMENTO = {"CONCLUIDO": "aceito", "CANCELADO": "aceito", "REJEITADO": "recusado", "ERRO": "recusado"}
 
 
 class PlugNotas:
     nome = "plugnotas"
     exige_certificado = True
+    exige_endereco = True
 
     def __init__(self, base_url: str, api_key: str | None, timeout: float = 30.0):
         self.http = novo_cliente(base_url, {"x-api-key": api_key or ""}, timeout)
@@ -26,10 +48,14 @@ class PlugNotas:
     def _pedir(self, metodo: str, caminho: str, **kwargs) -> httpx.Response:
         try:
             resposta = self.http.request(metodo, caminho, **kwargs)
+        except (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout) as erro:
+            raise GatewayInacessivel(f"PlugNotas unreachable ({type(erro).__name__}): nothing was sent") from None
         except httpx.TimeoutException:
             raise GatewayIndisponivel(f"PlugNotas did not answer {metodo} {caminho} in time") from None
         except httpx.TransportError as erro:
-            raise GatewayIndisponivel(f"PlugNotas unreachable: {type(erro).__name__}") from None
+            raise GatewayIndisponivel(
+                f"PlugNotas connection lost during {metodo} {caminho}: {type(erro).__name__}"
+            ) from None
         if resposta.status_code == 429 or resposta.status_code >= 500:
             raise GatewayIndisponivel(f"PlugNotas answered HTTP {resposta.status_code} to {metodo} {caminho}")
         return resposta
@@ -46,14 +72,20 @@ class PlugNotas:
         erro = corpo.get("error", {}) if isinstance(corpo, dict) else {}
         if not isinstance(erro, dict):
             erro = {"message": str(erro)}
-        campos = ((erro.get("data") or {}).get("fields")) or {}
-        mensagem = erro.get("message") or corpo.get("message") if isinstance(corpo, dict) else None
+        dados = erro.get("data") if isinstance(erro.get("data"), dict) else {}
+        campos = dados.get("fields") if isinstance(dados.get("fields"), dict) else {}
+        mensagem = erro.get("message") or (corpo.get("message") if isinstance(corpo, dict) else None)
         return GatewayRecusou(
-            mensagem or f"HTTP {resposta.status_code}", {str(k): str(v) for k, v in campos.items()}, corpo
+            mensagem or f"HTTP {resposta.status_code}",
+            {str(k): str(v) for k, v in campos.items()},
+            corpo,
+            resposta.status_code,
         )
 
     def emitir(self, payload: list[dict]) -> RespostaGateway:
         resposta = self._pedir("POST", "/nfse", json=payload)
+        if resposta.status_code == 409:
+            return self._existente(resposta)
         if resposta.status_code >= 400:
             raise self._recusa(resposta)
         corpo = self._json(resposta)
@@ -65,6 +97,18 @@ class PlugNotas:
             mensagem=corpo.get("message"),
             bruto=corpo,
         )
+
+    def _existente(self, resposta: httpx.Response) -> RespostaGateway:
+        """409: the integration id exists; the body carries that note in `error.data.current`."""
+        corpo = self._json(resposta)
+        erro = corpo.get("error") if isinstance(corpo, dict) else None
+        atual = ((erro or {}).get("data") or {}).get("current") if isinstance(erro, dict) else None
+        if not isinstance(atual, dict) or not atual.get("id"):
+            raise self._recusa(resposta)
+        nota = self._nota(atual)
+        nota.existente = True
+        nota.mensagem = erro.get("message") or nota.mensagem
+        return nota
 
     @staticmethod
     def _nota(item: dict) -> RespostaGateway:
@@ -88,7 +132,7 @@ class PlugNotas:
             raise self._recusa(resposta)
         corpo = self._json(resposta)
         itens = corpo if isinstance(corpo, list) else [corpo] if isinstance(corpo, dict) and corpo.get("id") else []
-        return self._nota(itens[0]) if itens else None
+        return self._nota(itens[0]) if itens and isinstance(itens[0], dict) else None
 
     def consultar(self, gateway_id: str) -> RespostaGateway | None:
         return self._consulta(f"/nfse/{gateway_id}")
@@ -96,28 +140,40 @@ class PlugNotas:
     def consultar_por_integracao(self, id_integracao: str, cnpj: str) -> RespostaGateway | None:
         return self._consulta(f"/nfse/consultar/{id_integracao}/{cnpj}")
 
-    def cancelar(self, gateway_id: str, motivo: str) -> RespostaGateway:
-        resposta = self._pedir("POST", f"/nfse/cancelar/{gateway_id}", json={"codigo": "1", "motivo": motivo})
+    def cancelar(self, gateway_id: str, codigo: int, motivo: str) -> RespostaCancelamento:
+        corpo = {"codigo": CODIGOS_CANCELAMENTO[codigo], "motivo": motivo}
+        resposta = self._pedir("POST", f"/nfse/cancelar/{gateway_id}", json=corpo)
+        if resposta.status_code >= 400:
+            raise self._recusa(resposta)
+        dados = self._json(resposta)
+        protocolo = (dados.get("data") or {}).get("protocolo") if isinstance(dados, dict) else None
+        return RespostaCancelamento("processando", protocolo, dados.get("message"), dados)
+
+    def consultar_cancelamento(self, protocolo: str) -> RespostaCancelamento:
+        """The status of a cancellation request; the answer's shape is read leniently (data.situacao or situacao)."""
+        resposta = self._pedir("GET", f"/nfse/cancelar/status/{protocolo}")
         if resposta.status_code >= 400:
             raise self._recusa(resposta)
         corpo = self._json(resposta)
-        protocolo = (corpo.get("data") or {}).get("protocolo")
-        return RespostaGateway(
-            situacao="CANCELANDO",
-            gateway_id=gateway_id,
-            protocolo=protocolo,
-            mensagem=corpo.get("message"),
-            bruto=corpo,
-        )
+        dados = corpo.get("data") if isinstance(corpo, dict) and isinstance(corpo.get("data"), dict) else corpo
+        dados = dados if isinstance(dados, dict) else {}
+        situacao = str(dados.get("situacao") or dados.get("status") or "").upper()
+        mensagem = dados.get("mensagem") or (corpo.get("message") if isinstance(corpo, dict) else None)
+        return RespostaCancelamento(_SITUACOES_CANCELAMENTO.get(situacao, "processando"), protocolo, mensagem, corpo)
 
     def _arquivo(self, tipo: str, gateway_id: str) -> bytes:
         resposta = self._pedir("GET", f"/nfse/{tipo}/{gateway_id}")
+        if resposta.status_code == 202:
+            raise ArquivoPendente(f"PlugNotas is still generating the {tipo.upper()} of {gateway_id}")
         if resposta.status_code >= 400:
             raise self._recusa(resposta)
         return resposta.content
 
     def pdf(self, gateway_id: str) -> bytes:
-        return self._arquivo("pdf", gateway_id)
+        conteudo = self._arquivo("pdf", gateway_id)
+        if not conteudo.startswith(b"%PDF"):
+            raise ArquivoPendente(f"PlugNotas answered something that is not a PDF for {gateway_id}")
+        return conteudo
 
     def xml(self, gateway_id: str) -> bytes:
         return self._arquivo("xml", gateway_id)
@@ -128,7 +184,15 @@ class PlugNotas:
             raise self._recusa(resposta)
         return str((self._json(resposta).get("data") or {}).get("id") or "")
 
-    def cadastrar_empresa(self, dados: dict) -> None:
-        resposta = self._pedir("POST", "/empresa", json=dados)
+    def cadastrar_empresa(self, dados: dict, atualizar: bool) -> None:
+        """Register the empresa (POST), or update it (PATCH) when it exists there already."""
+        if not atualizar:
+            resposta = self._pedir("POST", "/empresa", json=dados)
+            if resposta.status_code != 409:
+                if resposta.status_code >= 400:
+                    raise self._recusa(resposta)
+                return
+            log.info("empresa %s already registered at PlugNotas: updating it", dados.get("cpfCnpj"))
+        resposta = self._pedir("PATCH", f"/empresa/{dados['cpfCnpj']}", json=dados)
         if resposta.status_code >= 400:
             raise self._recusa(resposta)

@@ -1,0 +1,222 @@
+"""Validation of an empresa's registration and fiscal profile, shared by the CSV import and the admin forms.
+
+Each validator takes raw values (CSV text or form data) and returns the cleaned values plus, per field, the
+first problem found in PT-BR; one set of rules for every way an empresa enters the system.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Mapping
+from decimal import Decimal
+from typing import Any
+
+from .contas import ContaInvalida, parse_email
+from .fiscal import (
+    DocumentoInvalido,
+    LocalidadeInvalida,
+    ServicoInvalido,
+    parse_cep,
+    parse_cnpj,
+    parse_codigo_municipio,
+    parse_uf,
+)
+from .fiscal.servicos import (
+    parse_aliquota,
+    parse_aliquota_simples,
+    parse_cclass_trib,
+    parse_codigo_servico,
+    parse_codigo_tributacao_nacional,
+    parse_cst_ibscbs,
+    parse_nbs,
+)
+from .models import Ambiente, Regime, RegimeEspecial
+
+_VERDADEIRO = {"sim", "s", "true", "1", "x", "yes", "y", "verdadeiro", "on"}
+_FALSO = {"nao", "não", "n", "false", "0", "no", "falso", "off"}
+_ERROS = (DocumentoInvalido, LocalidadeInvalida, ServicoInvalido, ContaInvalida, ValueError)
+
+
+class CampoInvalido(ValueError):
+    """A value that cannot be stored; str() says why in PT-BR."""
+
+
+def vazio(valor: Any) -> bool:
+    return valor is None or (isinstance(valor, str) and not valor.strip())
+
+
+def _texto(limite: int) -> Callable:
+    def validar(valor, _contexto) -> str:
+        texto = " ".join(str(valor).split())
+        if len(texto) > limite:
+            raise CampoInvalido(f"tem mais de {limite} caracteres")
+        return texto
+
+    return validar
+
+
+def _digitos(rotulo: str, minimo: int, maximo: int) -> Callable:
+    def validar(valor, _contexto) -> str:
+        digitos = re.sub(r"[\s./\-]", "", str(valor))
+        if not re.fullmatch(rf"\d{{{minimo},{maximo}}}", digitos):
+            tamanho = f"{minimo}" if minimo == maximo else f"{minimo} a {maximo}"
+            raise CampoInvalido(f"{rotulo} {valor!r} deve ter {tamanho} dígitos")
+        return digitos
+
+    return validar
+
+
+def sim_nao(valor, _contexto=None) -> bool:
+    if isinstance(valor, bool):
+        return valor
+    chave = str(valor).strip().lower()
+    if chave in _VERDADEIRO:
+        return True
+    if chave in _FALSO:
+        return False
+    raise CampoInvalido(f"{valor!r} inválido (use sim ou não)")
+
+
+def _escolha(enum, rotulo: str) -> Callable:
+    def validar(valor, _contexto):
+        chave = re.sub(r"[\s\-]+", "_", str(getattr(valor, "value", valor)).strip().lower())
+        try:
+            return enum(chave)
+        except ValueError:
+            raise CampoInvalido(f"{rotulo} {valor!r} inválido (use {', '.join(m.value for m in enum)})") from None
+
+    return validar
+
+
+def _telefone(valor, _contexto) -> str:
+    digitos = re.sub(r"\D", "", str(valor))
+    if not 10 <= len(digitos) <= 13:
+        raise CampoInvalido(f"telefone {valor!r} deve ter DDD e número (10 ou 11 dígitos)")
+    return digitos
+
+
+def _inscricao(valor) -> str:
+    inscricao = re.sub(r"[\s./\-]", "", str(valor))
+    if len(inscricao) > 30:
+        raise CampoInvalido("inscrição municipal tem mais de 30 caracteres")
+    return inscricao
+
+
+def _numero_rps(valor, _contexto) -> int:
+    try:
+        numero = int(str(valor).strip())
+    except ValueError:
+        raise CampoInvalido(f"número do RPS {valor!r} não é um número inteiro") from None
+    if not 1 <= numero <= 999_999_999:
+        raise CampoInvalido("número do RPS deve estar entre 1 e 999999999")
+    return numero
+
+
+def _aliquota_simples(valor, contexto) -> Decimal:
+    if contexto.get("regime") is not Regime.SIMPLES_NACIONAL:
+        raise CampoInvalido("alíquota efetiva do Simples só se aplica a empresas do Simples Nacional (não MEI)")
+    return parse_aliquota_simples(valor)
+
+
+def _aliquota_iss(valor, contexto) -> Decimal:
+    return parse_aliquota(
+        valor, mei=contexto.get("regime") is Regime.MEI, codigo_servico=contexto.get("codigo_servico")
+    )
+
+
+def _municipio(valor, contexto) -> str:
+    if "uf" not in contexto:
+        raise CampoInvalido("informe a UF para conferir o código do município")
+    return parse_codigo_municipio(str(valor), contexto["uf"])
+
+
+# field → (validator, required); validators see the already-cleaned fields in `contexto`, in this order.
+EMPRESA: dict[str, tuple[Callable, bool]] = {
+    "cnpj": (lambda valor, _c: parse_cnpj(str(valor)), True),
+    "razao_social": (_texto(200), True),
+    "nome_fantasia": (_texto(200), False),
+    "inscricao_municipal": (lambda valor, _c: _inscricao(valor), True),
+    "uf": (lambda valor, _c: parse_uf(str(valor)), True),
+    "codigo_municipio": (_municipio, True),
+    "logradouro": (_texto(200), False),
+    "numero": (_texto(20), False),
+    "complemento": (_texto(100), False),
+    "bairro": (_texto(100), False),
+    "cep": (lambda valor, _c: parse_cep(str(valor)), False),
+    "email": (lambda valor, _c: parse_email(str(valor)), False),
+    "telefone": (_telefone, False),
+    "regime": (_escolha(Regime, "regime"), True),
+    "regime_especial": (_escolha(RegimeEspecial, "regime especial"), False),
+    "incentivo_fiscal": (sim_nao, False),
+    "aliquota_simples_iss": (_aliquota_simples, False),
+    "ambiente": (_escolha(Ambiente, "ambiente"), False),
+    "serie_rps": (_texto(5), False),
+    "numero_rps": (_numero_rps, False),
+}
+
+SERVICO: dict[str, tuple[Callable, bool]] = {
+    "codigo_servico": (lambda valor, _c: parse_codigo_servico(str(valor)), True),
+    "aliquota_iss": (_aliquota_iss, True),
+    "iss_retido": (sim_nao, False),
+    "codigo_tributacao_nacional": (
+        lambda valor, c: parse_codigo_tributacao_nacional(str(valor), c.get("codigo_servico")),
+        False,
+    ),
+    "codigo_tributacao_municipal": (_texto(20), False),
+    "cnae": (lambda valor, c: _digitos("CNAE", 7, 7)(valor, c), False),
+    "nbs": (lambda valor, _c: parse_nbs(str(valor)), False),
+    "cst_ibscbs": (lambda valor, _c: parse_cst_ibscbs(str(valor)), False),
+    "cclass_trib": (lambda valor, _c: parse_cclass_trib(str(valor)), False),
+    "descricao": (_texto(500), False),
+    "palavras_chave": (_texto(500), False),
+}
+
+
+def validar(
+    regras: Mapping[str, tuple[Callable, bool]], valores: Mapping[str, Any], contexto: Mapping[str, Any] | None = None
+) -> tuple[dict[str, Any], dict[str, str]]:
+    """Clean the fields of `valores` named in `regras`; returns (clean values, {field: problem})."""
+    limpos: dict[str, Any] = {}
+    erros: dict[str, str] = {}
+    visto = dict(contexto or {})
+    for campo, (validador, obrigatorio) in regras.items():
+        if campo not in valores:
+            continue
+        valor = valores[campo]
+        if vazio(valor):
+            if obrigatorio:
+                erros[campo] = f"{campo} está vazio"
+            else:
+                limpos[campo] = None
+            continue
+        try:
+            limpos[campo] = validador(valor, visto)
+        except _ERROS as erro:
+            erros[campo] = str(erro)
+            continue
+        visto[campo] = limpos[campo]
+    return limpos, erros
+
+
+def validar_empresa(valores: Mapping[str, Any]) -> tuple[dict[str, Any], dict[str, str]]:
+    limpos, erros = validar(EMPRESA, valores)
+    regime, especial = limpos.get("regime"), limpos.get("regime_especial")
+    if regime is Regime.MEI and especial not in (None, RegimeEspecial.MEI):
+        erros.setdefault("regime_especial", "empresa MEI tem o regime especial mei")
+    if especial is RegimeEspecial.MEI and regime not in (None, Regime.MEI):
+        erros.setdefault("regime_especial", "regime especial mei só para empresas do regime mei")
+    return limpos, erros
+
+
+def harmonizar(empresa) -> None:
+    """Keep the special regime in step with the regime: a MEI is always `mei`, nobody else is."""
+    if empresa.regime is Regime.MEI:
+        empresa.regime_especial = RegimeEspecial.MEI
+    elif empresa.regime_especial is RegimeEspecial.MEI:
+        empresa.regime_especial = RegimeEspecial.NENHUM
+    if empresa.regime is not Regime.SIMPLES_NACIONAL:
+        empresa.aliquota_simples_iss = None
+
+
+def validar_servico(valores: Mapping[str, Any], regime: Regime | None) -> tuple[dict[str, Any], dict[str, str]]:
+    return validar(SERVICO, valores, {"regime": regime})

@@ -1,0 +1,84 @@
+"""Creating a note: the one way a note comes into being (the conversation confirms, this writes)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+
+import sqlalchemy as sa
+
+from ..extensions import db
+from ..fiscal import iss
+from ..models import ClienteTomador, EmpresaClienteTomador, FonteTomador, NFSe, Regime, Sessao, TipoDocumento
+
+
+@dataclass(frozen=True)
+class PedidoNota:
+    """Everything a confirmed draft says about the note to issue."""
+
+    contabilidade_id: int
+    empresa_id: int
+    regime: Regime
+    codigo_municipio: str
+    aliquota_simples_iss: Decimal | None
+    servico_id: int
+    aliquota_servico: Decimal
+    documento: str
+    tipo_documento: TipoDocumento
+    nome_tomador: str | None
+    valor: Decimal
+    descricao: str
+    competencia: date
+    iss_retido: bool
+
+
+def tributacao(regime: Regime, aliquota_servico, aliquota_simples, retido: bool, valor: Decimal) -> iss.ISS:
+    """The note's ISS; a withheld Simples note without the Simples rate keeps no rate (emission refuses it)."""
+    try:
+        return iss.calcular(regime, aliquota_servico, aliquota_simples, retido, valor)
+    except iss.AliquotaSimplesFaltando:
+        return iss.ISS(None, retido, None)
+
+
+def criar_nota(pedido: PedidoNota, sessao: Sessao | None = None) -> NFSe:
+    """Add the pending note (integration id set before the INSERT), its tomador and the empresa's link to it.
+
+    A name the user gave for the tomador is kept on the empresa's link, never in the shared registry.
+    """
+    tomador = db.session.scalar(sa.select(ClienteTomador).where(ClienteTomador.documento == pedido.documento))
+    if tomador is None:
+        tomador = ClienteTomador(
+            documento=pedido.documento, tipo_documento=pedido.tipo_documento, fonte=FonteTomador.WHATSAPP
+        )
+        db.session.add(tomador)
+    ligado = None
+    if tomador.id is not None:
+        ligado = db.session.scalar(
+            sa.select(EmpresaClienteTomador).where(
+                EmpresaClienteTomador.empresa_id == pedido.empresa_id, EmpresaClienteTomador.tomador_id == tomador.id
+            )
+        )
+    if ligado is None:
+        ligado = EmpresaClienteTomador(empresa_id=pedido.empresa_id, tomador=tomador)
+        db.session.add(ligado)
+    if pedido.nome_tomador and ligado.nome != pedido.nome_tomador:
+        ligado.nome = pedido.nome_tomador
+    imposto = tributacao(
+        pedido.regime, pedido.aliquota_servico, pedido.aliquota_simples_iss, pedido.iss_retido, pedido.valor
+    )
+    nota = NFSe(
+        contabilidade_id=pedido.contabilidade_id,
+        empresa_id=pedido.empresa_id,
+        servico_id=pedido.servico_id,
+        tomador=tomador,
+        sessao=sessao,
+        valor=pedido.valor,
+        descricao=pedido.descricao,
+        competencia=pedido.competencia,
+        codigo_municipio_prestacao=pedido.codigo_municipio,
+        aliquota_iss=imposto.aliquota,
+        iss_retido=imposto.retido,
+    )
+    db.session.add(nota)
+    return nota
