@@ -139,7 +139,10 @@ def test_simulator_talks_to_the_engine(client, auth, firmas):
     token = auth.csrf("/admin/simulador/")
     resposta = client.post(
         "/admin/simulador/enviar",
-        json={"telefone": telefone, "mensagem": "nota de 1500 para a Padaria Sol, CNPJ 12.345.678/0001-95, consultoria"},
+        json={
+            "telefone": telefone,
+            "mensagem": "nota de 1500 para a Padaria Sol, CNPJ 12.345.678/0001-95, consultoria",
+        },
         headers={"X-CSRFToken": token},
     )
     assert resposta.status_code == 200 and resposta.get_json()["estado"] == "CONFIRMACAO"

@@ -365,7 +365,11 @@ class _Conversa:
         sessao.estado = Estado.CONFIRMACAO
         valor, competencia = Decimal(dados["valor"]), _competencia(dados)
         imposto = tributacao(
-            empresa.regime, servico.aliquota_iss, empresa.aliquota_simples_iss, conhecido.iss_retido(servico, empresa), valor
+            empresa.regime,
+            servico.aliquota_iss,
+            empresa.aliquota_simples_iss,
+            conhecido.iss_retido(servico, empresa),
+            valor,
         )
         avisos = []
         if conhecido.situacao_cadastral and conhecido.situacao_cadastral.upper() != "ATIVA":

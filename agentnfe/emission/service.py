@@ -55,6 +55,7 @@ SITUACOES = {
 }
 A_ENVIAR = (StatusNFSe.PENDENTE, StatusNFSe.ENVIADA, StatusNFSe.ERRO)
 
+
 @dataclass
 class Efeitos:
     """What the caller (a task) must do after an operation committed."""
