@@ -25,11 +25,11 @@ from .painel import Painel
 from .views import (
     CertificadoView,
     EmpresaView,
-    IssTomadorView,
     NotaParadaView,
     NotaView,
     SessaoView,
     TelefoneView,
+    TomadorEmpresaView,
     TomadorView,
     UsuarioView,
 )
@@ -54,9 +54,15 @@ def init_app(app: Flask) -> None:
     admin.add_view(
         CertificadoView(Certificado, db, name="Certificados A1", category="Cadastros", endpoint="certificados")
     )
-    admin.add_view(TomadorView(ClienteTomador, db, name="Tomadores", category="Cadastros", endpoint="tomadores"))
     admin.add_view(
-        IssTomadorView(EmpresaClienteTomador, db, name="ISS por tomador", category="Cadastros", endpoint="iss_tomador")
+        TomadorEmpresaView(
+            EmpresaClienteTomador, db, name="Tomadores das empresas", category="Cadastros", endpoint="tomadores_empresa"
+        )
+    )
+    admin.add_view(
+        TomadorView(
+            ClienteTomador, db, name="Cadastro da Receita (tomadores)", category="Cadastros", endpoint="tomadores"
+        )
     )
     admin.add_view(ImportarEmpresas(name="Importar empresas (CSV)", category="Cadastros", endpoint="importar"))
     admin.add_view(NotaView(NFSe, db, name="Notas", category="Notas", endpoint="notas"))

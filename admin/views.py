@@ -2,18 +2,22 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime, timedelta
 
 import sqlalchemy as sa
-from flask import Response, abort, flash, redirect, request, url_for
+from flask import Response, abort, flash, g, redirect, request, url_for
 from flask_admin import expose
 from flask_admin.actions import action
 from flask_admin.contrib.sqla import filters
+from flask_admin.helpers import is_form_submitted
 from markupsafe import Markup
 from sqlalchemy.orm import joinedload, undefer
 from wtforms import FileField, PasswordField, SelectField, StringField, ValidationError
 from wtforms.validators import DataRequired
 
+from agentnfe import relogio
+from agentnfe.cadastro import harmonizar
 from agentnfe.emission import certificados
 from agentnfe.emission.links import link_pdf
 from agentnfe.extensions import db
@@ -41,6 +45,7 @@ from agentnfe.models import (
     UsuarioEmpresa,
 )
 
+from . import validacao
 from .acesso import LEITURA_E_REPLAY, Escopada, contabilidade_id, escreve, usuario
 
 CORES_STATUS = {
@@ -48,6 +53,12 @@ CORES_STATUS = {
     "rejeitada": "danger", "erro": "danger", "atencao": "warning", "cancelada": "dark",
 }  # fmt: skip
 REGIMES = [(r.value, r.value.replace("_", " ").title()) for r in Regime]
+REGIMES_ESPECIAIS = [
+    ("nenhum", "Nenhum"), ("me_municipal", "Microempresa municipal"), ("estimativa", "Estimativa"),
+    ("sociedade_profissionais", "Sociedade de profissionais"), ("cooperativa", "Cooperativa"), ("mei", "MEI"),
+    ("me_epp_simples", "ME/EPP do Simples Nacional"), ("autonomo", "Profissional autônomo"),
+]  # fmt: skip
+AMBIENTES = [("homologacao", "Homologação (testes)"), ("producao", "Produção")]
 
 
 def _documento(view, context, model, name):
@@ -66,6 +77,15 @@ def _validade(view, context, model, name):
     dias = (ate - datetime.now(UTC).date()).days
     cor = "danger" if dias < 0 else "warning" if dias <= 30 else "success"
     return Markup(f'<span class="badge badge-{cor}">{ate:%d/%m/%Y}</span>')
+
+
+def _endereco(view, context, model, name):
+    faltando = model.endereco_faltando
+    if faltando:
+        return Markup('<span class="badge badge-warning" title="falta {}">incompleto</span>').format(
+            ", ".join(faltando)
+        )
+    return f"{model.logradouro}, {model.numero} · {model.bairro}"
 
 
 def _cnpj_valido(form, field):
@@ -105,6 +125,7 @@ class EmpresaView(Escopada):
         "codigo_municipio",
         "uf",
         "regime",
+        "logradouro",
         "certificado_ate",
         "telefones_ativos",
         "ativa",
@@ -114,26 +135,37 @@ class EmpresaView(Escopada):
         "uf": "UF", "regime": "Regime", "certificado_ate": "Certificado até", "telefones_ativos": "Telefones",
         "ativa": "Ativa", "inscricao_municipal": "Inscrição municipal", "cep": "CEP", "email": "E-mail",
         "contabilidade": "Contabilidade", "servicos": "Serviços", "telefones": "Telefones autorizados",
+        "logradouro": "Endereço", "numero": "Número", "complemento": "Complemento", "bairro": "Bairro",
+        "telefone": "Telefone da empresa", "regime_especial": "Regime especial", "incentivo_fiscal": "Incentivo fiscal",
+        "aliquota_simples_iss": "Alíquota efetiva do Simples (ISS, %)", "ambiente": "Ambiente de emissão",
+        "serie_rps": "Série do RPS", "numero_rps": "Próximo número do RPS",
     }  # fmt: skip
-    column_formatters = {"cnpj": _documento, "certificado_ate": _validade}
+    column_descriptions = {
+        "aliquota_simples_iss": "Só Simples Nacional: a alíquota efetiva do mês anterior, usada quando o tomador retém o ISS.",
+        "numero_rps": "Informado ao gateway quando a empresa é cadastrada lá (continua a sequência da prefeitura).",
+    }  # fmt: skip
+    column_formatters = {"cnpj": _documento, "certificado_ate": _validade, "logradouro": _endereco}
     column_searchable_list = ("cnpj", "razao_social")
     column_filters = ("regime", "ativa", "uf")
     column_default_sort = "razao_social"
     form_columns = (
-        "cnpj",
-        "razao_social",
-        "nome_fantasia",
-        "inscricao_municipal",
-        "codigo_municipio",
-        "uf",
-        "cep",
-        "email",
-        "regime",
-        "ativa",
-    )
-    form_extra_fields = {"cnpj": StringField("CNPJ", validators=[DataRequired("Informe o CNPJ."), _cnpj_valido])}
-    form_overrides = {"regime": SelectField}
-    form_args = {"regime": {"choices": REGIMES}}
+        "cnpj", "razao_social", "nome_fantasia", "inscricao_municipal", "codigo_municipio", "uf", "logradouro", "numero",
+        "complemento", "bairro", "cep", "email", "telefone", "regime", "regime_especial", "incentivo_fiscal",
+        "aliquota_simples_iss", "ambiente", "serie_rps", "numero_rps", "ativa",
+    )  # fmt: skip
+    form_extra_fields = {
+        "cnpj": StringField("CNPJ", validators=[DataRequired("Informe o CNPJ."), _cnpj_valido]),
+        # typed as people type them ("01310-100", "2,79"); agentnfe.cadastro cleans and checks them
+        "cep": StringField("CEP"),
+        "telefone": StringField("Telefone da empresa"),
+        "aliquota_simples_iss": StringField("Alíquota efetiva do Simples (ISS, %)"),
+    }
+    form_overrides = {"regime": SelectField, "regime_especial": SelectField, "ambiente": SelectField}
+    form_args = {
+        "regime": {"choices": REGIMES},
+        "regime_especial": {"choices": REGIMES_ESPECIAIS, "default": "nenhum"},
+        "ambiente": {"choices": AMBIENTES, "default": "homologacao"},
+    }
     inline_models = (
         (
             ServicoEmpresa,
@@ -147,11 +179,38 @@ class EmpresaView(Escopada):
                     "palavras_chave",
                     "cnae",
                     "codigo_tributacao_municipal",
+                    "codigo_tributacao_nacional",
+                    "nbs",
+                    "cst_ibscbs",
+                    "cclass_trib",
                     "padrao",
-                )
+                ),
+                "form_label": "Serviço",
+                "form_extra_fields": {
+                    "aliquota_iss": StringField("Alíquota do ISS (%)"),
+                    "cnae": StringField("CNAE"),
+                    "codigo_tributacao_nacional": StringField("Código de tributação nacional (6 dígitos)"),
+                    "nbs": StringField("NBS (9 dígitos)"),
+                    "cst_ibscbs": StringField("CST do IBS/CBS"),
+                    "cclass_trib": StringField("cClassTrib do IBS/CBS"),
+                },
+                "column_labels": {
+                    "codigo_servico": "Item da LC 116 (ex. 01.07)",
+                    "descricao": "Descrição",
+                    "aliquota_iss": "Alíquota do ISS (%)",
+                    "iss_retido": "ISS retido pelo tomador",
+                    "palavras_chave": "Palavras-chave",
+                    "cnae": "CNAE",
+                    "codigo_tributacao_municipal": "Código de tributação municipal",
+                    "codigo_tributacao_nacional": "Código de tributação nacional (6 dígitos)",
+                    "nbs": "NBS (9 dígitos)",
+                    "cst_ibscbs": "CST do IBS/CBS",
+                    "cclass_trib": "cClassTrib do IBS/CBS",
+                    "padrao": "Padrão",
+                },  # fmt: skip
             },
         ),
-        (UsuarioEmpresa, {"form_columns": ("id", "telefone", "nome", "ativo")}),
+        (UsuarioEmpresa, {"form_columns": ("id", "telefone", "nome", "ativo"), "form_label": "Telefone autorizado"}),
     )
 
     def filtrar(self, query, contabilidade):
@@ -160,10 +219,22 @@ class EmpresaView(Escopada):
     def get_query(self):
         return super().get_query().options(undefer(Empresa.telefones_ativos), undefer(Empresa.certificado_ate))
 
+    def validate_form(self, form):
+        """The CSV import's rules, with each problem beside its field."""
+        valido = super().validate_form(form)
+        if not hasattr(form, "regime") or not is_form_submitted():
+            return valido
+        g.empresa_limpa = validacao.empresa(form)
+        return valido and g.empresa_limpa is not None
+
     def on_model_change(self, form, model, is_created):
         if is_created:
             model.contabilidade_id = contabilidade_id() or usuario().contabilidade_id or _firma_do_operador()
-        model.regime = Regime(form.regime.data)
+        for campo, valor in (g.get("empresa_limpa") or {}).items():
+            if campo != "cnpj":
+                setattr(model, campo, valor)
+        harmonizar(model)
+        validacao.limpar_servicos(model)
 
 
 def _firma_do_operador() -> int:
@@ -249,7 +320,29 @@ class CertificadoView(PorEmpresa):
             return False
         db.session.commit()
         flash(f"Certificado de {registro.titular} válido até {registro.valido_ate:%d/%m/%Y} guardado.", "success")
+        self._enviar([registro])
         return registro
+
+    def _enviar(self, registros) -> None:
+        """Hand the certificates to the gateway in a task (upload, then register or update the empresa)."""
+        from agentnfe.emission.gateways import gateway_atual
+        from tasks.emissao import send_certificate
+
+        if not gateway_atual().exige_certificado:
+            return
+        for registro in registros:
+            send_certificate(registro.id)
+        flash(
+            f"{len(registros)} certificado(s) a caminho do gateway; a coluna “Enviado ao gateway” mostra quando chegou "
+            "e, se o gateway recusar, um aviso aparece no painel.",
+            "info",
+        )
+
+    @action("gateway", "Reenviar ao gateway", "Enviar de novo os certificados selecionados ao gateway?")
+    def reenviar(self, ids):
+        if not escreve():
+            abort(403)
+        self._enviar(self.escopados(ids))
 
 
 class TelefoneView(PorEmpresa):
@@ -265,6 +358,9 @@ class TelefoneView(PorEmpresa):
 
 
 class TomadorView(Escopada):
+    """The Receita's registry of tomadores (BrasilAPI), shared by every firm: read only, refreshed on demand."""
+
+    somente_leitura = True
     column_list = ("documento", "razao_social", "municipio", "uf", "situacao_cadastral", "fonte", "atualizado_em")
     column_labels = {
         "documento": "CPF/CNPJ", "razao_social": "Razão social", "municipio": "Município", "uf": "UF",
@@ -275,22 +371,9 @@ class TomadorView(Escopada):
     column_searchable_list = ("documento", "razao_social")
     column_filters = ("fonte", "situacao_cadastral", "uf")
     can_export = True
-    form_columns = (
-        "razao_social",
-        "email",
-        "logradouro",
-        "numero",
-        "complemento",
-        "bairro",
-        "cep",
-        "municipio",
-        "codigo_municipio",
-        "uf",
-    )
 
-    @property
-    def can_create(self):
-        return False
+    def is_action_allowed(self, name):
+        return escreve() and super().is_action_allowed(name)
 
     def filtrar(self, query, contabilidade):
         vinculo = (
@@ -310,15 +393,29 @@ class TomadorView(Escopada):
         flash(f"{len(tomadores)} tomador(es) na fila para consulta na BrasilAPI.", "success")
 
 
-class IssTomadorView(PorEmpresa):
-    column_list = ("empresa", "tomador", "email", "iss_retido")
+def _tomador_do_vinculo(view, context, model, name):
+    registro = model.tomador
+    return Markup("{} <small class='text-muted'>{}</small>").format(
+        formatar_documento(registro.documento), registro.razao_social or ""
+    )
+
+
+class TomadorEmpresaView(PorEmpresa):
+    """What the firm says about each tomador of an empresa: name, the e-mail notes go to, address, ISS override."""
+
+    column_list = ("empresa", "tomador", "nome", "email", "iss_retido")
     column_labels = {
-        "empresa": "Empresa",
-        "tomador": "Tomador",
-        "email": "E-mail para a nota",
-        "iss_retido": "ISS retido (exceção)",
-    }
-    form_columns = ("email", "iss_retido")
+        "empresa": "Empresa", "tomador": "CPF/CNPJ (cadastro da Receita)", "nome": "Nome", "email": "E-mail para a nota",
+        "iss_retido": "ISS retido (exceção)", "logradouro": "Logradouro", "numero": "Número", "complemento": "Complemento",
+        "bairro": "Bairro", "cep": "CEP", "codigo_municipio": "Município (IBGE)", "uf": "UF",
+    }  # fmt: skip
+    column_descriptions = {"nome": "Obrigatório quando a Receita não tem o nome (sempre para CPF)."}
+    column_formatters = {"tomador": _tomador_do_vinculo}
+    column_searchable_list = ("nome", "tomador.documento")
+    form_extra_fields = {"cep": StringField("CEP")}
+    form_columns = (
+        "nome", "email", "logradouro", "numero", "complemento", "bairro", "cep", "uf", "codigo_municipio", "iss_retido",
+    )  # fmt: skip
 
     @property
     def can_create(self):
@@ -331,6 +428,18 @@ class IssTomadorView(PorEmpresa):
             .options(joinedload(EmpresaClienteTomador.empresa), joinedload(EmpresaClienteTomador.tomador))
         )
 
+    def validate_form(self, form):
+        valido = super().validate_form(form)
+        if not hasattr(form, "nome") or not is_form_submitted():
+            return valido
+        atual = self.get_one(request.args.get("id")) if request.args.get("id") else None
+        g.vinculo_limpo = validacao.vinculo(form, atual.tomador.razao_social if atual else None)
+        return valido and g.vinculo_limpo is not None
+
+    def on_model_change(self, form, model, is_created):
+        for campo, valor in (g.get("vinculo_limpo") or {}).items():
+            setattr(model, campo, valor)
+
 
 def _status(view, context, model, name):
     valor = model.status.value
@@ -338,10 +447,11 @@ def _status(view, context, model, name):
 
 
 def _tomador(view, context, model, name):
+    """The name the note went out with (its snapshot), else the registry's, else the document."""
     tomador = model.tomador
     if tomador is None:
         return ""
-    return tomador.razao_social or formatar_documento(tomador.documento)
+    return (model.tomador_dados or {}).get("nome") or tomador.razao_social or formatar_documento(tomador.documento)
 
 
 class NotaView(Escopada):
@@ -354,6 +464,12 @@ class NotaView(Escopada):
         "iss_retido": "ISS retido", "mensagem_erro": "Mensagem do gateway", "id_integracao": "Id de integração",
         "codigo_verificacao": "Código de verificação", "emitida_em": "Autorizada em", "empresa.cnpj": "CNPJ da empresa",
         "tomador.documento": "Documento do tomador", "tomador.razao_social": "Razão social do tomador",
+        "codigo_municipio_prestacao": "Município da prestação (IBGE)", "cancelamento_situacao": "Cancelamento",
+        "cancelamento_motivo": "Motivo do cancelamento",
+    }  # fmt: skip
+    column_descriptions = {
+        "codigo_municipio_prestacao": "Onde o serviço foi prestado; fora do município da empresa o ISS é devido lá.",
+        "iss_retido": "Se o tomador retém o ISS. A alíquota segue o regime da empresa (Simples: a alíquota efetiva).",
     }  # fmt: skip
     column_formatters = {
         "valor": _dinheiro, "status": _status, "tomador": _tomador,
@@ -372,12 +488,13 @@ class NotaView(Escopada):
     )
     column_default_sort = ("criado_em", True)
     column_details_list = (
-        "numero", "status", "empresa", "tomador", "valor", "descricao", "competencia", "aliquota_iss", "iss_retido",
-        "codigo_verificacao", "emitida_em", "id_integracao", "mensagem_erro", "criado_em",
+        "numero", "status", "empresa", "tomador", "valor", "descricao", "competencia", "codigo_municipio_prestacao",
+        "aliquota_iss", "iss_retido", "codigo_verificacao", "emitida_em", "id_integracao", "mensagem_erro",
+        "cancelamento_situacao", "cancelamento_motivo", "criado_em",
     )  # fmt: skip
     can_export = True
     column_export_list = ("numero", "criado_em", "empresa", "tomador", "valor", "status", "descricao", "id_integracao")
-    form_columns = ("descricao", "valor", "aliquota_iss", "iss_retido", "competencia")
+    form_columns = ("descricao", "valor", "iss_retido", "competencia", "codigo_municipio_prestacao")
 
     @property
     def can_create(self):
@@ -393,9 +510,35 @@ class NotaView(Escopada):
     def get_query(self):
         return super().get_query().options(joinedload(NFSe.empresa), joinedload(NFSe.tomador))
 
+    def validate_form(self, form):
+        valido = super().validate_form(form)
+        if not hasattr(form, "codigo_municipio_prestacao") or not is_form_submitted():
+            return valido
+        erros = {}
+        municipio = (form.codigo_municipio_prestacao.data or "").strip()
+        if municipio and not re.fullmatch(r"\d{7}", municipio):
+            erros["codigo_municipio_prestacao"] = "Use o código IBGE do município, 7 dígitos (ex. 3550308)."
+        competencia = form.competencia.data
+        if competencia and competencia.replace(day=1) > relogio.hoje().replace(day=1):
+            erros["competencia"] = "A competência não pode ser depois do mês atual."
+        if form.valor.data is not None and form.valor.data <= 0:
+            erros["valor"] = "O valor precisa ser maior que zero."
+        return validacao.marcar(form, erros) and valido
+
     def on_model_change(self, form, model, is_created):
         if model.status not in (StatusNFSe.PENDENTE, StatusNFSe.ERRO, StatusNFSe.REJEITADA):
             raise ValidationError("Só dá para corrigir notas pendentes, com erro ou rejeitadas (antes de reemitir).")
+        from agentnfe.emission.notas import tributacao
+
+        model.competencia = model.competencia.replace(day=1)
+        model.codigo_municipio_prestacao = (
+            model.codigo_municipio_prestacao or ""
+        ).strip() or model.empresa.codigo_municipio
+        aliquota = model.servico.aliquota_iss if model.servico else None
+        imposto = tributacao(
+            model.empresa.regime, aliquota, model.empresa.aliquota_simples_iss, model.iss_retido, model.valor
+        )
+        model.aliquota_iss, model.iss_retido = imposto.aliquota, imposto.retido
 
     def is_action_allowed(self, name):
         if name == "reemitir":
@@ -415,14 +558,53 @@ class NotaView(Escopada):
             "success",
         )
 
-    @action("cancelar", "Cancelar nota autorizada", "Pedir o cancelamento das notas autorizadas selecionadas?")
+    @action(
+        "cancelar", "Cancelar nota autorizada", "Cancelar as notas autorizadas selecionadas (o motivo vem a seguir)?"
+    )
     def cancelar(self, ids):
+        notas = [n for n in self.escopados(ids) if n.status is StatusNFSe.CONCLUIDA]
+        if not notas:
+            flash(
+                "Nenhuma das notas selecionadas está autorizada: só notas autorizadas podem ser canceladas.", "warning"
+            )
+            return None
+        return redirect(url_for(".cancelamento", ids=",".join(str(n.id) for n in notas)))
+
+    @expose("/cancelamento/", methods=["GET", "POST"])
+    def cancelamento(self):
+        """Cancel authorized notes with the code and the reason the accountant chooses (sent to the city hall)."""
+        from agentnfe.fiscal import cancelamento
         from tasks.emissao import cancel_nfse
 
+        if not escreve():
+            abort(403)
+        ids = [i for i in (request.values.get("ids") or "").split(",") if i.strip()]
         notas = [n for n in self.escopados(ids) if n.status is StatusNFSe.CONCLUIDA]
-        for nota in notas:
-            cancel_nfse(nota.id, "Cancelamento solicitado pela contabilidade", "admin")
-        flash(f"Cancelamento pedido para {len(notas)} nota(s).", "success")
+        if not notas:
+            abort(404)
+        erro = None
+        if request.method == "POST":
+            try:
+                codigo, motivo = cancelamento.validar(request.form.get("codigo"), request.form.get("motivo"))
+            except cancelamento.CancelamentoInvalido as invalido:
+                erro = str(invalido)
+            else:
+                for nota in notas:
+                    cancel_nfse(nota.id, codigo, motivo, "admin", usuario().id)
+                flash(
+                    f"Cancelamento pedido para {len(notas)} nota(s); a confirmação da prefeitura aparece na nota.",
+                    "success",
+                )
+                return redirect(url_for(".index_view"))
+        return self.render(
+            "admin/nota_cancelamento.html",
+            notas=notas,
+            ids=",".join(str(n.id) for n in notas),
+            codigos=cancelamento.CODIGOS,
+            erro=erro,
+            minimo=cancelamento.MOTIVO_MINIMO,
+            maximo=cancelamento.MOTIVO_MAXIMO,
+        )
 
     def _get_filter_groups(self):
         """The empresa filter offers the user's own empresas, read per request (choices never leak)."""
@@ -454,6 +636,7 @@ class NotaView(Escopada):
             nota = kwargs["model"]
             kwargs["tentativas"] = nota.tentativas
             kwargs["link_pdf"] = link_pdf(nota.id_integracao) if nota.status is StatusNFSe.CONCLUIDA else None
+            kwargs["pode_cancelar"] = escreve() and nota.status is StatusNFSe.CONCLUIDA
         return super().render(template, **kwargs)
 
 

@@ -220,3 +220,24 @@ def harmonizar(empresa) -> None:
 
 def validar_servico(valores: Mapping[str, Any], regime: Regime | None) -> tuple[dict[str, Any], dict[str, str]]:
     return validar(SERVICO, valores, {"regime": regime})
+
+
+VINCULO: dict[str, tuple[Callable, bool]] = {
+    "nome": (_texto(200), False),
+    "email": (lambda valor, _c: parse_email(str(valor)), False),
+    "logradouro": (_texto(200), False),
+    "numero": (_texto(20), False),
+    "complemento": (_texto(100), False),
+    "bairro": (_texto(100), False),
+    "cep": (lambda valor, _c: parse_cep(str(valor)), False),
+    "uf": (lambda valor, _c: parse_uf(str(valor)), False),
+    "codigo_municipio": (_municipio, False),
+}
+
+
+def validar_vinculo(valores: Mapping[str, Any], nome_no_registro: str | None) -> tuple[dict[str, Any], dict[str, str]]:
+    """What a firm says about one of its tomadores; the name is required when the Receita's registry has none."""
+    limpos, erros = validar(VINCULO, valores)
+    if "nome" in valores and not limpos.get("nome") and not nome_no_registro:
+        erros.setdefault("nome", "informe o nome do tomador: o cadastro da Receita não tem (sempre o caso de um CPF)")
+    return limpos, erros

@@ -131,7 +131,7 @@ def objetos_da_firma_b(firmas):
     usuario = db.session.scalar(sa.select(User.id).where(User.email == "contador@b.com"))
     return [
         ("empresas", empresa.id), ("notas", nota.id), ("notas_paradas", nota.id), ("tomadores", tomador.id),
-        ("iss_tomador", vinculo.id), ("certificados", certificado.id), ("sessoes", sessao.id), ("telefones", telefone),
+        ("tomadores_empresa", vinculo.id), ("certificados", certificado.id), ("sessoes", sessao.id), ("telefones", telefone),
         ("usuarios", usuario),
     ]  # fmt: skip
 

@@ -9,7 +9,7 @@ from agentnfe.seed import seed_demo
 from .test_bot_escrita import statements
 
 PAGINAS = (
-    "/admin/", "/admin/empresas/", "/admin/telefones/", "/admin/certificados/", "/admin/tomadores/", "/admin/iss_tomador/",
+    "/admin/", "/admin/empresas/", "/admin/telefones/", "/admin/certificados/", "/admin/tomadores/", "/admin/tomadores_empresa/",
     "/admin/notas/", "/admin/notas/?flt0_0=erro", "/admin/notas_paradas/", "/admin/sessoes/", "/admin/usuarios/",
     "/admin/notas/?search=Cliente", "/admin/simulador/",
 )  # fmt: skip

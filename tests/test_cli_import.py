@@ -175,3 +175,41 @@ def test_line_numbers_count_physical_lines(runner, tmp_path):
     assert result.stderr.splitlines() == [
         "linha 5: 999: não é um telefone válido (use DDD e número, ex. 11 98765-4321)."
     ]
+
+
+def test_the_fiscal_columns_are_imported_with_the_same_rules_as_the_admin(runner, session, tmp_path):
+    extras = "logradouro;numero;complemento;bairro;cep;codigo_tributacao_nacional;regime_especial;aliquota_simples_iss"
+    path = write(
+        tmp_path,
+        HEADER.replace(",", ";") + ";" + extras,
+        f"Alfa;{ALFA};Alfa Ltda;123;3550308;SP;simples_nacional;01.07;2,5;11987654321;Rua A;10;sala 2;Centro;01310-100;01.07.01;me_epp_simples;1,87",
+        f"Alfa;{BETA};Beta Ltda;123;3550308;SP;lucro_presumido;01.07;2;;Rua B;20;;Centro;01310100;;;1,87",
+        f"Alfa;{GAMA};Gama Ltda;123;3550308;SP;lucro_real;01.07;1,5;;Rua C;30;;Centro;01310100;;;",
+        f"Alfa;{factories.novo_cnpj()};Delta Ltda;123;3550308;SP;lucro_real;01.07;2;;Rua D;40;;Centro;01310100;170101;;",
+        f"Alfa;{factories.novo_cnpj()};Épsilon ME;123;3550308;SP;mei;01.07;0;;Rua E;50;;Centro;01310100;;cooperativa;",
+    )  # semicolon-separated, detected from the header
+    result = run_import(runner, path)
+    assert result.exit_code == 1
+    assert result.stderr.splitlines() == [
+        "linha 3: alíquota efetiva do Simples só se aplica a empresas do Simples Nacional (não MEI)",
+        "linha 4: alíquota de ISS '1,5' abaixo do mínimo de 2% (LC 116, art. 8-A); só os itens 7.02, 7.05 e 16.01 "
+        "podem ter menos. No Simples, a alíquota efetiva vai em aliquota_simples_iss.",
+        "linha 5: código de tributação nacional 170101 não corresponde ao item 01.07 da LC 116.",
+        "linha 6: empresa MEI tem o regime especial mei",
+    ]
+    alfa = empresa(session, ALFA)
+    assert (alfa.logradouro, alfa.numero, alfa.complemento, alfa.bairro, alfa.cep) == (
+        "Rua A",
+        "10",
+        "sala 2",
+        "Centro",
+        "01310100",
+    )
+    assert alfa.regime_especial.value == "me_epp_simples" and alfa.aliquota_simples_iss == Decimal("1.87")
+    assert alfa.servicos[0].codigo_tributacao_nacional == "010701"
+
+
+def test_a_mei_import_gets_the_mei_special_regime(runner, session, tmp_path):
+    path = write(tmp_path, HEADER, f"Alfa,{ALFA},Alfa MEI,1,3550308,SP,mei,01.07,0,")
+    assert run_import(runner, path).exit_code == 0
+    assert empresa(session, ALFA).regime_especial.value == "mei"
