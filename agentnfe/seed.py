@@ -37,6 +37,7 @@ from .models import (
     RegimeEspecial,
     ServicoEmpresa,
     Sessao,
+    SituacaoCancelamento,
     StatusNFSe,
     TipoDocumento,
     UsuarioEmpresa,
@@ -183,7 +184,19 @@ def seed_firma(session: Session, k: int, password: str, agora: datetime) -> Firm
                 atualizado_em=agora,
                 nome=f"Cliente {k}-{t + 1}" if row["tipo_documento"] is TipoDocumento.CPF else None,
                 email=f"financeiro@cliente{k}-{t + 1}.demo",
-            )
+                **(
+                    {
+                        "logradouro": RUAS[t % len(RUAS)],
+                        "numero": str(t + 1),
+                        "bairro": BAIRROS[t % len(BAIRROS)],
+                        "cep": f"{10_000_000 + t * 7:08d}",
+                        "codigo_municipio": row["codigo_municipio"],
+                        "uf": row["uf"],
+                    }
+                    if row["tipo_documento"] is TipoDocumento.CPF
+                    else {}
+                ),
+            )  # fmt: skip
             for t, (row, tid) in enumerate(zip(tomador_rows, tomador_ids, strict=True))
         ],
     )
@@ -292,6 +305,15 @@ def _seed_notas(
                 mensagem_erro="Alíquota do ISS inválida para o município" if status is StatusNFSe.REJEITADA
                 else "Gateway indisponível (HTTP 503) após 3 tentativas" if status is StatusNFSe.ERRO else None,
                 emitida_em=criado + timedelta(minutes=1) if autorizada else None,
+                **(
+                    {
+                        "cancelamento_codigo": 2, "cancelamento_motivo": "Serviço não prestado: o cliente desistiu",
+                        "cancelamento_situacao": SituacaoCancelamento.ACEITO,
+                        "cancelamento_pedido_em": criado + timedelta(days=1),
+                    }
+                    if status is StatusNFSe.CANCELADA
+                    else {}
+                ),
                 criado_em=criado, atualizado_em=criado + timedelta(minutes=1),
             )
         )  # fmt: skip

@@ -57,3 +57,33 @@ def test_seed_demo_again_adds_the_next_firms_and_prints_a_generated_password(run
     assert admin.check_password(password)
     assert count(session, Contabilidade.id) == 3
     assert count(session, NFSe.id) == 3000
+
+
+def test_seed_fills_the_fiscal_profile_and_its_notes_are_valid_for_the_gateway(runner, session):
+    from datetime import datetime
+
+    from agentnfe.emission.payload import montar
+    from agentnfe.models import EmpresaClienteTomador, Regime, RegimeEspecial, TipoDocumento
+
+    from .fakes import erros_de_schema
+
+    assert runner.invoke(args=["seed-demo", "--password", "demo-senha-1"]).exit_code == 0
+    empresas = session.scalars(sa.select(Empresa)).all()
+    assert all(not e.endereco_faltando and e.telefone for e in empresas)
+    assert all((e.regime_especial is RegimeEspecial.MEI) == (e.regime is Regime.MEI) for e in empresas)
+    assert all((e.aliquota_simples_iss is not None) == (e.regime is Regime.SIMPLES_NACIONAL) for e in empresas)
+    for empresa in empresas:
+        for servico in empresa.servicos:
+            assert servico.codigo_tributacao_nacional.startswith(servico.codigo_servico.replace(".", ""))
+    sem_nome = session.scalar(
+        sa.select(sa.func.count(EmpresaClienteTomador.id))
+        .join(ClienteTomador)
+        .where(ClienteTomador.tipo_documento == TipoDocumento.CPF, EmpresaClienteTomador.nome.is_(None))
+    )
+    assert sem_nome == 0
+    assert count(session, NFSe.id, NFSe.codigo_municipio_prestacao.is_(None)) == 0
+    canceladas = session.scalars(sa.select(NFSe).where(NFSe.status == StatusNFSe.CANCELADA)).all()
+    assert canceladas and all(n.cancelamento_codigo and len(n.cancelamento_motivo) >= 15 for n in canceladas)
+    notas = session.scalars(sa.select(NFSe).where(NFSe.status != StatusNFSe.PENDENTE).limit(60)).all()
+    documentos = [montar(n, n.empresa, n.servico, n.tomador_dados, datetime.now().astimezone())[0] for n in notas]
+    assert erros_de_schema("plugnotas_nfse.schema.json", documentos) == {}

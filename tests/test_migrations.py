@@ -57,3 +57,54 @@ def test_db_upgrade_command(fresh_app):
     result = fresh_app.test_cli_runner().invoke(args=["db", "upgrade"])
     assert result.exit_code == 0, result.output
     assert "empresa" in _tables() and "nfse" in _tables()
+
+
+def test_names_given_by_firms_move_from_the_shared_registry_to_the_empresas_links(fresh_app):
+    """Data written before the tomador split keeps working: what a firm said moves to its link."""
+    upgrade(revision="935f286b2b2f")
+    agora = "2026-11-01 10:00:00"
+    with db.engine.begin() as conexao:
+        executar = lambda sql: conexao.execute(sa.text(sql))  # noqa: E731
+        executar(
+            f"INSERT INTO contabilidade (id, nome, nome_chave, criado_em, atualizado_em) VALUES (1, 'F', 'f', '{agora}', '{agora}')"
+        )
+        executar(
+            "INSERT INTO empresa (id, contabilidade_id, cnpj, razao_social, codigo_municipio, uf, regime, ativa, criado_em, "
+            f"atualizado_em) VALUES (1, 1, '11222333000181', 'Alfa', '3550308', 'SP', 'simples_nacional', true, '{agora}', '{agora}')"
+        )
+        for id_, documento, tipo, razao, fonte in (
+            (1, "12345678909", "cpf", "Maria da Silva", "whatsapp"),
+            (2, "12345678000195", "cnpj", "EXEMPLO CONSULTORIA LTDA", "brasilapi"),
+        ):
+            executar(
+                "INSERT INTO cliente_tomador (id, documento, tipo_documento, razao_social, fonte, criado_em, atualizado_em) "
+                f"VALUES ({id_}, '{documento}', '{tipo}', '{razao}', '{fonte}', '{agora}', '{agora}')"
+            )
+            executar(
+                "INSERT INTO empresa_cliente_tomador (empresa_id, tomador_id, criado_em, atualizado_em) "
+                f"VALUES (1, {id_}, '{agora}', '{agora}')"
+            )
+        executar(
+            "INSERT INTO nfse (contabilidade_id, empresa_id, tomador_id, id_integracao, valor, descricao, competencia, "
+            f"iss_retido, status, criado_em, atualizado_em) VALUES (1, 1, 1, 'agentnfe-x', 100, 'Aula', '2026-10-01', "
+            f"false, 'pendente', '{agora}', '{agora}')"
+        )
+    upgrade()
+    with db.engine.connect() as conexao:
+        consulta = lambda sql: conexao.execute(sa.text(sql)).all()  # noqa: E731
+        assert consulta("SELECT tomador_id, nome FROM empresa_cliente_tomador ORDER BY tomador_id") == [
+            (1, "Maria da Silva"),
+            (2, None),
+        ]
+        assert consulta("SELECT id, razao_social FROM cliente_tomador ORDER BY id") == [
+            (1, None),
+            (2, "EXEMPLO CONSULTORIA LTDA"),
+        ]
+        assert consulta("SELECT codigo_municipio_prestacao FROM nfse") == [("3550308",)]
+        assert consulta("SELECT logradouro, regime_especial, ambiente FROM empresa") == [
+            (None, "nenhum", "homologacao")
+        ]
+    downgrade(revision="935f286b2b2f")
+    with db.engine.connect() as conexao:
+        nomes = conexao.execute(sa.text("SELECT razao_social FROM cliente_tomador ORDER BY id")).scalars().all()
+    assert nomes == ["Maria da Silva", "EXEMPLO CONSULTORIA LTDA"]

@@ -30,9 +30,16 @@ def run_migrations_online():
     conf_args = dict(migrate_ext.configure_args)
     conf_args.setdefault("process_revision_directives", process_revision_directives)
     with engine.connect() as connection:
+        sqlite = connection.dialect.name == "sqlite"
+        if sqlite:  # batch mode rebuilds tables (copy, drop, rename): rows that reference them must not block it
+            connection.exec_driver_sql("PRAGMA foreign_keys=OFF")
+            connection.commit()
         context.configure(connection=connection, target_metadata=target_metadata, **conf_args)
         with context.begin_transaction():
             context.run_migrations()
+        if sqlite:
+            connection.exec_driver_sql("PRAGMA foreign_keys=ON")
+            connection.commit()
 
 
 if context.is_offline_mode():
