@@ -423,3 +423,16 @@ def test_alphanumeric_cnpj_certificate_is_stored_for_its_empresa(session):
         session, empresa, gerar_pfx("12ABC34501DE35"), "senha-do-cert", datetime.now(UTC).date()
     )
     assert registro.cnpj == "12ABC34501DE35"
+
+
+def test_the_cancel_dialogue_takes_a_reason_that_starts_with_no_and_gives_way_to_a_new_note(wa, plugnotas):
+    emitir_pela_conversa(wa)
+    run_scheduled()
+    numero = nota().numero
+    wa.enviar(f"cancelar nota {numero}")
+    assert "Descreva o motivo" in wa.enviar("outro motivo")
+    confirmacao = wa.enviar("não era para este cliente, emiti errado")
+    assert "Motivo: outros — não era para este cliente, emiti errado" in confirmacao
+    assert wa.enviar("nova nota").startswith("Certo, vamos começar uma nova nota.")
+    assert plugnotas.chamadas("POST", "/nfse/cancelar") == []
+    assert nota().status is StatusNFSe.CONCLUIDA

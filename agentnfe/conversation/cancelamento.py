@@ -53,6 +53,10 @@ def _codigo(texto: str) -> int | None:
 def responder(dados: dict, texto: str, intencao: Intencao | None) -> Passo:
     """Answer a message sent while a cancellation is being set up."""
     etapa = dados.get("cancelando")
+    if intencao is Intencao.NOVA:
+        for campo in _CAMPOS:
+            dados.pop(campo, None)
+        return Passo(None)
     if intencao is Intencao.CANCELAR or (intencao is Intencao.NEGAR and etapa != "cancelamento_motivo"):
         return _desistir(dados)
     if etapa == "cancelamento_codigo":

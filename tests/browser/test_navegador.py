@@ -27,9 +27,9 @@ def porta_livre() -> int:
 
 
 @pytest.fixture
-def servidor(make_app):
+def servidor(make_app, brasilapi_padrao):
     """The app served by waitress on a free port, with firm A (admin user, a failed note) and firm B."""
-    app = make_app(DASHBOARD_CACHE_SECONDS=1, WTF_CSRF_TIME_LIMIT=None)
+    app = make_app(DASHBOARD_CACHE_SECONDS=1, WTF_CSRF_TIME_LIMIT=None, BRASILAPI_URL=brasilapi_padrao.url)
     with app.app_context():
         firma_a = factories.contabilidade(db.session, "Contábil Alfa")
         firma_b = factories.contabilidade(db.session, "Contábil Beta")
@@ -107,8 +107,13 @@ def test_an_accountants_day(servidor, pagina, tmp_path):
     pagina.fill("input[name=inscricao_municipal]", "1234567")
     pagina.fill("input[name=codigo_municipio]", "3550308")
     pagina.fill("input[name=uf]", "SP")
+    pagina.fill("input[name=logradouro]", "Rua das Flores")
+    pagina.fill("input[name=numero]", "100")
+    pagina.fill("input[name=bairro]", "Centro")
+    pagina.fill("input[name=cep]", "01001-000")
     pagina.select_option("select[name=regime]", "simples_nacional")
-    pagina.click("text=Adicionar Serviços")
+    pagina.fill("input[name=aliquota_simples_iss]", "2,01")
+    pagina.click("text=Adicionar Serviço")
     pagina.fill("input[name='servicos-0-codigo_servico']", "17.01")
     pagina.fill("input[name='servicos-0-descricao']", "Consultoria")
     pagina.fill("input[name='servicos-0-aliquota_iss']", "2")
@@ -133,6 +138,7 @@ def test_an_accountants_day(servidor, pagina, tmp_path):
     pagina.fill("#mensagem", "nota de R$ 1.500,00 para 12.345.678/0001-95, consultoria de março")
     pagina.press("#mensagem", "Enter")
     pagina.wait_for_selector("text=Confirma a emissão? (sim/não)")
+    assert "Tomador: Cliente Exemplo (12.345.678/0001-95)" in pagina.inner_text("body")
     pagina.fill("#mensagem", "sim")
     pagina.press("#mensagem", "Enter")
     pagina.wait_for_selector("text=Estou emitindo a nota")

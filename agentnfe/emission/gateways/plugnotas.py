@@ -194,5 +194,8 @@ class PlugNotas:
                 return
             log.info("empresa %s already registered at PlugNotas: updating it", dados.get("cpfCnpj"))
         resposta = self._pedir("PATCH", f"/empresa/{dados['cpfCnpj']}", json=dados)
+        if resposta.status_code == 404 and atualizar:  # registered once, gone since: register again
+            self.cadastrar_empresa(dados, atualizar=False)
+            return
         if resposta.status_code >= 400:
             raise self._recusa(resposta)
