@@ -22,6 +22,7 @@ from .fiscal import (
     parse_uf,
 )
 from .fiscal.servicos import (
+    codigo_numerico,
     parse_aliquota,
     parse_aliquota_simples,
     parse_cclass_trib,
@@ -51,17 +52,6 @@ def _texto(limite: int) -> Callable:
         if len(texto) > limite:
             raise CampoInvalido(f"tem mais de {limite} caracteres")
         return texto
-
-    return validar
-
-
-def _digitos(rotulo: str, minimo: int, maximo: int) -> Callable:
-    def validar(valor, _contexto) -> str:
-        digitos = re.sub(r"[\s./\-]", "", str(valor))
-        if not re.fullmatch(rf"\d{{{minimo},{maximo}}}", digitos):
-            tamanho = f"{minimo}" if minimo == maximo else f"{minimo} a {maximo}"
-            raise CampoInvalido(f"{rotulo} {valor!r} deve ter {tamanho} dígitos")
-        return digitos
 
     return validar
 
@@ -163,7 +153,7 @@ SERVICO: dict[str, tuple[Callable, bool]] = {
         False,
     ),
     "codigo_tributacao_municipal": (_texto(20), False),
-    "cnae": (lambda valor, c: _digitos("CNAE", 7, 7)(valor, c), False),
+    "cnae": (lambda valor, _c: codigo_numerico(valor, 7, "CNAE", "6201-5/01"), False),
     "nbs": (lambda valor, _c: parse_nbs(str(valor)), False),
     "cst_ibscbs": (lambda valor, _c: parse_cst_ibscbs(str(valor)), False),
     "cclass_trib": (lambda valor, _c: parse_cclass_trib(str(valor)), False),

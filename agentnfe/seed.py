@@ -144,7 +144,9 @@ def seed_firma(session: Session, k: int, password: str, agora: datetime) -> Firm
             )  # fmt: skip
     servico_ids = _bulk(session, ServicoEmpresa, servico_rows, returning=True)
     servico_padrao = {
-        row["empresa_id"]: sid for row, sid in zip(servico_rows, servico_ids, strict=True) if row["padrao"]
+        row["empresa_id"]: (sid, row["aliquota_iss"])
+        for row, sid in zip(servico_rows, servico_ids, strict=True)
+        if row["padrao"]
     }
 
     telefones = [f"55119{k:04d}{j:04d}" for j in range(TELEFONES)]
@@ -208,17 +210,15 @@ def seed_firma(session: Session, k: int, password: str, agora: datetime) -> Firm
     ]  # fmt: skip
     session.info["perfis_alterados"] = True  # bulk inserts bypass the ORM events that invalidate phone profiles
     sessao_ids = _seed_conversas(session, k, rng, agora, telefones, empresa_ids)
+    empresas = list(zip(empresa_rows, empresa_ids, strict=True))
     _seed_notas(
         session,
         firma.id,
         rng,
         agora,
-        empresa_rows,
-        empresa_ids,
-        servico_rows,
+        empresas,
         servico_padrao,
-        retratos,
-        tomador_ids,
+        list(zip(retratos, tomador_ids, strict=True)),
         sessao_ids,
     )
     return FirmaCriada(firma.nome, email)
@@ -266,39 +266,27 @@ def _seed_conversas(session, k, rng, agora, telefones, empresa_ids) -> list[int]
     return sessao_ids
 
 
-def _seed_notas(
-    session,
-    firma_id,
-    rng,
-    agora,
-    empresa_rows,
-    empresa_ids,
-    servico_rows,
-    servico_padrao,
-    retratos,
-    tomador_ids,
-    sessao_ids,
-) -> None:
-    aliquota_servico = {row["empresa_id"]: row["aliquota_iss"] for row in servico_rows if row["padrao"]}
+def _seed_notas(session, firma_id, rng, agora, empresas, servico_padrao, tomadores, sessao_ids) -> None:
+    """`empresas`: (row, id) pairs; `servico_padrao`: empresa id → (service id, rate); `tomadores`: (snapshot, id)."""
     notas = []
     for n in range(NOTAS):
-        empresa, empresa_id = empresa_rows[n % EMPRESAS], empresa_ids[n % EMPRESAS]
+        empresa, empresa_id = empresas[n % EMPRESAS]
+        servico_id, aliquota_servico = servico_padrao[empresa_id]
+        retrato, tomador_id = tomadores[n % len(tomadores)]
         valor = Decimal(rng.randrange(10_000, 2_000_000)) / 100
-        imposto = tributacao(
-            empresa["regime"], aliquota_servico[empresa_id], empresa["aliquota_simples_iss"], n % 7 == 0, valor
-        )
+        imposto = tributacao(empresa["regime"], aliquota_servico, empresa["aliquota_simples_iss"], n % 7 == 0, valor)
         status = rng.choice(STATUS_MIX)
         criado = agora - timedelta(days=rng.randrange(0, 90), minutes=rng.randrange(0, 1440))
         autorizada = status in (StatusNFSe.CONCLUIDA, StatusNFSe.CANCELADA)
         notas.append(
             dict(
-                contabilidade_id=firma_id, empresa_id=empresa_id, servico_id=servico_padrao[empresa_id],
-                tomador_id=tomador_ids[n % len(tomador_ids)], sessao_id=sessao_ids[n % len(sessao_ids)] if n % 2 else None,
+                contabilidade_id=firma_id, empresa_id=empresa_id, servico_id=servico_id,
+                tomador_id=tomador_id, sessao_id=sessao_ids[n % len(sessao_ids)] if n % 2 else None,
                 id_integracao=f"agentnfe-{uuid.uuid4().hex}", valor=valor,
                 descricao=rng.choice(DESCRICOES).format(mes="março"), competencia=date(criado.year, criado.month, 1),
                 codigo_municipio_prestacao=empresa["codigo_municipio"], aliquota_iss=imposto.aliquota,
                 iss_retido=imposto.retido, status=status,
-                tomador_dados=None if status is StatusNFSe.PENDENTE else retratos[n % len(tomador_ids)],
+                tomador_dados=None if status is StatusNFSe.PENDENTE else retrato,
                 gateway_id=None if status is StatusNFSe.PENDENTE else f"gw{uuid.uuid4().hex[:20]}",
                 numero=str(1000 + n) if autorizada else None,
                 codigo_verificacao=secrets.token_hex(4).upper() if autorizada else None,

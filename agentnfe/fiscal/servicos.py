@@ -75,12 +75,17 @@ def parse_codigo_tributacao_nacional(texto: str, codigo_servico: str | None = No
     return digitos
 
 
+def codigo_numerico(texto, digitos: int, rotulo: str, exemplo: str) -> str:
+    """A code of exactly `digitos` digits, typed with or without dots, dashes or spaces."""
+    limpo = re.sub(r"[\s./\-]", "", str(texto or ""))
+    if not re.fullmatch(rf"\d{{{digitos}}}", limpo):
+        raise ServicoInvalido(f"{rotulo} {texto!r} inválido ({digitos} dígitos, ex. {exemplo}).")
+    return limpo
+
+
 def parse_nbs(texto: str) -> str:
     """NBS code, 9 digits (`1.0101.10.00` or `101011000`)."""
-    digitos = re.sub(r"[\s.\-]", "", texto or "")
-    if not re.fullmatch(r"\d{9}", digitos):
-        raise ServicoInvalido(f"código NBS {texto!r} inválido (9 dígitos, ex. 1.0101.10.00).")
-    return digitos
+    return codigo_numerico(texto, 9, "código NBS", "1.0101.10.00")
 
 
 def formatar_nbs(nbs: str) -> str:
@@ -89,15 +94,9 @@ def formatar_nbs(nbs: str) -> str:
 
 def parse_cst_ibscbs(texto: str) -> str:
     """CST of IBS/CBS, 3 digits (`000`)."""
-    digitos = (texto or "").strip()
-    if not re.fullmatch(r"\d{3}", digitos):
-        raise ServicoInvalido(f"CST do IBS/CBS {texto!r} inválido (3 dígitos, ex. 000).")
-    return digitos
+    return codigo_numerico(texto, 3, "CST do IBS/CBS", "000")
 
 
 def parse_cclass_trib(texto: str) -> str:
     """cClassTrib of IBS/CBS, 6 digits (`000001`)."""
-    digitos = re.sub(r"[\s.\-]", "", texto or "")
-    if not re.fullmatch(r"\d{6}", digitos):
-        raise ServicoInvalido(f"cClassTrib {texto!r} inválido (6 dígitos, ex. 000001).")
-    return digitos
+    return codigo_numerico(texto, 6, "cClassTrib", "000001")
