@@ -161,7 +161,7 @@ def _rotulo(nota: NFSe) -> str:
     return f"nº {nota.numero}" if nota.numero else f"de {formatar_brl(nota.valor)}"
 
 
-def tributacao(nota: NFSe) -> iss.ISS:
+def _iss_atual(nota: NFSe) -> iss.ISS:
     """The note's ISS from the empresa's current profile (raises iss.AliquotaSimplesFaltando)."""
     aliquota = nota.servico.aliquota_iss if nota.servico else None
     return iss.calcular(nota.empresa.regime, aliquota, nota.empresa.aliquota_simples_iss, nota.iss_retido, nota.valor)
@@ -184,7 +184,7 @@ def _bloqueio(nota: NFSe, gateway: Gateway, retrato: dict | None, hoje: date) ->
     if nota.competencia.replace(day=1) > hoje.replace(day=1):
         return f"a competência {nota.competencia:%m/%Y} é posterior ao mês da emissão"
     try:
-        tributacao(nota)
+        _iss_atual(nota)
     except iss.AliquotaSimplesFaltando as erro:
         return f"{erro}; a contabilidade precisa informá-la no cadastro da empresa"
     validade = db.session.scalar(
@@ -218,7 +218,7 @@ def emitir(
         if not _reservar(nota):
             return Efeitos(tentar_de_novo=True)
         return _falhar(nota, bloqueio, acao, origem, usuario_id)
-    imposto = tributacao(nota)
+    imposto = _iss_atual(nota)
     anterior = nota.status
     decisao = {"tomador_dados": retrato, "aliquota_iss": imposto.aliquota, "iss_retido": imposto.retido}
     if not _reservar(nota, StatusNFSe.ENVIADA, **decisao):
