@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+import time
 from datetime import UTC, datetime
 from urllib.parse import urlsplit
 
@@ -10,14 +12,18 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required, login_user, logout_user
 from flask_wtf import FlaskForm
 from sqlalchemy.orm import joinedload
+from werkzeug.security import check_password_hash, generate_password_hash
 from wtforms import EmailField, PasswordField
 from wtforms.validators import DataRequired, EqualTo, Length
 
 from agentnfe.contas import MIN_PASSWORD
-from agentnfe.extensions import db, limiter, login_manager
+from agentnfe.extensions import cache, db, limiter, login_manager
 from agentnfe.models import User
 
 bp = Blueprint("auth", __name__)
+TENTATIVAS_LIVRES = 3
+ESPERA_MAXIMA = 900
+"""After 3 wrong passwords for an e-mail from one address, each further try waits 2, 4, 8… s (up to 15 min)."""
 
 
 class FormLogin(FlaskForm):
@@ -35,9 +41,46 @@ class FormSenha(FlaskForm):
 
 
 @login_manager.user_loader
-def carregar(user_id: str) -> User | None:
+def carregar(identificador: str) -> User | None:
+    """The user of a login cookie, while the cookie's session version is still the user's (not logged out)."""
+    user_id, _, versao = identificador.partition(":")
+    if not user_id.isdigit() or not versao.isdigit():
+        return None
     usuario = db.session.get(User, int(user_id), options=[joinedload(User.contabilidade)])
-    return usuario if usuario is not None and usuario.ativo else None
+    if usuario is None or not usuario.ativo or usuario.sessao_versao != int(versao):
+        return None
+    return usuario
+
+
+@functools.cache
+def _hash_ficticio() -> str:
+    return generate_password_hash("senha que não pertence a ninguém")
+
+
+def _conferir(usuario: User | None, senha: str) -> bool:
+    """Check the password; for an unknown e-mail a dummy hash is checked, so both take the same time."""
+    if usuario is None:
+        check_password_hash(_hash_ficticio(), senha)
+        return False
+    return usuario.check_password(senha)
+
+
+def _chave_falhas(email: str) -> str:
+    return f"login-falhas:{email}:{request.remote_addr}"
+
+
+def _espera(email: str) -> int:
+    """Seconds this (e-mail, client address) must still wait before another try."""
+    falhas = cache.get(_chave_falhas(email)) or {}
+    return max(0, int(falhas.get("ate", 0) - time.time() + 0.999))
+
+
+def _falhou(email: str) -> None:
+    falhas = cache.get(_chave_falhas(email)) or {"n": 0}
+    falhas["n"] += 1
+    if falhas["n"] > TENTATIVAS_LIVRES:
+        falhas["ate"] = time.time() + min(2 ** (falhas["n"] - TENTATIVAS_LIVRES), ESPERA_MAXIMA)
+    cache.set(_chave_falhas(email), falhas, timeout=3600)
 
 
 def _destino_seguro(destino: str | None) -> str:
@@ -47,10 +90,6 @@ def _destino_seguro(destino: str | None) -> str:
     return url_for("admin.index")
 
 
-def _chave_email() -> str:
-    return "login:" + (request.form.get("email") or "").strip().lower()
-
-
 @bp.get("/")
 def inicio():
     return redirect(url_for("admin.index"))
@@ -58,23 +97,33 @@ def inicio():
 
 @bp.route("/login", methods=["GET", "POST"])
 @limiter.limit("20/minute", methods=["POST"])
-@limiter.limit("5/minute", methods=["POST"], key_func=_chave_email)
 def login():
+    """Log in; wrong passwords slow down only their own (e-mail, client address), never lock the account."""
     form = FormLogin()
     if form.validate_on_submit():
         email = form.email.data.strip().lower()
+        espera = _espera(email)
+        if espera:
+            flash(f"Muitas tentativas erradas para este e-mail. Tente de novo em {espera} s.", "error")
+            return render_template("auth/login.html", form=form), 429
         usuario = db.session.scalar(sa.select(User).where(User.email == email))
-        if usuario is not None and usuario.ativo and usuario.check_password(form.password.data):
+        if _conferir(usuario, form.password.data) and usuario.ativo:
+            cache.delete(_chave_falhas(email))
             login_user(usuario)
             usuario.ultimo_login_em = datetime.now(UTC)
             db.session.commit()
             return redirect(_destino_seguro(request.args.get("next")))
+        _falhou(email)
         flash("E-mail ou senha incorretos.", "error")
     return render_template("auth/login.html", form=form), 200 if request.method == "GET" or form.errors else 401
 
 
 @bp.post("/logout")
 def logout():
+    """Leave, and end every session of this user (a copied cookie stops working too)."""
+    if current_user.is_authenticated:
+        current_user.encerrar_sessoes()
+        db.session.commit()
     logout_user()
     flash("Você saiu do AgentNFe.", "info")
     return redirect(url_for("auth.login"))
@@ -89,7 +138,9 @@ def senha():
             flash("A senha atual não confere.", "error")
         else:
             current_user.set_password(form.nova.data)
+            current_user.encerrar_sessoes()
             db.session.commit()
-            flash("Senha alterada.", "success")
+            login_user(current_user._get_current_object())  # this session goes on; the others end
+            flash("Senha alterada. As outras sessões abertas com esta conta foram encerradas.", "success")
             return redirect(url_for("admin.index"))
     return render_template("auth/senha.html", form=form)

@@ -9,13 +9,14 @@ from flask import abort, flash, jsonify, request
 from flask_admin import expose
 
 from agentnfe.conversation.api import conversar
+from agentnfe.conversation.engine import do_canal
 from agentnfe.extensions import db
 from agentnfe.fiscal import TelefoneInvalido, formatar_telefone, normalizar_telefone
 from agentnfe.importacao import CabecalhoInvalido, importar_empresas
 from agentnfe.models import Contabilidade, Empresa, Mensagem, Sessao, UsuarioEmpresa
 from tasks.conversa import despachar
 
-from .acesso import PaginaProtegida, contabilidade_id, escreve
+from .acesso import PaginaProtegida, contabilidade_id, escreve, usuario
 
 
 def _telefones() -> list[tuple[str, str]]:
@@ -37,7 +38,8 @@ def _telefones() -> list[tuple[str, str]]:
 
 
 class Simulador(PaginaProtegida):
-    """Talk to the bot as an authorized phone of the firm; messages go through the real engine (channel `api`)."""
+    """Talk to the bot as an authorized phone of the firm, through the real engine, in the user's own
+    conversations (provider `simulador`): it sees and acts only for the user's firm's empresas."""
 
     @expose("/")
     def index(self):
@@ -46,7 +48,7 @@ class Simulador(PaginaProtegida):
         historico = []
         if escolhido in dict(telefones):
             sessao = db.session.scalars(
-                sa.select(Sessao).where(Sessao.telefone == escolhido).order_by(Sessao.id.desc())
+                sa.select(Sessao).where(*do_canal(escolhido, usuario().id)).order_by(Sessao.id.desc())
             ).first()
             if sessao is not None:
                 historico = db.session.scalars(
@@ -68,7 +70,7 @@ class Simulador(PaginaProtegida):
             return jsonify({"error": "Escreva uma mensagem."}), 400
         if telefone not in dict(_telefones()):
             abort(403)
-        resultado = conversar(telefone, texto)
+        resultado = conversar(telefone, texto, usuario_id=usuario().id)
         despachar(resultado)
         return jsonify(
             {"resposta": "\n\n".join(resultado.textos), "estado": resultado.estado.value if resultado.estado else None}

@@ -97,7 +97,7 @@ def _cnpj_valido(form, field):
     atual = getattr(form, "_obj", None)
     outra = db.session.scalar(sa.select(Empresa.id).where(Empresa.cnpj == field.data))
     if outra is not None and (atual is None or atual.id != outra):
-        raise ValidationError(f"Já existe uma empresa com o CNPJ {formatar_documento(field.data)}.")
+        raise ValidationError(f"O CNPJ {formatar_documento(field.data)} não está disponível (já cadastrado).")
 
 
 def _empresas_do_usuario():
@@ -144,6 +144,11 @@ class EmpresaView(Escopada):
         "aliquota_simples_iss": "Só Simples Nacional: a alíquota efetiva do mês anterior, usada quando o tomador retém o ISS.",
         "numero_rps": "Informado ao gateway quando a empresa é cadastrada lá (continua a sequência da prefeitura).",
     }  # fmt: skip
+    column_details_list = (
+        "cnpj", "razao_social", "nome_fantasia", "inscricao_municipal", "codigo_municipio", "uf", "logradouro",
+        "numero", "complemento", "bairro", "cep", "email", "telefone", "regime", "regime_especial", "incentivo_fiscal",
+        "aliquota_simples_iss", "ambiente", "serie_rps", "numero_rps", "cadastrada_gateway_em", "ativa",
+    )  # fmt: skip
     column_formatters = {"cnpj": _documento, "certificado_ate": _validade, "logradouro": _endereco}
     column_searchable_list = ("cnpj", "razao_social")
     column_filters = ("regime", "ativa", "uf")
@@ -347,6 +352,7 @@ class CertificadoView(PorEmpresa):
 
 class TelefoneView(PorEmpresa):
     column_list = ("empresa", "telefone", "nome", "ativo")
+    column_details_list = column_list
     column_labels = {"empresa": "Empresa", "telefone": "Telefone", "nome": "Nome", "ativo": "Ativo"}
     column_formatters = {"telefone": lambda v, c, m, n: formatar_telefone(m.telefone)}
     column_searchable_list = ("telefone", "nome")
@@ -362,6 +368,11 @@ class TomadorView(Escopada):
 
     somente_leitura = True
     column_list = ("documento", "razao_social", "municipio", "uf", "situacao_cadastral", "fonte", "atualizado_em")
+    column_details_list = (
+        "documento", "razao_social", "nome_fantasia", "logradouro", "numero", "complemento", "bairro", "cep",
+        "municipio", "codigo_municipio", "uf", "situacao_cadastral", "fonte", "atualizado_em",
+    )  # fmt: skip
+    column_export_list = column_details_list
     column_labels = {
         "documento": "CPF/CNPJ", "razao_social": "Razão social", "municipio": "Município", "uf": "UF",
         "situacao_cadastral": "Situação", "fonte": "Fonte", "atualizado_em": "Atualizado em", "email": "E-mail",
@@ -404,6 +415,10 @@ class TomadorEmpresaView(PorEmpresa):
     """What the firm says about each tomador of an empresa: name, the e-mail notes go to, address, ISS override."""
 
     column_list = ("empresa", "tomador", "nome", "email", "iss_retido")
+    column_details_list = (
+        "empresa", "tomador", "nome", "email", "logradouro", "numero", "complemento", "bairro", "cep", "uf",
+        "codigo_municipio", "iss_retido",
+    )  # fmt: skip
     column_labels = {
         "empresa": "Empresa", "tomador": "CPF/CNPJ (cadastro da Receita)", "nome": "Nome", "email": "E-mail para a nota",
         "iss_retido": "ISS retido (exceção)", "logradouro": "Logradouro", "numero": "Número", "complemento": "Complemento",
@@ -681,59 +696,120 @@ class SessaoView(PorEmpresa):
 
     def render(self, template, **kwargs):
         if template == self.details_template and kwargs.get("model") is not None:
-            kwargs["mensagens"] = db.session.scalars(
+            mensagens = db.session.scalars(
                 sa.select(Mensagem).where(Mensagem.sessao_id == kwargs["model"].id).order_by(Mensagem.id)
             ).all()
+            kwargs["mensagens"] = [(m, self._sem_outras_firmas(kwargs["model"], m.texto)) for m in mensagens]
         return super().render(template, **kwargs)
+
+    @staticmethod
+    def _sem_outras_firmas(sessao, texto: str | None) -> str | None:
+        """A phone may serve empresas of several firms (the bot lists them to the owner); a firm's transcript
+        never names the others'."""
+        contabilidade = contabilidade_id()
+        if contabilidade is None or not texto:
+            return texto
+        outras = db.session.execute(
+            sa.select(Empresa.razao_social, Empresa.nome_fantasia, Empresa.cnpj)
+            .join(UsuarioEmpresa, UsuarioEmpresa.empresa_id == Empresa.id)
+            .where(UsuarioEmpresa.telefone == sessao.telefone, Empresa.contabilidade_id != contabilidade)
+        ).all()
+        for razao, fantasia, cnpj in outras:
+            for nome in (razao, fantasia, formatar_documento(cnpj)):
+                if nome:
+                    texto = texto.replace(nome, "(empresa de outra contabilidade)")
+        return texto
 
 
 class UsuarioView(Escopada):
+    """Users of the firm; support staff and operators belong to no firm and only the operator sees them."""
+
     papeis = (Papel.ADMIN,)
     column_list = ("email", "role", "contabilidade", "is_superuser", "ativo", "ultimo_login_em")
+    column_details_list = column_list
+    column_export_list = column_list
     column_labels = {
         "email": "E-mail", "role": "Papel", "contabilidade": "Contabilidade", "is_superuser": "Operador",
-        "ativo": "Ativo", "ultimo_login_em": "Último acesso", "nova_senha": "Senha",
+        "ativo": "Ativo", "ultimo_login_em": "Último acesso", "nova_senha": "Senha", "firma": "Contabilidade",
     }  # fmt: skip
     column_searchable_list = ("email",)
-    form_columns = ("email", "role", "ativo", "nova_senha")
+    form_columns = ("email", "role", "firma", "ativo", "nova_senha")
     form_overrides = {"role": SelectField}
-    form_extra_fields = {"nova_senha": PasswordField("Senha (deixe vazio para manter)")}
+    form_extra_fields = {
+        "email": StringField("E-mail", validators=[DataRequired("Informe o e-mail.")]),
+        "firma": SelectField("Contabilidade", coerce=int, validate_choice=False),
+        "nova_senha": PasswordField("Senha (deixe vazio para manter)"),
+    }
 
     def filtrar(self, query, contabilidade):
-        return query.filter(User.contabilidade_id == contabilidade)
+        return query.filter(User.contabilidade_id == contabilidade, User.is_superuser.is_(False))
 
     def is_accessible(self):
         atual = usuario()
         return atual is not None and atual.ativo and (atual.is_superuser or atual.role is Papel.ADMIN)
 
-    def _papeis(self):
+    def _preparar(self, form, obj=None):
         atual = usuario()
         papeis = list(Papel) if atual.is_superuser else [Papel.ADMIN, Papel.CONTADOR]
-        return [(p.value, p.value) for p in papeis]
+        form.role.choices = [(p.value, p.value) for p in papeis]
+        if atual.is_superuser:
+            firmas = db.session.scalars(sa.select(Contabilidade).order_by(Contabilidade.nome)).all()
+            form.firma.choices = [(0, "— nenhuma (suporte) —")] + [(f.id, f.nome) for f in firmas]
+            if obj is not None and not form.firma.data:
+                form.firma.data = obj.contabilidade_id or 0
+        else:
+            del form.firma  # a firm's admin creates users of that firm only
+        return form
 
     def create_form(self, obj=None):
-        form = super().create_form(obj)
-        form.role.choices = self._papeis()
-        return form
+        return self._preparar(super().create_form(obj))
 
     def edit_form(self, obj=None):
-        form = super().edit_form(obj)
-        form.role.choices = self._papeis()
-        return form
+        return self._preparar(super().edit_form(obj), obj)
+
+    def validate_form(self, form):
+        """E-mail, password and firm checked beside each field; an e-mail in use is just "not available"."""
+        from agentnfe.contas import MIN_PASSWORD, ContaInvalida, parse_email
+
+        valido = super().validate_form(form)
+        if not hasattr(form, "nova_senha") or not is_form_submitted():
+            return valido
+        erros = {}
+        atual = request.args.get("id")
+        try:
+            email = parse_email(form.email.data or "")
+        except ContaInvalida as erro:
+            erros["email"] = str(erro).capitalize() + "."
+        else:
+            outro = db.session.scalar(sa.select(User.id).where(User.email == email))
+            if outro is not None and str(outro) != str(atual):
+                erros["email"] = "Este e-mail não está disponível."
+        senha = form.nova_senha.data or ""
+        if not senha and atual is None:
+            erros["nova_senha"] = "Defina uma senha para o novo usuário."
+        elif senha and len(senha) < MIN_PASSWORD:
+            erros["nova_senha"] = f"A senha precisa de pelo menos {MIN_PASSWORD} caracteres."
+        if getattr(form, "firma", None) is not None:
+            sem_firma = form.role.data == Papel.SUPORTE.value
+            if sem_firma and form.firma.data:
+                erros["firma"] = "Suporte não pertence a uma contabilidade."
+            elif not sem_firma and not form.firma.data:
+                erros["firma"] = "Escolha a contabilidade deste usuário."
+        return validacao.marcar(form, erros) and valido
 
     def on_model_change(self, form, model, is_created):
-        from agentnfe.contas import MIN_PASSWORD, parse_email
+        from agentnfe.contas import parse_email
 
         model.email = parse_email(form.email.data)
         model.role = Papel(form.role.data)
-        if is_created:
-            model.contabilidade_id = (
-                None if model.role is Papel.SUPORTE else (contabilidade_id() or usuario().contabilidade_id)
-            )
+        if getattr(form, "firma", None) is not None:
+            model.contabilidade_id = form.firma.data or None
+        elif is_created:
+            model.contabilidade_id = contabilidade_id()
+        if model.is_superuser or model.role is Papel.SUPORTE:
+            model.contabilidade_id = None
         senha = form.nova_senha.data
-        if is_created and not senha:
-            raise ValidationError("Defina uma senha para o novo usuário.")
         if senha:
-            if len(senha) < MIN_PASSWORD:
-                raise ValidationError(f"A senha precisa de pelo menos {MIN_PASSWORD} caracteres.")
             model.set_password(senha)
+        if not is_created and (senha or not model.ativo):
+            model.encerrar_sessoes()  # a new password or a deactivation ends the user's open sessions

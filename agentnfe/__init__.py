@@ -31,6 +31,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     register_commands(app)
     register_tasks(app)
     register_shellcontext(app)
+    register_security(app)
     return app
 
 
@@ -103,6 +104,22 @@ def register_tasks(app: Flask) -> None:
     """Configure the Huey queue; importing `tasks` registers every task on it."""
     queue.init_app(app)
     import tasks  # noqa: F401
+
+
+def register_security(app: Flask) -> None:
+    """The client address from trusted proxies only, and headers that keep every page out of frames."""
+    from .proxies import ProxiesConfiaveis
+
+    if app.config["TRUSTED_PROXIES"]:
+        app.wsgi_app = ProxiesConfiaveis(app.wsgi_app, app.config["TRUSTED_PROXIES"])
+
+    @app.after_request
+    def _cabecalhos(resposta):
+        resposta.headers.setdefault("X-Frame-Options", "DENY")
+        resposta.headers.setdefault("Content-Security-Policy", "frame-ancestors 'none'")
+        resposta.headers.setdefault("X-Content-Type-Options", "nosniff")
+        resposta.headers.setdefault("Referrer-Policy", "same-origin")
+        return resposta
 
 
 def register_shellcontext(app: Flask) -> None:

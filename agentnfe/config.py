@@ -12,6 +12,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import platformdirs
 from cryptography.fernet import Fernet
 
+from .proxies import parse_proxies
+
 GATEWAYS = ("mock", "plugnotas")
 PLUGNOTAS_SANDBOX_URL = "https://api.sandbox.plugnotas.com.br"
 
@@ -81,6 +83,10 @@ def load_settings(env: Mapping[str, str] | None = None, overrides: Mapping[str, 
     gateway = (env.get("NFSE_GATEWAY") or "mock").strip().lower()
     if gateway not in GATEWAYS:
         raise ConfigError(f"NFSE_GATEWAY must be one of {', '.join(GATEWAYS)}, got {gateway!r}")
+    try:
+        proxies = parse_proxies(env.get("TRUSTED_PROXIES"))
+    except ValueError as erro:
+        raise ConfigError(str(erro)) from None
     timezone = env.get("AGENTNFE_TIMEZONE") or "America/Sao_Paulo"
     try:
         ZoneInfo(timezone)
@@ -116,6 +122,7 @@ def load_settings(env: Mapping[str, str] | None = None, overrides: Mapping[str, 
         "PLUGNOTAS_API_KEY": env.get("PLUGNOTAS_API_KEY") or None,
         "PLUGNOTAS_WEBHOOK_TOKEN": env.get("PLUGNOTAS_WEBHOOK_TOKEN") or None,
         "API_TOKEN": env.get("API_TOKEN") or None,
+        "TRUSTED_PROXIES": proxies,
         "SESSION_IDLE_MINUTES": _positive_int(env, "SESSION_IDLE_MINUTES", 30),
         "AGENTNFE_TIMEZONE": timezone,
         "HUEY_IMMEDIATE": _flag(env.get("HUEY_IMMEDIATE")),

@@ -52,14 +52,15 @@ def criar_usuario(
     if len(password) < MIN_PASSWORD:
         raise ContaInvalida(f"a senha precisa de pelo menos {MIN_PASSWORD} caracteres")
     firma = None
-    if role is Papel.SUPORTE:
+    if role is Papel.SUPORTE or superuser:
         if contabilidade:
-            raise ContaInvalida("usuários de suporte não pertencem a uma contabilidade (veem todas, só leitura)")
+            quem = "superusuários (operadores)" if superuser else "usuários de suporte"
+            raise ContaInvalida(f"{quem} não pertencem a uma contabilidade (veem todas)")
     elif contabilidade:
         firma = session.scalar(Contabilidade.por_nome(contabilidade))
         if firma is None:
             raise ContaInvalida(f"contabilidade {contabilidade!r} não existe")
-    elif not superuser:
+    else:
         raise ContaInvalida(f"--contabilidade é obrigatório para o papel {role.value}")
     user = User(email=email, role=role, contabilidade=firma, is_superuser=superuser)
     user.set_password(password)

@@ -136,7 +136,7 @@ class _Importador:
             self.session.add(firma)
         empresa = self.empresas.get(linha.cnpj)
         if empresa is not None and empresa.contabilidade_id != firma.id:
-            raise LinhaInvalida(f"o CNPJ {linha.cnpj} já pertence a outra contabilidade ({empresa.contabilidade.nome})")
+            raise LinhaInvalida(f"o CNPJ {linha.cnpj} não está disponível: já é cadastrado por outra contabilidade")
         nova = empresa is None
         if nova:
             empresa = Empresa(cnpj=linha.cnpj, contabilidade=firma)

@@ -143,12 +143,22 @@ def _chave_token() -> str:
     return "token:" + (_bearer() or "-")[-8:]
 
 
+def _autenticado() -> bool:
+    return _segredo_confere(_bearer(), current_app.config["API_TOKEN"])
+
+
+def _anonimo() -> bool:
+    return not _autenticado()
+
+
 @bp.post("/send/")
-@limiter.limit("600/minute", key_func=_chave_token)
-@limiter.limit("30/minute", key_func=_chave_telefone)
+@limiter.limit("600/minute", key_func=_chave_token, exempt_when=_anonimo)
+@limiter.limit("30/minute", key_func=_chave_telefone, exempt_when=_anonimo)
+@limiter.limit("60/minute", exempt_when=_autenticado)
 def send():
-    """Run the engine in the request for integrations and the admin simulator; nothing goes to WhatsApp."""
-    if not _segredo_confere(_bearer(), current_app.config["API_TOKEN"]):
+    """Run the engine in the request for integrations; limits count only authenticated calls (per token and
+    phone), and unauthenticated ones per client address, so strangers cannot spend the real token's limit."""
+    if not _autenticado():
         return _erro("unauthorized", 401)
     corpo = request.get_json(silent=True)
     if (

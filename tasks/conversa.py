@@ -14,11 +14,13 @@ from agentnfe.queue import in_app_context
 @in_app_context
 def process_message(mensagem_id: int) -> None:
     """Answer the phone's unprocessed messages (this one and any earlier), in order."""
-    telefone = db.session.scalar(
-        sa.select(Sessao.telefone).join(Mensagem, Mensagem.sessao_id == Sessao.id).where(Mensagem.id == mensagem_id)
-    )
-    if telefone is not None:
-        despachar(engine.processar_telefone(telefone))
+    canal = db.session.execute(
+        sa.select(Sessao.telefone, Sessao.usuario_id)
+        .join(Mensagem, Mensagem.sessao_id == Sessao.id)
+        .where(Mensagem.id == mensagem_id)
+    ).first()
+    if canal is not None:
+        despachar(engine.processar_telefone(canal.telefone, usuario_id=canal.usuario_id))
 
 
 def despachar(resultado: engine.Resultado) -> None:

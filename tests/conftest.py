@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+from flask.testing import FlaskClient
 
 from agentnfe import create_app
 from agentnfe.extensions import db
@@ -21,7 +22,7 @@ CONTRACT_VARIABLES = (
     "OPENAI_BASE_URL OPENAI_MODEL LLM_PRICE_INPUT_PER_MTOK LLM_PRICE_OUTPUT_PER_MTOK EVOLUTION_API_URL "
     "EVOLUTION_API_KEY EVOLUTION_INSTANCE WEBHOOK_TOKEN META_APP_SECRET META_VERIFY_TOKEN META_ACCESS_TOKEN "
     "META_PHONE_NUMBER_ID META_API_URL BRASILAPI_URL NFSE_GATEWAY PLUGNOTAS_URL PLUGNOTAS_API_KEY "
-    "PLUGNOTAS_WEBHOOK_TOKEN API_TOKEN SESSION_IDLE_MINUTES AGENTNFE_TIMEZONE HUEY_IMMEDIATE"
+    "PLUGNOTAS_WEBHOOK_TOKEN API_TOKEN SESSION_IDLE_MINUTES AGENTNFE_TIMEZONE HUEY_IMMEDIATE TRUSTED_PROXIES"
 ).split()
 
 
@@ -108,6 +109,15 @@ def _empty_redis() -> None:
     client.close()
 
 
+class ClienteDeTeste(FlaskClient):
+    """Each request in an app context of its own, as in production: nothing a request keeps in `g` (the
+    logged-in user, the CSRF token) or in its database session reaches the next request or the test."""
+
+    def open(self, *args, **kwargs):
+        with self.application.app_context():
+            return super().open(*args, **kwargs)
+
+
 @pytest.fixture
 def make_app(clean_env, monkeypatch, migrated_template):
     """Factory for apps on the migrated test database; keyword arguments override settings."""
@@ -128,6 +138,7 @@ def make_app(clean_env, monkeypatch, migrated_template):
             settings["CACHE_TYPE"] = "SimpleCache"
         settings.update(overrides)
         application = create_app(settings)
+        application.test_client_class = ClienteDeTeste
         apps.append(application)
         return application
 

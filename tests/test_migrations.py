@@ -108,3 +108,31 @@ def test_names_given_by_firms_move_from_the_shared_registry_to_the_empresas_link
     with db.engine.connect() as conexao:
         nomes = conexao.execute(sa.text("SELECT razao_social FROM cliente_tomador ORDER BY id")).scalars().all()
     assert nomes == ["Maria da Silva", "EXEMPLO CONSULTORIA LTDA"]
+
+
+def test_operators_and_support_attached_to_a_firm_are_detached(fresh_app):
+    upgrade(revision="64bf78050b02")
+    agora = "2026-11-01 10:00:00"
+    with db.engine.begin() as conexao:
+        conexao.execute(
+            sa.text(
+                "INSERT INTO contabilidade (id, nome, nome_chave, criado_em, atualizado_em) "
+                f"VALUES (1, 'F', 'f', '{agora}', '{agora}')"
+            )
+        )
+        for email, papel, superuser, firma in (
+            ("root@op.com", "admin", True, 1),
+            ("ana@f.com", "admin", False, 1),
+            ("sup@op.com", "suporte", False, None),
+        ):
+            conexao.execute(
+                sa.text(
+                    'INSERT INTO "user" (email, password_hash, role, contabilidade_id, is_superuser, ativo, criado_em, '
+                    "atualizado_em) VALUES (:e, 'x', :p, :f, :s, true, :a, :a)"
+                ),
+                {"e": email, "p": papel, "f": firma, "s": superuser, "a": agora},
+            )
+    upgrade()
+    with db.engine.connect() as conexao:
+        linhas = conexao.execute(sa.text('SELECT email, contabilidade_id FROM "user" ORDER BY email')).all()
+    assert linhas == [("ana@f.com", 1), ("root@op.com", None), ("sup@op.com", None)]

@@ -10,7 +10,9 @@ LIMITE_TEXTO = 4000
 LLM_TIMEOUT = 10.0
 
 
-def conversar(telefone: str, texto: str) -> Resultado:
-    """Store the message on the `api` channel and answer it (LLM capped at 10 s)."""
-    registrar(Entrada(Provider.API, "", None, telefone, TipoMensagem.TEXTO, texto[:LIMITE_TEXTO]))
-    return processar_telefone(telefone, llm_timeout=LLM_TIMEOUT)
+def conversar(telefone: str, texto: str, usuario_id: int | None = None) -> Resultado:
+    """Store the message and answer it (LLM capped at 10 s): on the `api` channel, in the phone's conversation,
+    or — with `usuario_id` — in that admin user's own simulator conversation, which sees only the user's firm."""
+    provider = Provider.API if usuario_id is None else Provider.SIMULADOR
+    registrar(Entrada(provider, "", None, telefone, TipoMensagem.TEXTO, texto[:LIMITE_TEXTO], usuario_id))
+    return processar_telefone(telefone, llm_timeout=LLM_TIMEOUT, usuario_id=usuario_id)

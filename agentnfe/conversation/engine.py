@@ -37,6 +37,7 @@ from ..models import (
     StatusNFSe,
     TipoDocumento,
     TipoMensagem,
+    User,
 )
 from ..models.enums import ESTADOS_FINAIS
 from ..perfis import PerfilEmpresa, PerfilServico, empresas_do_telefone
@@ -84,13 +85,15 @@ def _chave_de_trava(telefone: str) -> int:
     return int.from_bytes(hashlib.blake2b(f"fone:{telefone}".encode(), digest_size=8).digest(), "big") >> 1
 
 
-def nova_sessao(telefone: str, provider: Provider, instance: str) -> Sessao:
-    """A fresh conversation for the phone, added to the database session."""
+def nova_sessao(telefone: str, provider: Provider, instance: str, usuario_id: int | None = None) -> Sessao:
+    """A fresh conversation for the phone (in the simulator: for the phone and the admin user), added to the
+    database session."""
     idle = timedelta(minutes=current_app.config["SESSION_IDLE_MINUTES"])
     sessao = Sessao(
         telefone=telefone,
         provider=provider,
         instance=instance,
+        usuario_id=usuario_id,
         estado=Estado.COLETA,
         dados={},
         expira_em=agora() + idle,
@@ -99,31 +102,49 @@ def nova_sessao(telefone: str, provider: Provider, instance: str) -> Sessao:
     return sessao
 
 
-def sessao_aberta(telefone: str) -> sa.Select:
-    return sa.select(Sessao).where(Sessao.telefone == telefone, Sessao.estado.not_in(ESTADOS_FINAIS))
+def do_canal(telefone: str, usuario_id: int | None = None) -> tuple:
+    """The sessions of one conversation channel: the phone on WhatsApp, or the phone and an admin user in the
+    simulator (the two never see each other's sessions)."""
+    usuario = Sessao.usuario_id.is_(None) if usuario_id is None else Sessao.usuario_id == usuario_id
+    return (Sessao.telefone == telefone, usuario)
 
 
-def _pendentes(telefone: str) -> sa.Select:
-    """Inbound messages of the phone newer than the last one the engine processed, oldest first."""
-    ultimo = (
-        sa.select(sa.func.coalesce(sa.func.max(Sessao.ultima_entrada_id), 0))
-        .where(Sessao.telefone == telefone)
-        .scalar_subquery()
-    )
+def sessao_aberta(telefone: str, usuario_id: int | None = None) -> sa.Select:
+    return sa.select(Sessao).where(*do_canal(telefone, usuario_id), Sessao.estado.not_in(ESTADOS_FINAIS))
+
+
+def _pendentes(telefone: str, usuario_id: int | None) -> sa.Select:
+    """Inbound messages of the channel newer than the last one the engine processed, oldest first."""
+    canal = do_canal(telefone, usuario_id)
+    ultimo = sa.select(sa.func.coalesce(sa.func.max(Sessao.ultima_entrada_id), 0)).where(*canal).scalar_subquery()
     return (
         sa.select(Mensagem)
         .join(Sessao, Mensagem.sessao_id == Sessao.id)
-        .where(Sessao.telefone == telefone, Mensagem.direcao == Direcao.ENTRADA, Mensagem.id > ultimo)
+        .where(*canal, Mensagem.direcao == Direcao.ENTRADA, Mensagem.id > ultimo)
         .order_by(Mensagem.id)
     )
 
 
-def consultar_tomadores(telefone: str) -> None:
-    """Look up at BrasilAPI (cached) the CNPJs the phone's pending messages carry, before any transaction,
+def perfis_do_canal(telefone: str, usuario_id: int | None = None) -> list[PerfilEmpresa]:
+    """The empresas the phone may issue for: all of them on WhatsApp, only the user's firm's in the simulator."""
+    perfis = empresas_do_telefone(telefone)
+    if usuario_id is None:
+        return perfis
+    usuario = db.session.get(User, usuario_id)
+    if usuario is None or not usuario.ativo:
+        return []
+    if usuario.contabilidade_id is None:
+        return perfis if usuario.is_superuser else []
+    return [p for p in perfis if p.contabilidade_id == usuario.contabilidade_id]
+
+
+def consultar_tomadores(telefone: str, usuario_id: int | None = None) -> None:
+    """Look up at BrasilAPI (cached) the CNPJs the channel's pending messages carry, before any transaction,
     so the espelho can show the razão social. Unknown phones cost no lookup; failures only cost a question."""
-    if not empresas_do_telefone(telefone):
+    if not perfis_do_canal(telefone, usuario_id):
+        db.session.rollback()
         return
-    textos = db.session.scalars(_pendentes(telefone).with_only_columns(Mensagem.texto)).all()
+    textos = db.session.scalars(_pendentes(telefone, usuario_id).with_only_columns(Mensagem.texto)).all()
     cnpjs = set()
     for texto in textos:
         documento = extrair(texto or "", hoje()).documento
@@ -145,12 +166,13 @@ def consultar_tomadores(telefone: str) -> None:
             log.info("CNPJ lookup for the espelho failed (%s); the bot will ask the name", erro)
 
 
-def processar_telefone(telefone: str, llm_timeout: float | None = None) -> Resultado:
-    """Answer every stored, unprocessed inbound message of `telefone`, oldest first, and commit."""
-    consultar_tomadores(telefone)
+def processar_telefone(telefone: str, llm_timeout: float | None = None, usuario_id: int | None = None) -> Resultado:
+    """Answer every stored, unprocessed inbound message of the channel (the phone on WhatsApp, or the phone and
+    an admin user in the simulator), oldest first, and commit."""
+    consultar_tomadores(telefone, usuario_id)
     for tentativa in range(1, ATTEMPTS + 1):
         try:
-            resultado = _Conversa(telefone, llm_timeout).processar()
+            resultado = _Conversa(telefone, llm_timeout, usuario_id).processar()
             db.session.commit()
             return resultado
         except (StaleDataError, IntegrityError):
@@ -160,19 +182,21 @@ def processar_telefone(telefone: str, llm_timeout: float | None = None) -> Resul
 
 
 class _Conversa:
-    def __init__(self, telefone: str, llm_timeout: float | None):
+    def __init__(self, telefone: str, llm_timeout: float | None, usuario_id: int | None):
         self.telefone = telefone
         self.llm_timeout = llm_timeout
+        self.usuario_id = usuario_id
         self.idle = timedelta(minutes=current_app.config["SESSION_IDLE_MINUTES"])
         self.perfis: list[PerfilEmpresa] | None = None
 
     def processar(self) -> Resultado:
         if db.engine.dialect.name == "postgresql":
-            db.session.execute(sa.select(sa.func.pg_advisory_xact_lock(_chave_de_trava(self.telefone))))
+            chave = _chave_de_trava(f"{self.telefone}:{self.usuario_id or ''}")
+            db.session.execute(sa.select(sa.func.pg_advisory_xact_lock(chave)))
         # The session is read before the pending messages: whatever another worker commits after this read
         # bumps the session's version, so this run's UPDATE fails and starts over instead of answering twice.
-        sessao = db.session.scalar(sessao_aberta(self.telefone))
-        pendentes = db.session.scalars(_pendentes(self.telefone)).all()
+        sessao = db.session.scalar(sessao_aberta(self.telefone, self.usuario_id))
+        pendentes = db.session.scalars(_pendentes(self.telefone, self.usuario_id)).all()
         if not pendentes:
             return Resultado()
         saidas, notas, cancelar = [], [], []
@@ -208,13 +232,13 @@ class _Conversa:
                 sessao.estado = Estado.EXPIRADA
                 prefixo = respostas.EXPIROU if tinha_rascunho else ""
         if sessao is None or not sessao.aberta:
-            sessao = nova_sessao(self.telefone, mensagem.provider, mensagem.instance)
+            sessao = nova_sessao(self.telefone, mensagem.provider, mensagem.instance, self.usuario_id)
         return sessao, prefixo
 
     # --- the state machine ------------------------------------------------------------------------------
     def _responder(self, sessao: Sessao, dados: dict, mensagem: Mensagem) -> _Turno:
         if self.perfis is None:
-            self.perfis = empresas_do_telefone(self.telefone)
+            self.perfis = perfis_do_canal(self.telefone, self.usuario_id)
         if not self.perfis:
             return self._uma_vez(dados, "recusado", respostas.DESCONHECIDO)
         if mensagem.tipo is not TipoMensagem.TEXTO:
@@ -460,7 +484,7 @@ def _nova_saida(sessao: Sessao, texto: str, chamada: ChamadaLLM | None, resposta
         texto=texto,
         provider=provider,
         instance=resposta_a.instance if resposta_a else sessao.instance,
-        envio=Envio.ENVIADA if provider is Provider.API else Envio.PENDENTE,
+        envio=Envio.PENDENTE if provider.whatsapp else Envio.ENVIADA,
         llm_chamado=chamada is not None,
         tokens_in=chamada.tokens_in if chamada else None,
         tokens_out=chamada.tokens_out if chamada else None,

@@ -25,6 +25,8 @@ class Entrada:
     telefone: str
     tipo: TipoMensagem
     texto: str | None
+    usuario_id: int | None = None
+    """The admin user, for a message typed in the simulator (its own sessions, its firm's empresas only)."""
 
 
 def registrar(entrada: Entrada) -> int | None:
@@ -34,7 +36,9 @@ def registrar(entrada: Entrada) -> int | None:
     instance and id).
     Mid-conversation this is exactly one INSERT: the open session is only read.
     """
-    sessao_id = db.session.scalar(sa.select(Sessao.id).where(sessao_aberta(entrada.telefone).whereclause))
+    sessao_id = db.session.scalar(
+        sa.select(Sessao.id).where(sessao_aberta(entrada.telefone, entrada.usuario_id).whereclause)
+    )
     if sessao_id is None:
         sessao_id = _abrir_sessao(entrada)
     mensagem = Mensagem(
@@ -61,7 +65,7 @@ def registrar(entrada: Entrada) -> int | None:
 
 def _abrir_sessao(entrada: Entrada) -> int:
     """Open a session for a phone that has none; a concurrent webhook may win the race, then use its session."""
-    sessao = nova_sessao(entrada.telefone, entrada.provider, entrada.instance)
+    sessao = nova_sessao(entrada.telefone, entrada.provider, entrada.instance, entrada.usuario_id)
     try:
         db.session.flush()
         sessao_id = sessao.id
@@ -69,7 +73,9 @@ def _abrir_sessao(entrada: Entrada) -> int:
         return sessao_id
     except IntegrityError:
         db.session.rollback()
-        return db.session.scalar(sa.select(Sessao.id).where(sessao_aberta(entrada.telefone).whereclause))
+        return db.session.scalar(
+            sa.select(Sessao.id).where(sessao_aberta(entrada.telefone, entrada.usuario_id).whereclause)
+        )
 
 
 def _ja_recebida(entrada: Entrada) -> bool:

@@ -28,11 +28,11 @@ def expirar_sessoes(agora: datetime) -> int:
 
 
 def mensagens_sem_resposta(agora: datetime, atraso: timedelta = timedelta(minutes=1)) -> list[int]:
-    """One stored inbound message per phone that was never processed (its task was lost)."""
+    """One stored inbound message per conversation channel that was never processed (its task was lost)."""
     dona = aliased(Sessao)
     ultima = (
         sa.select(sa.func.coalesce(sa.func.max(Sessao.ultima_entrada_id), 0))
-        .where(Sessao.telefone == dona.telefone)
+        .where(Sessao.telefone == dona.telefone, Sessao.usuario_id.is_not_distinct_from(dona.usuario_id))
         .correlate(dona)
         .scalar_subquery()
     )
@@ -45,7 +45,7 @@ def mensagens_sem_resposta(agora: datetime, atraso: timedelta = timedelta(minute
             Mensagem.criado_em > agora - JANELA,
             Mensagem.id > ultima,
         )
-        .group_by(dona.telefone)
+        .group_by(dona.telefone, dona.usuario_id)
     )
     return list(db.session.scalars(consulta))
 

@@ -31,7 +31,6 @@ from ..models import (
     Estado,
     NFSe,
     NFSeTentativa,
-    Provider,
     SituacaoCancelamento,
     StatusNFSe,
 )
@@ -295,7 +294,7 @@ def _aplicar(nota: NFSe, resposta: RespostaGateway, registro: tuple) -> Efeitos:
         efeitos.baixar_pdf = True
         link = links.link_pdf(nota.id_integracao)
         _avisar(nota, mensagens.emitida(nota.numero, nota.codigo_verificacao, link), efeitos)
-        if nota.sessao is not None and nota.sessao.provider is not Provider.API:
+        if nota.sessao is not None and nota.sessao.provider.whatsapp:
             efeitos.avisos.append(avisar_documento(nota.sessao, link))
     elif novo is StatusNFSe.CANCELADA:
         nota.numero = nota.numero or resposta.numero

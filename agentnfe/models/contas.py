@@ -50,8 +50,7 @@ class User(UserMixin, Timestamps, Base):
     __tablename__ = "user"
     __table_args__ = (
         sa.CheckConstraint(
-            "(role = 'suporte' AND contabilidade_id IS NULL) "
-            "OR (role <> 'suporte' AND (contabilidade_id IS NOT NULL OR is_superuser))",
+            "(contabilidade_id IS NULL) = (role = 'suporte' OR is_superuser)",
             name="tenant",
         ),
     )
@@ -64,12 +63,22 @@ class User(UserMixin, Timestamps, Base):
     is_superuser: Mapped[bool] = mapped_column(default=False)
     ativo: Mapped[bool] = mapped_column(default=True)
     ultimo_login_em: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    sessao_versao: Mapped[int] = mapped_column(default=1, server_default="1")
+    """Part of every login cookie; bumped on logout and password change, it ends the sessions issued before."""
 
     contabilidade: Mapped[Contabilidade | None] = relationship()
 
     @property
     def is_active(self) -> bool:
         return self.ativo
+
+    def get_id(self) -> str:
+        """The login cookie names the user and the session version (see `sessao_versao`)."""
+        return f"{self.id}:{self.sessao_versao}"
+
+    def encerrar_sessoes(self) -> None:
+        """Invalidate every login cookie issued so far for this user."""
+        self.sessao_versao = (self.sessao_versao or 1) + 1
 
     def set_password(self, password: str) -> None:
         self.password_hash = generate_password_hash(password)

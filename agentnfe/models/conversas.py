@@ -10,19 +10,37 @@ from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .base import Base, Timestamps, UTCDateTime, enum_type, utcnow
+from .contas import User
 from .empresas import Empresa
 from .enums import ESTADOS_FINAIS, Direcao, Envio, Estado, Provider, TipoMensagem
 
 JSON_DOC = sa.JSON().with_variant(JSONB(), "postgresql")
 BIG_ID = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
 
-_ABERTA = sa.text("estado NOT IN ({})".format(", ".join(f"'{estado.value}'" for estado in ESTADOS_FINAIS)))
+_ESTADO_ABERTO = "estado NOT IN ({})".format(", ".join(f"'{estado.value}'" for estado in ESTADOS_FINAIS))
+_ABERTA_WHATSAPP = sa.text(f"{_ESTADO_ABERTO} AND usuario_id IS NULL")
+_ABERTA_SIMULADOR = sa.text(f"{_ESTADO_ABERTO} AND usuario_id IS NOT NULL")
 
 
 class Sessao(Timestamps, Base):
     __tablename__ = "sessao"
     __table_args__ = (
-        sa.Index("uq_sessao_aberta_telefone", "telefone", unique=True, sqlite_where=_ABERTA, postgresql_where=_ABERTA),
+        # one open conversation per phone, and one per (phone, admin user) in the simulator
+        sa.Index(
+            "uq_sessao_aberta_telefone",
+            "telefone",
+            unique=True,
+            sqlite_where=_ABERTA_WHATSAPP,
+            postgresql_where=_ABERTA_WHATSAPP,
+        ),
+        sa.Index(
+            "uq_sessao_aberta_simulador",
+            "telefone",
+            "usuario_id",
+            unique=True,
+            sqlite_where=_ABERTA_SIMULADOR,
+            postgresql_where=_ABERTA_SIMULADOR,
+        ),
         sa.Index("ix_sessao_empresa_atualizado", "empresa_id", "atualizado_em"),
         sa.Index("ix_sessao_estado_expira", "estado", "expira_em"),
     )
@@ -32,6 +50,8 @@ class Sessao(Timestamps, Base):
     empresa_id: Mapped[int | None] = mapped_column(sa.ForeignKey("empresa.id", ondelete="SET NULL"))
     provider: Mapped[Provider] = mapped_column(enum_type(Provider, "provider"))
     instance: Mapped[str] = mapped_column(sa.String(100), default="")
+    usuario_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id", ondelete="CASCADE"), index=True)
+    """The admin user of a simulator session (null on WhatsApp): the simulator acts only for that user's firm."""
     estado: Mapped[Estado] = mapped_column(enum_type(Estado, "estado"), default=Estado.COLETA)
     dados: Mapped[dict[str, Any]] = mapped_column(JSON_DOC, default=dict)
     expira_em: Mapped[datetime] = mapped_column(UTCDateTime)
@@ -41,6 +61,7 @@ class Sessao(Timestamps, Base):
     """Optimistic lock: an UPDATE from a stale copy of the session fails instead of losing a change."""
 
     empresa: Mapped[Empresa | None] = relationship()
+    usuario: Mapped[User | None] = relationship()
     mensagens: Mapped[list[Mensagem]] = relationship(back_populates="sessao", order_by="Mensagem.id")
 
     __mapper_args__ = {"version_id_col": versao}

@@ -49,6 +49,13 @@ class Provider(StrEnum):
     EVOLUTION = "evolution"
     META = "meta"
     API = "api"
+    SIMULADOR = "simulador"
+    """The admin's chat simulator: sessions of one admin user, seeing only that user's firm."""
+
+    @property
+    def whatsapp(self) -> bool:
+        """Whether replies on this channel go out through WhatsApp (api and simulator answer in the request)."""
+        return self in (Provider.EVOLUTION, Provider.META)
 
 
 class Estado(StrEnum):
