@@ -6,7 +6,7 @@ from flask import Flask
 from flask_admin import Admin
 from flask_admin.theme import Bootstrap4Theme
 
-from agentnfe.extensions import babel, csrf, db, login_manager
+from agentnfe.extensions import babel, db, login_manager
 from agentnfe.models import (
     Certificado,
     ClienteTomador,
@@ -17,31 +17,22 @@ from agentnfe.models import (
     User,
     UsuarioEmpresa,
 )
-from bot import bp as bot_bp
 
 from . import auth
 from .paginas import ImportarEmpresas, Simulador
 from .painel import Painel
-from .views import (
-    CertificadoView,
-    EmpresaView,
-    NotaParadaView,
-    NotaView,
-    SessaoView,
-    TelefoneView,
-    TomadorEmpresaView,
-    TomadorView,
-    UsuarioView,
-)
+from .views.cadastros import EmpresaView, TelefoneView, TomadorEmpresaView, TomadorView
+from .views.certificados import CertificadoView
+from .views.conversas import SessaoView
+from .views.notas import NotaParadaView, NotaView
+from .views.usuarios import UsuarioView
 
 
 def init_app(app: Flask) -> None:
-    """Login, CSRF on every form (the bot's webhooks excepted), PT-BR, and the admin views."""
+    """Login, PT-BR, and the admin views (CSRF on every form is set up by the app factory)."""
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
     login_manager.login_message = "Entre para continuar."
-    csrf.init_app(app)
-    csrf.exempt(bot_bp)
     babel.init_app(app, locale_selector=lambda: "pt_BR")
     app.register_blueprint(auth.bp)
     admin = Admin(

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import functools
 import time
-from datetime import UTC, datetime
 from urllib.parse import urlsplit
 
 import sqlalchemy as sa
@@ -16,6 +15,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from wtforms import EmailField, PasswordField
 from wtforms.validators import DataRequired, EqualTo, Length
 
+from agentnfe import relogio
 from agentnfe.contas import MIN_PASSWORD
 from agentnfe.extensions import cache, db, limiter, login_manager
 from agentnfe.models import User
@@ -110,7 +110,7 @@ def login():
         if _conferir(usuario, form.password.data) and usuario.ativo:
             cache.delete(_chave_falhas(email))
             login_user(usuario)
-            usuario.ultimo_login_em = datetime.now(UTC)
+            usuario.ultimo_login_em = relogio.agora()
             db.session.commit()
             return redirect(_destino_seguro(request.args.get("next")))
         _falhou(email)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from decimal import Decimal
 
 import sqlalchemy as sa
@@ -118,7 +118,7 @@ def numeros(contabilidade: int | None) -> dict:
         "llm_custo": custo.quantize(Decimal("0.01")),
         "recentes": [dict(r._mapping) for r in recentes],
         "avisos": [dict(a._mapping) for a in avisos],
-        "gerado_em": datetime.now(UTC),
+        "gerado_em": relogio.agora(),
     }
 
 

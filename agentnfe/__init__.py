@@ -11,7 +11,7 @@ from flask import Flask
 
 from . import crypto, queue
 from .config import load_settings
-from .extensions import cache, db, limiter, migrate
+from .extensions import cache, csrf, db, limiter, migrate
 from .logs import configure_logging
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -53,6 +53,7 @@ def register_extensions(app: Flask) -> None:
     )
     cache.init_app(app)
     limiter.init_app(app)
+    csrf.init_app(app)
     crypto.init_app(app)
 
 
@@ -79,10 +80,11 @@ def register_integrations(app: Flask) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
-    """Mount the bot endpoints (webhooks, /send/, /healthz)."""
+    """Mount the bot endpoints (webhooks, /send/, /healthz): authenticated by their own secrets, not CSRF."""
     from bot import bp as bot_bp
 
     app.register_blueprint(bot_bp)
+    csrf.exempt(bot_bp)
 
 
 def register_admin(app: Flask) -> None:

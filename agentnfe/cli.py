@@ -7,13 +7,13 @@ import secrets
 import signal
 import sys
 import time
-from datetime import UTC, datetime
 
 import click
 import sqlalchemy as sa
 from flask import current_app
 from flask.cli import with_appcontext
 
+from . import relogio
 from .contas import ContaInvalida, criar_contabilidade, criar_usuario
 from .conversation.extracao_cli import extrair_linha
 from .extensions import db, huey
@@ -215,9 +215,7 @@ def certificado_add(cnpj: str, arquivo: str, password_stdin: bool) -> None:
         sys.stdin.readline().rstrip("\r\n") if password_stdin else click.prompt("Senha do certificado", hide_input=True)
     )
     try:
-        registro = certificados.adicionar(
-            db.session, empresa, Path(arquivo).read_bytes(), senha, datetime.now(UTC).date()
-        )
+        registro = certificados.adicionar(db.session, empresa, Path(arquivo).read_bytes(), senha, relogio.hoje())
     except certificados.CertificadoInvalido as erro:
         db.session.rollback()
         raise click.ClickException(str(erro)) from None
@@ -289,7 +287,7 @@ def cancelar(nfse_id: int | None, empresa_cnpj: str | None, numero: str | None, 
     """Cancel an authorized note (the same operation as the admin's); the outcome also arrives as a notice."""
     from tasks.emissao import poll_cancellation, seguir
 
-    from .emission import service
+    from .emission import cancelamento
     from .fiscal.cancelamento import CancelamentoInvalido, validar
     from .models import Empresa, NFSe, NFSeTentativa, StatusNFSe
 
@@ -312,7 +310,7 @@ def cancelar(nfse_id: int | None, empresa_cnpj: str | None, numero: str | None, 
     if nota.status is not StatusNFSe.CONCLUIDA:
         raise click.ClickException(f"só notas autorizadas podem ser canceladas (esta está {nota.status.value})")
     nota_id, rotulo = nota.id, f"nº {nota.numero}" if nota.numero else f"id {nota.id}"
-    efeitos = service.pedir_cancelamento(nota_id, codigo_nacional, motivo, origem="cli")
+    efeitos = cancelamento.pedir(nota_id, codigo_nacional, motivo, origem="cli")
     if efeitos.tentar_de_novo:
         raise click.ClickException("o gateway não respondeu; nada foi pedido, tente de novo em alguns minutos")
     seguir(efeitos, nota_id, proxima=poll_cancellation)

@@ -9,13 +9,13 @@ from collections.abc import Callable
 import sqlalchemy as sa
 from flask import current_app
 
-from . import queue
+from . import queue, resultados
+from .conversation import llm
 from .extensions import cache, db
 
 log = logging.getLogger(__name__)
 
-OK, ERROR = "ok", "error"
-GATEWAY_OUTCOME_KEY = "gateway:ultimo_resultado"
+OK, ERROR = resultados.OK, resultados.ERRO
 CRITICAL = ("database", "queue")
 
 
@@ -41,26 +41,12 @@ def _cache() -> None:
         raise RuntimeError("cache did not keep a value")
 
 
-def _llm() -> str:
-    from .conversation import llm
-
-    return llm.estado()
-
-
 def _gateway() -> str:
     config = current_app.config
     if config["NFSE_GATEWAY"] == "plugnotas" and not config["PLUGNOTAS_API_KEY"]:
         log.error("NFSE_GATEWAY=plugnotas but PLUGNOTAS_API_KEY is not set")
         return ERROR
-    return ultimo_resultado(GATEWAY_OUTCOME_KEY)
-
-
-def ultimo_resultado(chave: str) -> str:
-    """The outcome of the last real call to a paid service, as recorded in the cache (ok when unknown)."""
-    try:
-        return cache.get(chave) or OK
-    except Exception:
-        return OK
+    return resultados.ultimo("gateway")
 
 
 def report() -> tuple[dict, int]:
@@ -69,7 +55,7 @@ def report() -> tuple[dict, int]:
         "database": _probe("database", _database),
         "cache": _probe("cache", _cache),
         "queue": _probe("queue", queue.ping),
-        "llm": _llm(),
+        "llm": llm.estado(),
         "gateway": _gateway(),
     }
     healthy = all(status != ERROR for status in checks.values())

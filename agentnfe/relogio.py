@@ -1,4 +1,5 @@
-"""Dates as the firm sees them: "today" and "this month" in AGENTNFE_TIMEZONE."""
+"""The one clock: every "now" (UTC, for stored timestamps) and every "today" (in AGENTNFE_TIMEZONE, for dates
+the firm sees: competência, certificate validity, dashboards)."""
 
 from __future__ import annotations
 
@@ -8,12 +9,22 @@ from zoneinfo import ZoneInfo
 from flask import current_app
 
 
+def agora() -> datetime:
+    """Now, timezone-aware in UTC (what the database stores)."""
+    return datetime.now(UTC)
+
+
+def agora_local() -> datetime:
+    """Now in the firm's time zone (emission dates sent to gateways)."""
+    return datetime.now(fuso())
+
+
 def fuso() -> ZoneInfo:
     return ZoneInfo(current_app.config["AGENTNFE_TIMEZONE"])
 
 
 def hoje() -> date:
-    return datetime.now(fuso()).date()
+    return agora_local().date()
 
 
 def inicio_do_dia(dia: date) -> datetime:

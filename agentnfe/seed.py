@@ -8,12 +8,13 @@ import secrets
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+from . import relogio
 from .contas import criar_usuario
 from .emission.notas import tributacao
 from .fiscal.documents import completar_cnpj, completar_cpf
@@ -324,7 +325,7 @@ def seed_demo(
     session: Session, scale: int, password: str, progress: Callable[[FirmaCriada], None] | None = None
 ) -> list[FirmaCriada]:
     """Create `scale` demo firms, committing after each one."""
-    agora = datetime.now(UTC)
+    agora = relogio.agora()
     primeira = proximo_numero_demo(session)
     criadas = []
     for k in range(primeira, primeira + scale):

@@ -13,15 +13,16 @@ from sqlalchemy.exc import SQLAlchemyError
 from agentnfe import health
 from agentnfe.conversation import engine
 from agentnfe.conversation.api import conversar
-from agentnfe.conversation.entrada import Entrada, registrar
-from agentnfe.emission import links
-from agentnfe.emission import service as emission_service
+from agentnfe.conversation.entrada import registrar
+from agentnfe.emission import links, pdfs
 from agentnfe.extensions import cache, db, limiter
 from agentnfe.fiscal import TelefoneInvalido, normalizar_telefone
 from agentnfe.integrations import whatsapp
+from agentnfe.integrations.entrada import Entrada
 from agentnfe.models import NFSe, StatusNFSe
-from tasks.conversa import despachar, process_message, send_reply
+from tasks.conversa import despachar, process_message
 from tasks.emissao import poll_nfse
+from tasks.entrega import send_reply
 
 from . import bp
 
@@ -232,10 +233,12 @@ def pdf_da_nota(token: str):
         return "Este link expirou. Peça a nota à sua contabilidade.", 410, {"Content-Type": "text/plain; charset=utf-8"}
     except links.LinkInvalido:
         return "Link inválido.", 404, {"Content-Type": "text/plain; charset=utf-8"}
-    nota = db.session.scalar(sa.select(NFSe).where(NFSe.id_integracao == id_integracao))
+    nota = db.session.execute(
+        sa.select(NFSe.id, NFSe.numero, NFSe.status).where(NFSe.id_integracao == id_integracao)
+    ).first()
     if nota is None or nota.status not in (StatusNFSe.CONCLUIDA, StatusNFSe.CANCELADA):
         return "Nota não encontrada.", 404, {"Content-Type": "text/plain; charset=utf-8"}
-    if not links.caminho_pdf(id_integracao).exists() and not emission_service.guardar_pdf(nota.id):
+    if not links.caminho_pdf(id_integracao).exists() and not pdfs.guardar(nota.id):
         return (
             "O PDF ainda não está disponível. Tente de novo em alguns minutos.",
             503,

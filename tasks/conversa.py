@@ -1,13 +1,16 @@
-"""Tasks of the conversation: process stored messages, deliver replies."""
+"""Tasks of the conversation: process stored messages, then hand on what the run produced."""
 
 from __future__ import annotations
 
 import sqlalchemy as sa
 
-from agentnfe.conversation import engine, entrega
+from agentnfe.conversation import engine
 from agentnfe.extensions import db, huey
 from agentnfe.models import Mensagem, Sessao
 from agentnfe.queue import in_app_context
+
+from .emissao import cancel_nfse, emit_nfse
+from .entrega import send_reply
 
 
 @huey.task(retries=3, retry_delay=5)
@@ -25,18 +28,9 @@ def process_message(mensagem_id: int) -> None:
 
 def despachar(resultado: engine.Resultado) -> None:
     """Enqueue what a committed processing run produced: replies to deliver and notes to emit."""
-    from .emissao import cancel_nfse, emit_nfse
-
     for mensagem_id in resultado.entregar:
         send_reply(mensagem_id)
     for nfse_id in resultado.notas:
         emit_nfse(nfse_id)
     for nfse_id, codigo, motivo in resultado.cancelar:
         cancel_nfse(nfse_id, codigo, motivo, "whatsapp")
-
-
-@huey.task(retries=5, retry_delay=2, retry_backoff=2, context=True)
-@in_app_context
-def send_reply(mensagem_id: int, task=None) -> None:
-    """Deliver one stored reply; timeouts and 5xx are retried with backoff (2, 4, 8, 16, 32 s)."""
-    entrega.entregar(mensagem_id, ultima_tentativa=task is None or task.retries == 0)

@@ -4,19 +4,23 @@ from __future__ import annotations
 
 from huey import crontab
 
-from agentnfe.emission import certificados_aviso, service
+from agentnfe.conversation.engine import avisar_telefones
+from agentnfe.emission import cancelamento, certificados, certificados_aviso, pdfs, replay, service, tomadores
+from agentnfe.emission.registro import Efeitos
 from agentnfe.extensions import huey
 from agentnfe.queue import TentarDeNovo, in_app_context
 
-from .conversa import send_reply
+from .anuncio import announce_nfse
+from .entrega import send_reply
 
 
-def seguir(efeitos: service.Efeitos, nfse_id: int, consultas: int = -1, encadear: bool = True, proxima=None) -> None:
-    """Deliver notices, keep the PDF and schedule the next poll (`proxima`, the status poll by default)."""
+def seguir(efeitos: Efeitos, nfse_id: int, consultas: int = -1, encadear: bool = True, proxima=None) -> None:
+    """Keep the PDF, announce the outcome in the conversation and schedule the next poll (`proxima`, the status
+    poll by default)."""
     if efeitos.baixar_pdf:
         store_pdf(nfse_id)
-    for mensagem_id in efeitos.avisos:
-        send_reply(mensagem_id)
+    if efeitos.anunciar:
+        announce_nfse(nfse_id)
     if efeitos.consultar_em is not None and encadear:
         (proxima or poll_nfse).schedule(args=(nfse_id, consultas + 1), delay=efeitos.consultar_em)
 
@@ -45,7 +49,7 @@ def cancel_nfse(
 ) -> None:
     """Ask the gateway to cancel an authorized note with the code and reason its requester chose."""
     ultima = task is not None and task.retries == 0
-    efeitos = service.pedir_cancelamento(nfse_id, codigo, motivo, origem, usuario_id, ultima_tentativa=ultima)
+    efeitos = cancelamento.pedir(nfse_id, codigo, motivo, origem, usuario_id, ultima_tentativa=ultima)
     seguir(efeitos, nfse_id, proxima=poll_cancellation)
     if efeitos.tentar_de_novo:
         raise TentarDeNovo(f"cancellation of note {nfse_id} not sent yet")
@@ -55,14 +59,14 @@ def cancel_nfse(
 @in_app_context
 def poll_cancellation(nfse_id: int, consultas: int = 0) -> None:
     """Follow a cancellation on the polling schedule until accepted, refused or 24 h without an answer."""
-    seguir(service.consultar_cancelamento(nfse_id, consultas), nfse_id, consultas, proxima=poll_cancellation)
+    seguir(cancelamento.consultar(nfse_id, consultas), nfse_id, consultas, proxima=poll_cancellation)
 
 
 @huey.task(retries=8, retry_delay=15, retry_backoff=2)
 @in_app_context
 def store_pdf(nfse_id: int) -> None:
     """Keep the authorized note's PDF; while the gateway is still generating it (202), try again with backoff."""
-    if not service.guardar_pdf(nfse_id):
+    if not pdfs.guardar(nfse_id):
         raise TentarDeNovo(f"PDF of note {nfse_id} not available yet")
 
 
@@ -70,8 +74,6 @@ def store_pdf(nfse_id: int) -> None:
 @in_app_context
 def send_certificate(certificado_id: int, task=None) -> None:
     """Upload a certificate stored in the admin and register the empresa at the gateway; failures become notices."""
-    from agentnfe.emission import certificados
-
     if not certificados.enviar_ou_avisar(certificado_id, ultima_tentativa=task is None or task.retries == 0):
         raise TentarDeNovo(f"certificate {certificado_id} not sent to the gateway yet")
 
@@ -80,7 +82,7 @@ def send_certificate(certificado_id: int, task=None) -> None:
 @in_app_context
 def certificate_expiry() -> None:
     """Daily: warn 30, 15 and 7 days before a certificate expires, and when it has expired."""
-    for mensagem_id in certificados_aviso.avisar_vencimentos():
+    for mensagem_id in avisar_telefones(certificados_aviso.avisar_vencimentos()):
         send_reply(mensagem_id)
 
 
@@ -88,8 +90,6 @@ def certificate_expiry() -> None:
 @in_app_context
 def replay_nfse(nfse_id: int, origem: str, usuario_id: int | None = None) -> None:
     """The replay rule of the status table for one note (admin bulk action)."""
-    from agentnfe.emission import replay
-
     seguir(replay.reprocessar(nfse_id, origem, usuario_id), nfse_id)
 
 
@@ -97,10 +97,5 @@ def replay_nfse(nfse_id: int, origem: str, usuario_id: int | None = None) -> Non
 @in_app_context
 def refresh_tomador(tomador_id: int) -> None:
     """Look a tomador up again at BrasilAPI (admin action)."""
-    from agentnfe.emission import tomadores
-    from agentnfe.extensions import db
-    from agentnfe.models import ClienteTomador
-
-    tomador = db.session.get(ClienteTomador, tomador_id)
-    if tomador is not None and not tomadores.completar(tomador, forcar=True):
+    if not tomadores.completar(tomador_id, forcar=True):
         raise TentarDeNovo(f"BrasilAPI did not answer for tomador {tomador_id}")

@@ -18,6 +18,8 @@ class FakeServer:
     def __init__(self):
         self.requests: list[dict] = []
         self.lock = threading.Lock()
+        self.ao_receber = None
+        """Called with each request before it is answered (a test's "meanwhile")."""
         servidor = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -36,6 +38,8 @@ class FakeServer:
                 }
                 with servidor.lock:
                     servidor.requests.append(pedido)
+                if servidor.ao_receber is not None:
+                    servidor.ao_receber(pedido)
                 status, resposta, atraso = servidor.responder(pedido)
                 if status == "fechar":  # the connection drops before any answer
                     self.close_connection = True

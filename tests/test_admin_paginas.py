@@ -185,7 +185,7 @@ def test_note_export_is_bounded_csv(client, auth, firmas):
     assert exportado.status_code == 200
     linhas = exportado.get_data(as_text=True).strip().splitlines()
     assert len(linhas) == 3 and "100.00" in exportado.get_data(as_text=True)
-    from admin.views import NotaView
+    from admin.views.notas import NotaView
 
     assert NotaView.export_max_rows == 10_000
 

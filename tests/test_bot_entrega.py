@@ -10,8 +10,9 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
 from agentnfe.conversation import engine, entrega, varredura
-from agentnfe.conversation.entrada import Entrada, registrar
+from agentnfe.conversation.entrada import registrar
 from agentnfe.extensions import db, huey
+from agentnfe.integrations.entrada import Entrada
 from agentnfe.models import Direcao, Envio, Estado, Mensagem, Provider, Sessao, TipoMensagem
 from agentnfe.queue import TentarDeNovo
 

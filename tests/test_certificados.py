@@ -5,6 +5,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 import sqlalchemy as sa
 
+from agentnfe.conversation.engine import avisar_telefones
 from agentnfe.emission import certificados, certificados_aviso
 from agentnfe.extensions import db
 from agentnfe.models import Certificado, Empresa, Mensagem, Notificacao
@@ -124,7 +125,7 @@ def test_expiry_warnings_are_filed_once_per_threshold(bot, evolution):
     db.session.commit()
 
     def avisar(dias_antes: int) -> list[int]:
-        return certificados_aviso.avisar_vencimentos(HOJE + timedelta(days=40 - dias_antes))
+        return avisar_telefones(certificados_aviso.avisar_vencimentos(HOJE + timedelta(days=40 - dias_antes)))
 
     assert avisar(35) == []
     primeiros = avisar(30)

@@ -11,7 +11,7 @@ from decimal import Decimal
 import pytest
 import sqlalchemy as sa
 
-from agentnfe.emission import service
+from agentnfe.emission import cancelamento, service
 from agentnfe.extensions import db
 from agentnfe.models import (
     Empresa,
@@ -380,11 +380,11 @@ def test_a_refused_cancellation_is_told_to_the_user_and_the_accountant(gateway_a
 def test_a_cancellation_without_answer_for_a_day_is_reported_not_dropped(gateway_app, plugnotas, alfa):
     nfse_id = _autorizada(gateway_app, alfa)
     plugnotas.consultas_cancelamento = 10_000
-    service.pedir_cancelamento(nfse_id, 2, "Serviço não foi prestado ao cliente")
-    assert service.consultar_cancelamento(nfse_id, 3).consultar_em == 120
+    cancelamento.pedir(nfse_id, 2, "Serviço não foi prestado ao cliente")
+    assert cancelamento.consultar(nfse_id, 3).consultar_em == 120
     db.session.execute(sa.update(NFSe).values(cancelamento_pedido_em=datetime.now(UTC) - timedelta(hours=25)))
     db.session.commit()
-    assert service.consultar_cancelamento(nfse_id, 150).consultar_em is None
+    assert cancelamento.consultar(nfse_id, 150).consultar_em is None
     assert nota().cancelamento_situacao is SituacaoCancelamento.SEM_RESPOSTA
     assert avisos_da_contabilidade() == ["cancelamento_sem_resposta"]
 
@@ -395,7 +395,7 @@ def test_the_cancellation_reason_and_code_are_validated_before_any_call(gateway_
     nfse_id = _autorizada(gateway_app, alfa)
     for codigo, motivo in ((3, "Motivo longo o suficiente"), (1, "curto"), (2, "x" * 256)):
         with pytest.raises(CancelamentoInvalido):
-            service.pedir_cancelamento(nfse_id, codigo, motivo)
+            cancelamento.pedir(nfse_id, codigo, motivo)
     assert plugnotas.chamadas("POST", "/nfse/cancelar") == []
 
 

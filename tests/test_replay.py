@@ -5,7 +5,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 import sqlalchemy as sa
 
-from agentnfe.conversation import varredura
+from agentnfe.emission import recuperacao
 from agentnfe.extensions import db
 from agentnfe.models import NFSe, NFSeTentativa, StatusNFSe
 
@@ -72,5 +72,5 @@ def test_filters_by_empresa_and_date(gateway_app, notas, plugnotas):
 
 def test_sweeper_finds_notes_whose_task_was_lost(gateway_app, notas):
     depois = datetime.now(UTC) + timedelta(minutes=11)
-    assert sorted(varredura.notas_paradas(depois)) == sorted([notas[StatusNFSe.PENDENTE], notas[StatusNFSe.ENVIADA]])
-    assert varredura.notas_paradas(datetime.now(UTC)) == []
+    assert sorted(recuperacao.notas_paradas(depois)) == sorted([notas[StatusNFSe.PENDENTE], notas[StatusNFSe.ENVIADA]])
+    assert recuperacao.notas_paradas(datetime.now(UTC)) == []

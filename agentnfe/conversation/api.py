@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from ..integrations.entrada import Entrada
 from ..models import Provider, TipoMensagem
 from .engine import Resultado, processar_telefone
-from .entrada import Entrada, registrar
+from .entrada import registrar
 
 LIMITE_TEXTO = 4000
 LLM_TIMEOUT = 10.0

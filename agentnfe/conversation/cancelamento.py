@@ -1,7 +1,7 @@
 """Cancelling an authorized note on WhatsApp: the note, the reason (code, then a short text), the confirmation.
 
-The state lives in the session's `dados` (`cancelando`: the step, plus the note, code and reason collected),
-apart from a draft's own questions, which resume afterwards.
+The dialogue lives in the draft's `cancelamento`, apart from the draft's own fields and questions, which resume
+afterwards.
 """
 
 from __future__ import annotations
@@ -11,11 +11,10 @@ from dataclasses import dataclass
 
 from ..fiscal.cancelamento import CODIGOS, MOTIVO_MAXIMO, MOTIVO_MINIMO
 from . import respostas
-from .regras import Intencao
+from .intencoes import Intencao
+from .rascunho import Cancelamento, EtapaCancelamento, Rascunho
 from .texto import so_palavras
 
-ETAPAS = ("cancelamento_codigo", "cancelamento_motivo", "cancelamento")
-_CAMPOS = ("cancelando", "cancelar", "cancelar_numero", "cancelar_codigo", "cancelar_motivo")
 _OPCOES = {"1": 1, "2": 2, "3": 9}
 _PALAVRAS = ((r"\berro\b|\berrad", 1), (r"nao (?:foi )?prestad|nao realizad|nao fiz|desist", 2), (r"\boutr", 9))
 
@@ -28,17 +27,10 @@ class Passo:
     """(note id, national code, reason) once the user confirms."""
 
 
-def iniciar(dados: dict, nota_id: int, numero: str, valor: str, tomador: str) -> str:
+def iniciar(rascunho: Rascunho, nota_id: int, numero: str, valor: str, tomador: str) -> str:
     """Start the dialogue for an authorized note: show it and ask for the reason."""
-    dados.update(cancelando="cancelamento_codigo", cancelar=nota_id, cancelar_numero=numero)
+    rascunho.cancelamento = Cancelamento(nota_id, numero)
     return respostas.motivo_cancelamento(numero, valor, tomador)
-
-
-def _desistir(dados: dict) -> Passo:
-    numero = dados.get("cancelar_numero", "")
-    for campo in _CAMPOS:
-        dados.pop(campo, None)
-    return Passo(respostas.cancelamento_desistido(numero))
 
 
 def _codigo(texto: str) -> int | None:
@@ -50,38 +42,36 @@ def _codigo(texto: str) -> int | None:
     return achados.pop() if len(achados) == 1 else None
 
 
-def responder(dados: dict, texto: str, intencao: Intencao | None) -> Passo:
+def responder(rascunho: Rascunho, texto: str, intencao: Intencao | None) -> Passo:
     """Answer a message sent while a cancellation is being set up."""
-    etapa = dados.get("cancelando")
+    pedido = rascunho.cancelamento
     if intencao is Intencao.NOVA:
-        for campo in _CAMPOS:
-            dados.pop(campo, None)
+        rascunho.cancelamento = None
         return Passo(None)
-    if intencao is Intencao.CANCELAR or (intencao is Intencao.NEGAR and etapa != "cancelamento_motivo"):
-        return _desistir(dados)
-    if etapa == "cancelamento_codigo":
+    desiste = intencao is Intencao.NEGAR and pedido.etapa is not EtapaCancelamento.TEXTO
+    if intencao is Intencao.CANCELAR or desiste:
+        rascunho.cancelamento = None
+        return Passo(respostas.cancelamento_desistido(pedido.numero))
+    if pedido.etapa is EtapaCancelamento.CODIGO:
         codigo = _codigo(texto)
         if codigo is None:
             return Passo(respostas.MOTIVO_CANCELAMENTO_INVALIDO)
-        dados.update(cancelando="cancelamento_motivo", cancelar_codigo=codigo)
+        pedido.codigo, pedido.etapa = codigo, EtapaCancelamento.TEXTO
         return Passo(respostas.TEXTO_CANCELAMENTO)
-    if etapa == "cancelamento_motivo":
+    if pedido.etapa is EtapaCancelamento.TEXTO:
         if so_palavras(texto) in ("nao", "n"):
-            return _desistir(dados)
+            rascunho.cancelamento = None
+            return Passo(respostas.cancelamento_desistido(pedido.numero))
         motivo = " ".join(texto.split())
         if len(motivo) < MOTIVO_MINIMO:
             return Passo(respostas.motivo_curto(MOTIVO_MINIMO))
         if len(motivo) > MOTIVO_MAXIMO:
             return Passo(respostas.motivo_longo(MOTIVO_MAXIMO))
-        dados.update(cancelando="cancelamento", cancelar_motivo=motivo)
-        codigo = dados["cancelar_codigo"]
-        return Passo(respostas.confirmar_cancelamento(dados["cancelar_numero"], CODIGOS[codigo], motivo))
+        pedido.motivo, pedido.etapa = motivo, EtapaCancelamento.CONFIRMACAO
+        return Passo(respostas.confirmar_cancelamento(pedido.numero, CODIGOS[pedido.codigo], motivo))
+    rascunho.cancelamento = None
     if intencao is Intencao.CONFIRMAR:
-        pedido = (dados["cancelar"], dados["cancelar_codigo"], dados["cancelar_motivo"])
-        numero = dados["cancelar_numero"]
-        for campo in _CAMPOS:
-            dados.pop(campo, None)
-        return Passo(respostas.cancelamento_pedido(numero), cancelar=pedido)
-    for campo in _CAMPOS:
-        dados.pop(campo, None)
+        return Passo(
+            respostas.cancelamento_pedido(pedido.numero), cancelar=(pedido.nota_id, pedido.codigo, pedido.motivo)
+        )
     return Passo(None)

@@ -3,30 +3,16 @@
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
 
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 
 from ..extensions import db
-from ..models import Direcao, Mensagem, Provider, Sessao, TipoMensagem
-from .engine import nova_sessao, sessao_aberta
+from ..integrations.entrada import Entrada
+from ..models import Direcao, Mensagem, Sessao
+from .engine.canal import nova_sessao, sessao_aberta
 
 log = logging.getLogger(__name__)
-
-
-@dataclass(frozen=True)
-class Entrada:
-    """An inbound message as any provider delivers it."""
-
-    provider: Provider
-    instance: str
-    provider_id: str | None
-    telefone: str
-    tipo: TipoMensagem
-    texto: str | None
-    usuario_id: int | None = None
-    """The admin user, for a message typed in the simulator (its own sessions, its firm's empresas only)."""
 
 
 def registrar(entrada: Entrada) -> int | None:

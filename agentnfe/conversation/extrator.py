@@ -7,9 +7,10 @@ from datetime import date
 
 from ..fiscal import DocumentoInvalido, ValorInvalido, parse_documento, parse_valor
 from . import llm
-from .regras import Extracao, Intencao, extrair
+from .intencoes import Intencao
+from .rascunho import OBRIGATORIOS
+from .regras import Extracao, extrair
 
-OBRIGATORIOS = ("documento", "valor", "descricao")
 _SEM_CONTEUDO = {
     Intencao.AJUDA,
     Intencao.CONFIRMAR,
@@ -66,26 +67,29 @@ def _completar(extracao: Extracao, campos: llm.CamposLLM, leitura: Leitura) -> N
         leitura.fonte = "llm"
 
 
+def perguntar(texto: str, conhecidos: set[str], timeout: float | None = None) -> llm.ChamadaLLM | None:
+    """Ask the LLM for the message's fields (None when no LLM is configured); never inside a transaction."""
+    cliente = llm.extrator()
+    if cliente is None:
+        return None
+    return cliente.extrair(texto, {c: c in conhecidos for c in OBRIGATORIOS}, timeout=timeout)
+
+
 def complementar(
     extracao: Extracao,
-    texto: str,
     conhecidos: set[str] = frozenset(),
-    usar_llm: bool = True,
-    timeout: float | None = None,
+    chamada: llm.ChamadaLLM | None = None,
+    perguntou: bool = True,
 ) -> Leitura:
-    """Ask the LLM for what the rules missed, when needed; `conhecidos` are fields the draft already has."""
-    leitura = Leitura(extracao)
+    """Complete the rules' reading with the LLM's answer (`chamada`, asked with `perguntar` when `precisa_llm`);
+    `conhecidos` are fields the draft already has, `perguntou` whether the LLM was to be asked at all."""
+    leitura = Leitura(extracao, chamada=chamada)
     leitura.precisava_llm = precisa_llm(extracao, set(conhecidos))
-    if leitura.precisava_llm and usar_llm:
-        cliente = llm.extrator()
-        if cliente is None:
+    if leitura.precisava_llm and perguntou:
+        if chamada is None or chamada.campos is None:
             leitura.erros.append("llm_indisponivel")
         else:
-            leitura.chamada = cliente.extrair(texto, {c: c in conhecidos for c in OBRIGATORIOS}, timeout=timeout)
-            if leitura.chamada.campos is None:
-                leitura.erros.append("llm_indisponivel")
-            else:
-                _completar(extracao, leitura.chamada.campos, leitura)
+            _completar(extracao, chamada.campos, leitura)
     if extracao.documento_invalido:
         leitura.erros.insert(0, "documento_invalido")
     if extracao.valor_invalido and extracao.valor is None and "valor_invalido" not in leitura.erros:
@@ -95,4 +99,6 @@ def complementar(
 
 def ler(texto: str, hoje: date, usar_llm: bool = True) -> Leitura:
     """Read a standalone message (the `extract` command): rules, then the LLM when needed."""
-    return complementar(extrair(texto, hoje), texto, usar_llm=usar_llm)
+    extracao = extrair(texto, hoje)
+    chamada = perguntar(texto, set()) if usar_llm and precisa_llm(extracao, set()) else None
+    return complementar(extracao, chamada=chamada, perguntou=usar_llm)

@@ -12,11 +12,10 @@ from flask import Flask, current_app
 from openai import OpenAI, OpenAIError
 from pydantic import BaseModel, ValidationError
 
-from ..extensions import cache
+from .. import resultados
 
 log = logging.getLogger(__name__)
 EXTENSION_KEY = "agentnfe.llm"
-LAST_OUTCOME_KEY = "llm:ultimo_resultado"
 DEFAULT_TIMEOUT = 20.0
 
 SYSTEM_PROMPT = (
@@ -90,10 +89,7 @@ class ExtratorLLM:
     def _registrar(chamada: ChamadaLLM) -> ChamadaLLM:
         if chamada.erro:
             log.warning("LLM extraction failed after %d ms: %s", chamada.ms, chamada.erro)
-        try:
-            cache.set(LAST_OUTCOME_KEY, "error" if chamada.erro else "ok", timeout=24 * 3600)
-        except Exception:  # the outcome is informative only
-            log.debug("could not record the LLM outcome", exc_info=True)
+        resultados.registrar("llm", not chamada.erro)
         return chamada
 
 
@@ -121,8 +117,6 @@ def extrator() -> ExtratorLLM | None:
 
 def estado() -> str:
     """Health of the LLM for /healthz: disabled, or the outcome of the last call (ok before any call)."""
-    from ..health import ultimo_resultado
-
     if extrator() is None:
         return "disabled"
-    return ultimo_resultado(LAST_OUTCOME_KEY)
+    return resultados.ultimo("llm")

@@ -7,21 +7,11 @@ import unicodedata
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
-from enum import StrEnum
 
 from ..fiscal import Documento, DocumentoInvalido, ValorInvalido, parse_documento, parse_valor
 from ..fiscal.money import NUMEROS_POR_EXTENSO
+from .intencoes import Intencao, desiste, ler_intencao
 from .texto import limpar_espacos, so_palavras
-
-
-class Intencao(StrEnum):
-    CONFIRMAR = "confirmar"
-    NEGAR = "negar"
-    CANCELAR = "cancelar"
-    CANCELAR_NOTA = "cancelar_nota"
-    AJUDA = "ajuda"
-    NOVA = "nova"
-    SAUDACAO = "saudacao"
 
 
 @dataclass
@@ -114,40 +104,6 @@ _COMPETENCIA = re.compile(
     rf"\b(?:de|do mes de|mes de|referente a|ref\.?|competencia|comp\.?|em)\s+(?P<mes>{_MES_NOMES})(?:\s*(?:de|/)\s*(?P<ano>\d{{4}}))?\b"
     rf"|\b(?:competencia|comp\.?|ref\.?|referente a)\s*:?\s*(?P<mm>\d{{1,2}})/(?P<aaaa>\d{{4}})\b"
     rf"|\b(?P<rel>mes passado|mes anterior|este mes|esse mes|mes atual)\b"
-)
-
-# --- intent ---------------------------------------------------------------------------------------
-_SIM = {
-    "sim", "s", "ss", "sim sim", "ok", "okay", "ok pode", "confirmo", "confirma", "confirmado", "confirmar",
-    "pode emitir", "pode mandar", "pode", "pode sim", "pode ser", "isso", "isso mesmo", "isso ai", "certo",
-    "correto", "ta certo", "esta certo", "tudo certo", "manda", "manda ver", "manda bala", "emite", "emitir",
-    "pode gerar", "gera", "beleza", "blz", "perfeito", "yes", "sim pode emitir", "sim pode", "sim confirmo",
-    "sim esta certo", "sim ta certo", "sim correto", "ok confirmo", "confirmo sim", "fechado", "positivo", "bora",
-    "exato", "exatamente", "sim por favor", "sim obrigado", "ok obrigado", "show", "top",
-}  # fmt: skip
-_SIM_EMOJI = ("👍", "✅", "👌", "✔")
-_NAO = {
-    "nao",
-    "n",
-    "nao esta certo",
-    "nao ta certo",
-    "errado",
-    "ta errado",
-    "esta errado",
-    "nao e isso",
-    "negativo",
-    "nope",
-    "no",
-}
-_CANCELAR = re.compile(
-    r"^(?:nao\s+)?(?:cancela|cancelar|cancele|cancelado|cancelo|desisto|desiste|deixa pra la|deixa para la|deixa quieto|"
-    r"esquece|esqueca|nao quero mais|aborta|abortar|para tudo|pare)\b"
-)
-_CANCELAR_NOTA = re.compile(r"\bcancel\w*\s+(?:a\s+)?(?:nota|nf|nfs-?e)\s*(?:fiscal\s*)?(?:n[o.]?\s*)?(\d+)\b")
-_AJUDA = re.compile(r"^(?:ajuda|help|socorro|menu|como funciona|como usar|o que (?:voce|vc) faz|comandos|\?+)$")
-_NOVA = re.compile(r"\b(?:nova nota|outra nota|comecar de novo|recomecar|reiniciar|do zero|nova emissao)\b")
-_SAUDACOES = re.compile(
-    r"\b(?:oi+|ola|opa|eai|e ai|bom dia|boa tarde|boa noite|tudo bem|tudo bom|td bem|blz|beleza|hello|hey)\b"
 )
 
 # --- tomador name -----------------------------------------------------------------------------------
@@ -369,25 +325,6 @@ def _nome_tomador(original: str, dobrado: str, ocupados: list[tuple[int, int]], 
                 return
 
 
-def _intencao(bruto: str, resultado: Extracao) -> None:
-    palavras = so_palavras(bruto)
-    cancelar_nota = _CANCELAR_NOTA.search(palavras)
-    if cancelar_nota:
-        resultado.intencao, resultado.numero_nota = Intencao.CANCELAR_NOTA, cancelar_nota.group(1)
-    elif _AJUDA.match(palavras) or (not palavras and bruto.strip().startswith("?")):
-        resultado.intencao = Intencao.AJUDA
-    elif _NOVA.search(palavras):
-        resultado.intencao = Intencao.NOVA
-    elif _CANCELAR.match(palavras):
-        resultado.intencao = Intencao.CANCELAR
-    elif palavras in _SIM or (not palavras and any(e in bruto for e in _SIM_EMOJI)):
-        resultado.intencao = Intencao.CONFIRMAR
-    elif palavras in _NAO or re.match(r"^nao\b", palavras):
-        resultado.intencao = Intencao.NEGAR
-    elif _SAUDACOES.fullmatch(palavras) or re.fullmatch(rf"(?:{_SAUDACOES.pattern}\s*)+", palavras):
-        resultado.intencao = Intencao.SAUDACAO
-
-
 def _descricao(original: str, dobrado: str, ocupados: list[tuple[int, int]], resultado: Extracao) -> str | None:
     explicita = _DESC_EXPLICIT.search(dobrado) or _CORRECAO_DESC.search(dobrado)
     resultado.descricao_explicita = explicita is not None
@@ -435,7 +372,7 @@ def extrair(texto: str, hoje: date) -> Extracao:
     resultado = Extracao()
     original = texto or ""
     dobrado = _alinhado(original)
-    _intencao(original, resultado)
+    resultado.intencao, resultado.numero_nota = ler_intencao(original)
     if resultado.intencao in (Intencao.AJUDA, Intencao.CONFIRMAR, Intencao.SAUDACAO, Intencao.CANCELAR_NOTA):
         return resultado
     ocupados: list[tuple[int, int]] = []
@@ -446,10 +383,6 @@ def extrair(texto: str, hoje: date) -> Extracao:
         return resultado
     _nome_tomador(original, dobrado, ocupados, resultado)
     resultado.descricao = _descricao(original, dobrado, ocupados, resultado)
-    if (
-        resultado.descricao
-        and resultado.intencao is Intencao.NEGAR
-        and _CANCELAR.match(so_palavras(resultado.descricao))
-    ):
+    if resultado.descricao and resultado.intencao is Intencao.NEGAR and desiste(so_palavras(resultado.descricao)):
         resultado.descricao = None
     return resultado

@@ -7,7 +7,7 @@ from decimal import Decimal
 
 from ..fiscal import formatar_brl, formatar_documento
 from ..fiscal.iss import ISS
-from ..models import Regime
+from ..models import Regime, StatusNFSe
 from ..perfis import PerfilEmpresa, PerfilServico
 
 EXEMPLO = "Exemplo: nota de R$ 1.500,00 para 12.345.678/0001-95, consultoria de março."
@@ -29,7 +29,6 @@ NADA_A_CANCELAR = "Não há nenhuma nota em andamento. Para emitir, mande o CNPJ
 O_QUE_CORRIGIR = "Sem problema. O que você quer corrigir? Mande o valor, o CNPJ/CPF ou a descrição certos."
 NAO_ENTENDI_CONFIRMACAO = "Não entendi. Responda “sim” para emitir, “não” para corrigir ou “cancelar” para descartar."
 EMITINDO = "Perfeito! Estou emitindo a nota e te aviso assim que ela for autorizada."
-AINDA_EMITINDO = "Sua nota ainda está sendo emitida. Te aviso assim que sair."
 EXPIROU = "O rascunho anterior expirou por falta de resposta, então comecei um novo. "
 LIMITE = "Recebi muitas mensagens em pouco tempo. Aguarde um minuto e mande de novo, por favor."
 ESCOLHA_INVALIDA = "Não encontrei essa opção. Responda com o número da lista."
@@ -161,3 +160,17 @@ def cancelamento_pedido(numero: str) -> str:
 
 def cancelamento_desistido(numero: str) -> str:
     return f"Certo, a nota nº {numero} continua válida."
+
+
+_ANDAMENTO = {
+    StatusNFSe.PENDENTE: "está sendo enviada para a prefeitura",
+    StatusNFSe.ENVIADA: "foi enviada e aguarda a resposta da prefeitura",
+    StatusNFSe.PROCESSANDO: "está em processamento na prefeitura",
+    StatusNFSe.ATENCAO: "ainda não foi confirmada pela prefeitura; sua contabilidade está verificando",
+}
+
+
+def nota_em_andamento(status: StatusNFSe | None) -> str:
+    """The answer to any message while the confirmed note is being emitted (only "nova nota" starts another)."""
+    situacao = _ANDAMENTO.get(status, "já teve resposta da prefeitura; a mensagem com o resultado chega em instantes")
+    return f"Sua nota {situacao}. Te aviso assim que sair. Para emitir outra enquanto isso, mande *nova nota*."

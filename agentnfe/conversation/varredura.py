@@ -1,4 +1,5 @@
-"""Periodic housekeeping: expire idle drafts and find work that was stored but never queued."""
+"""Periodic housekeeping of conversations: expire idle drafts; find messages, replies and announcements that
+were stored but whose task was lost."""
 
 from __future__ import annotations
 
@@ -13,6 +14,8 @@ from ..models import Direcao, Envio, Estado, Mensagem, NFSe, Provider, Sessao, S
 
 EXPIRAVEIS = (Estado.COLETA, Estado.DADOS_INCOMPLETOS, Estado.ESCOLHA_EMPRESA, Estado.CONFIRMACAO)
 JANELA = timedelta(days=1)
+COM_ANUNCIO = (StatusNFSe.CONCLUIDA, StatusNFSe.REJEITADA, StatusNFSe.ERRO, StatusNFSe.ATENCAO, StatusNFSe.CANCELADA)
+"""Statuses a note announces (its index on status and update time serves the sweeper's query)."""
 
 
 def expirar_sessoes(agora: datetime) -> int:
@@ -65,11 +68,15 @@ def respostas_pendentes(agora: datetime, atraso: timedelta = timedelta(minutes=5
     return list(db.session.scalars(consulta.order_by(Mensagem.id).limit(500)))
 
 
-def notas_paradas(agora: datetime, atraso: timedelta = timedelta(minutes=10)) -> list[int]:
-    """Notes pending or sent whose task was lost (no live lease, untouched for a while): emit again."""
+def notas_a_anunciar(agora: datetime, atraso: timedelta = timedelta(minutes=1)) -> list[int]:
+    """Notes whose last announcement has no message yet (the task that writes it was lost): announce again."""
+    dita = sa.exists().where(Mensagem.nfse_id == NFSe.id, Mensagem.evento == NFSe.ultimo_anuncio)
     consulta = sa.select(NFSe.id).where(
-        NFSe.status.in_((StatusNFSe.PENDENTE, StatusNFSe.ENVIADA)),
+        NFSe.status.in_(COM_ANUNCIO),
         NFSe.atualizado_em < agora - atraso,
-        sa.or_(NFSe.reservada_ate.is_(None), NFSe.reservada_ate < agora),
+        NFSe.atualizado_em > agora - JANELA,
+        NFSe.ultimo_anuncio.is_not(None),
+        NFSe.sessao_id.is_not(None),
+        ~dita,
     )
     return list(db.session.scalars(consulta.order_by(NFSe.id).limit(200)))

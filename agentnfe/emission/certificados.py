@@ -5,13 +5,14 @@ from __future__ import annotations
 import logging
 import re
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import date
 
 from cryptography import x509
 from cryptography.hazmat.primitives.serialization import pkcs12
 from cryptography.x509.oid import NameOID
 from sqlalchemy.orm import Session
 
+from .. import relogio
 from ..extensions import db
 from ..fiscal import formatar_documento
 from ..fiscal.documents import cnpj_valido, limpar
@@ -139,7 +140,7 @@ def enviar_ao_gateway(certificado_id: int) -> bool:
     db.session.rollback()  # end the read transaction before talking to the gateway
     dados["certificado"] = gateway.enviar_certificado(arquivo, senha, f"{dados['cpfCnpj']}.pfx")
     gateway.cadastrar_empresa(dados, atualizar)
-    instante = datetime.now(UTC)
+    instante = relogio.agora()
     certificado = db.session.get(Certificado, certificado_id)
     certificado.gateway_id, certificado.enviado_gateway_em = dados["certificado"], instante
     empresa = db.session.get(Empresa, empresa_id)
@@ -175,7 +176,7 @@ def enviar_ou_avisar(certificado_id: int, ultima_tentativa: bool) -> bool:
         empresa.id,
         "certificado_gateway",
         f"Certificado de {empresa.razao_social} guardado, mas não enviado ao gateway: {motivo}"[:500],
-        f"cert-gateway:{certificado_id}:{datetime.now(UTC):%Y%m%d%H%M}",
+        f"cert-gateway:{certificado_id}:{relogio.agora():%Y%m%d%H%M}",
     )
     db.session.commit()
     log.error("certificate %s of empresa %s not sent to the gateway: %s", certificado_id, empresa.cnpj, motivo)

@@ -8,7 +8,6 @@ from datetime import date, timedelta
 import sqlalchemy as sa
 
 from .. import relogio
-from ..conversation.engine import avisar_telefone
 from ..extensions import db
 from ..models import Certificado, Empresa, UsuarioEmpresa
 from . import mensagens
@@ -18,8 +17,10 @@ from .certificados import AVISOS_DIAS
 log = logging.getLogger(__name__)
 
 
-def avisar_vencimentos(hoje: date | None = None) -> list[int]:
-    """File each threshold (30, 15, 7 days, expired) once per certificate; returns messages to deliver."""
+def avisar_vencimentos(hoje: date | None = None) -> list[tuple[str, str]]:
+    """File each threshold (30, 15, 7 days, expired) once per certificate, as a notice for the accountant;
+    returns the (phone, text) WhatsApp messages the empresas' phones should get for the new notices. The caller
+    commits, with those messages, so a notice is never filed without its messages."""
     hoje = hoje or relogio.hoje()
     ultimo = (
         sa.select(Certificado.empresa_id, sa.func.max(Certificado.valido_ate).label("ate"))
@@ -47,8 +48,5 @@ def avisar_vencimentos(hoje: date | None = None) -> list[int]:
         telefones = db.session.scalars(
             sa.select(UsuarioEmpresa.telefone).where(UsuarioEmpresa.empresa_id == empresa.id, UsuarioEmpresa.ativo)
         )
-        avisos.extend(avisar_telefone(telefone, texto) for telefone in telefones)
-    db.session.flush()
-    ids = [m.id for m in avisos]
-    db.session.commit()
-    return ids
+        avisos.extend((telefone, texto) for telefone in telefones)
+    return avisos

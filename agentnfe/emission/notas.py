@@ -1,4 +1,4 @@
-"""Creating a note: the one way a note comes into being (the conversation confirms, this writes)."""
+"""Creating a note (the conversation confirms, this writes) and correcting one before it is sent again."""
 
 from __future__ import annotations
 
@@ -10,7 +10,18 @@ import sqlalchemy as sa
 
 from ..extensions import db
 from ..fiscal import iss
-from ..models import ClienteTomador, EmpresaClienteTomador, FonteTomador, NFSe, Regime, Sessao, TipoDocumento
+from ..models import (
+    ClienteTomador,
+    EmpresaClienteTomador,
+    FonteTomador,
+    NFSe,
+    Regime,
+    Sessao,
+    StatusNFSe,
+    TipoDocumento,
+)
+
+CORRIGIVEIS = (StatusNFSe.PENDENTE, StatusNFSe.ERRO, StatusNFSe.REJEITADA)
 
 
 @dataclass(frozen=True)
@@ -82,3 +93,19 @@ def criar_nota(pedido: PedidoNota, sessao: Sessao | None = None) -> NFSe:
     )
     db.session.add(nota)
     return nota
+
+
+class NotaNaoCorrigivel(ValueError):
+    """Only a note the gateway does not hold (pendente, erro, rejeitada) may be corrected."""
+
+
+def corrigir(nota: NFSe) -> None:
+    """Settle an admin's correction of a note before it is sent again: the month of service, the place of
+    service (the empresa's city by default) and the ISS decided from the empresa's current profile."""
+    if nota.status not in CORRIGIVEIS:
+        raise NotaNaoCorrigivel("Só dá para corrigir notas pendentes, com erro ou rejeitadas (antes de reemitir).")
+    nota.competencia = nota.competencia.replace(day=1)
+    nota.codigo_municipio_prestacao = (nota.codigo_municipio_prestacao or "").strip() or nota.empresa.codigo_municipio
+    aliquota = nota.servico.aliquota_iss if nota.servico else None
+    imposto = tributacao(nota.empresa.regime, aliquota, nota.empresa.aliquota_simples_iss, nota.iss_retido, nota.valor)
+    nota.aliquota_iss, nota.iss_retido = imposto.aliquota, imposto.retido

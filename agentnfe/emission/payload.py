@@ -10,6 +10,7 @@ from __future__ import annotations
 from datetime import datetime
 from decimal import ROUND_HALF_UP, Decimal
 
+from ..fiscal.iss import ISS
 from ..fiscal.servicos import formatar_nbs
 from ..models import Ambiente, Empresa, NFSe, Regime, RegimeEspecial, ServicoEmpresa
 
@@ -101,15 +102,15 @@ def _tomador(retrato: dict) -> dict:
     )
 
 
-def _servico(nota: NFSe, empresa: Empresa, servico: ServicoEmpresa) -> dict:
+def _servico(nota: NFSe, empresa: Empresa, servico: ServicoEmpresa, aliquota: Decimal | None, retido: bool) -> dict:
     local = nota.codigo_municipio_prestacao or empresa.codigo_municipio
     iss = {
         "tipoTributacao": TIPO_TRIBUTACAO[local == empresa.codigo_municipio],
         "exigibilidade": EXIGIVEL,
-        "retido": nota.iss_retido,
+        "retido": retido,
     }
-    if nota.aliquota_iss is not None:
-        iss = {"aliquota": _numero(nota.aliquota_iss, "0.0001"), **iss}
+    if aliquota is not None:
+        iss = {"aliquota": _numero(aliquota, "0.0001"), **iss}
     valor = _numero(nota.valor)
     ibscbs = None
     if servico.cst_ibscbs and servico.cclass_trib:
@@ -130,8 +131,12 @@ def _servico(nota: NFSe, empresa: Empresa, servico: ServicoEmpresa) -> dict:
     )
 
 
-def montar(nota: NFSe, empresa: Empresa, servico: ServicoEmpresa, retrato: dict, emissao: datetime) -> list[dict]:
-    """The array POSTed to /nfse; `retrato` is the tomador snapshot, `emissao` the local emission time."""
+def montar(
+    nota: NFSe, empresa: Empresa, servico: ServicoEmpresa, retrato: dict, emissao: datetime, imposto: ISS | None = None
+) -> list[dict]:
+    """The array POSTed to /nfse; `retrato` is the tomador snapshot, `emissao` the local emission time and
+    `imposto` the ISS decided for this send (the note's stored rate and withholding when not given)."""
+    aliquota, retido = (nota.aliquota_iss, nota.iss_retido) if imposto is None else (imposto.aliquota, imposto.retido)
     prestador = {
         "cpfCnpj": empresa.cnpj,
         "inscricaoMunicipal": empresa.inscricao_municipal,
@@ -148,7 +153,7 @@ def montar(nota: NFSe, empresa: Empresa, servico: ServicoEmpresa, retrato: dict,
             },
             "prestador": _sem_vazios(prestador),
             "tomador": _tomador(retrato),
-            "servico": [_servico(nota, empresa, servico)],
+            "servico": [_servico(nota, empresa, servico, aliquota, retido)],
         }
     ]
 

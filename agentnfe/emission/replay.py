@@ -14,6 +14,7 @@ from .. import relogio
 from ..extensions import db
 from ..models import AcaoTentativa, Empresa, NFSe, StatusNFSe
 from . import service
+from .registro import Efeitos
 
 ACOES = {
     StatusNFSe.PENDENTE: "enviar",
@@ -30,7 +31,7 @@ ACOES = {
 @dataclass
 class Resumo:
     por_status_final: Counter = field(default_factory=Counter)
-    efeitos: list[tuple[int, service.Efeitos]] = field(default_factory=list)
+    efeitos: list[tuple[int, Efeitos]] = field(default_factory=list)
 
 
 def selecionar(status: Iterable[StatusNFSe], empresa_cnpj: str | None, desde: date | None) -> sa.Select:
@@ -48,11 +49,11 @@ def proximo_id(id_integracao: str) -> str:
     return f"{match.group(1)}-{int(match.group(2)) + 1}" if match else f"{id_integracao}-2"
 
 
-def reprocessar(nfse_id: int, origem: str, usuario_id: int | None = None) -> service.Efeitos:
+def reprocessar(nfse_id: int, origem: str, usuario_id: int | None = None) -> Efeitos:
     """Apply the replay rule to one note."""
     nota = db.session.get(NFSe, nfse_id)
     if nota is None:
-        return service.Efeitos()
+        return Efeitos()
     if nota.status is StatusNFSe.PROCESSANDO:
         return service.consultar(nfse_id, origem=origem, usuario_id=usuario_id)
     if nota.status is StatusNFSe.ATENCAO:
@@ -64,7 +65,7 @@ def reprocessar(nfse_id: int, origem: str, usuario_id: int | None = None) -> ser
         db.session.commit()
     if nota.status in service.A_ENVIAR:
         return service.emitir(nfse_id, origem=origem, usuario_id=usuario_id, acao=AcaoTentativa.REEMITIR)
-    return service.Efeitos()
+    return Efeitos()
 
 
 def executar(

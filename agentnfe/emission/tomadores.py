@@ -19,15 +19,27 @@ log = logging.getLogger(__name__)
 ENDERECO = ("logradouro", "numero", "complemento", "bairro", "cep", "codigo_municipio", "uf")
 
 
-def completar(tomador: ClienteTomador, forcar: bool = False) -> bool:
-    """Fill a CNPJ tomador never looked up (or again, `forcar`); False when BrasilAPI could not answer."""
-    if tomador.tipo_documento is TipoDocumento.CPF or (tomador.fonte is FonteTomador.BRASILAPI and not forcar):
+def completar(tomador_id: int, forcar: bool = False) -> bool:
+    """Fill a CNPJ tomador never looked up (or again, `forcar`); False when BrasilAPI could not answer.
+
+    Ends the caller's read-only transaction before the lookup and writes the registry row after it.
+    """
+    linha = db.session.execute(
+        sa.select(ClienteTomador.documento, ClienteTomador.tipo_documento, ClienteTomador.fonte).where(
+            ClienteTomador.id == tomador_id
+        )
+    ).first()
+    if linha is None or linha.tipo_documento is TipoDocumento.CPF:
         return True
+    if linha.fonte is FonteTomador.BRASILAPI and not forcar:
+        return True
+    db.session.rollback()  # no transaction stays open during the HTTP call
     try:
-        dados = brasilapi.consultar_cnpj(tomador.documento, usar_cache=not forcar)
+        dados = brasilapi.consultar_cnpj(linha.documento, usar_cache=not forcar)
     except brasilapi.ConsultaFalhou as erro:
-        log.warning("tomador %s kept as given: %s", tomador.documento, erro)
+        log.warning("tomador %s kept as given: %s", linha.documento, erro)
         return False
+    tomador = db.session.get(ClienteTomador, tomador_id)
     for campo in (
         "razao_social", "nome_fantasia", "email", "logradouro", "numero", "complemento", "bairro", "cep",
         "municipio", "uf", "situacao_cadastral",

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from stdnum.br import cnpj as stdnum_cnpj
 from stdnum.br import cpf as stdnum_cpf
 
-from ..models.enums import TipoDocumento
+from .tipos import TipoDocumento
 
 _SEPARATORS = re.compile(r"[\s./\-]")
 _CPF = re.compile(r"\d{11}")

@@ -14,7 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
-from ..models.enums import Regime
+from .tipos import Regime
 
 CENT = Decimal("0.01")
 

@@ -11,9 +11,9 @@ from dataclasses import dataclass
 import httpx
 from flask import Flask, current_app
 
-from ..conversation.entrada import Entrada
 from ..fiscal import TelefoneInvalido, normalizar_telefone
 from ..models import Provider, TipoMensagem
+from .entrada import Entrada
 from .http import novo_cliente, registrar
 
 log = logging.getLogger(__name__)

@@ -80,6 +80,14 @@ class Mensagem(Base):
         sa.Index("ix_mensagem_sessao_id", "sessao_id", "id"),
         sa.CheckConstraint("(direcao = 'out') = (envio IS NOT NULL)", name="envio_saida"),
         sa.Index(
+            "uq_mensagem_anuncio",
+            "nfse_id",
+            "evento",
+            unique=True,
+            sqlite_where=sa.text("nfse_id IS NOT NULL"),
+            postgresql_where=sa.text("nfse_id IS NOT NULL"),
+        ),
+        sa.Index(
             "ix_mensagem_llm_criado",
             "criado_em",
             sqlite_where=sa.text("llm_chamado"),
@@ -100,6 +108,9 @@ class Mensagem(Base):
     tokens_in: Mapped[int | None] = mapped_column()
     tokens_out: Mapped[int | None] = mapped_column()
     llm_ms: Mapped[int | None] = mapped_column()
+    nfse_id: Mapped[int | None] = mapped_column(BIG_ID, sa.ForeignKey("nfse.id", ondelete="SET NULL"))
+    """The note an announcement is about (its outcome, its PDF); each event is announced once."""
+    evento: Mapped[str | None] = mapped_column(sa.String(60))
     criado_em: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
 
     sessao: Mapped[Sessao] = relationship(back_populates="mensagens")

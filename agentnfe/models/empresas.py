@@ -9,6 +9,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
 from ..crypto import EncryptedBytes, EncryptedText
+from ..fiscal.phones import normalizar_telefone
 from .base import RATE, Base, Timestamps, UTCDateTime, enum_type
 from .contas import Contabilidade
 from .enums import Ambiente, Regime, RegimeEspecial
@@ -149,8 +150,6 @@ class UsuarioEmpresa(Timestamps, Base):
     @validates("telefone")
     def _normalizar(self, _key: str, telefone: str) -> str:
         """Every way of writing a phone is stored the same way (raises TelefoneInvalido)."""
-        from ..fiscal import normalizar_telefone
-
         return normalizar_telefone(telefone)
 
     def __str__(self) -> str:

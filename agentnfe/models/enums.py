@@ -2,31 +2,13 @@
 
 from enum import StrEnum
 
+from ..fiscal.tipos import Regime, RegimeEspecial, TipoDocumento  # noqa: F401  (fiscal vocabularies the models store)
+
 
 class Papel(StrEnum):
     ADMIN = "admin"
     CONTADOR = "contador"
     SUPORTE = "suporte"
-
-
-class Regime(StrEnum):
-    SIMPLES_NACIONAL = "simples_nacional"
-    LUCRO_PRESUMIDO = "lucro_presumido"
-    LUCRO_REAL = "lucro_real"
-    MEI = "mei"
-
-
-class RegimeEspecial(StrEnum):
-    """Special municipal taxation regime; each gateway maps it to its own codes in its own module."""
-
-    NENHUM = "nenhum"
-    ME_MUNICIPAL = "me_municipal"
-    ESTIMATIVA = "estimativa"
-    SOCIEDADE_PROFISSIONAIS = "sociedade_profissionais"
-    COOPERATIVA = "cooperativa"
-    MEI = "mei"
-    ME_EPP_SIMPLES = "me_epp_simples"
-    AUTONOMO = "autonomo"
 
 
 class Ambiente(StrEnum):
@@ -38,11 +20,6 @@ class FonteTomador(StrEnum):
     BRASILAPI = "brasilapi"
     MANUAL = "manual"
     WHATSAPP = "whatsapp"
-
-
-class TipoDocumento(StrEnum):
-    CPF = "cpf"
-    CNPJ = "cnpj"
 
 
 class Provider(StrEnum):

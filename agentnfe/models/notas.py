@@ -67,6 +67,11 @@ class NFSe(Timestamps, Base):
         enum_type(SituacaoCancelamento, "cancelamento_situacao")
     )
     cancelamento_pedido_em: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    anuncios: Mapped[Any | None] = mapped_column(JSON_DOC)
+    """What the user is to be told of the note's outcomes ([{evento, texto, documento, encerra}]), written with
+    each outcome; the conversation turns each into one message (once: the event is unique per note)."""
+    ultimo_anuncio: Mapped[str | None] = mapped_column(sa.String(60))
+    """The last event in `anuncios`: a note whose last event has no message yet still has news to deliver."""
     payload: Mapped[Any | None] = mapped_column(JSON_DOC)
     resposta: Mapped[Any | None] = mapped_column(JSON_DOC)
     emitida_em: Mapped[datetime | None] = mapped_column(UTCDateTime)

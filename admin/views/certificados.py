@@ -1,0 +1,127 @@
+"""A1 certificates: upload (checked, encrypted, sent to the gateway), expiry at a glance."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from flask import abort, flash, request
+from flask_admin.actions import action
+from flask_admin.contrib.sqla import filters
+from sqlalchemy.orm import joinedload
+from wtforms import FileField, PasswordField
+from wtforms.validators import DataRequired
+
+from agentnfe import relogio
+from agentnfe.emission import certificados
+from agentnfe.extensions import db
+from agentnfe.fiscal import (
+    formatar_documento,
+)
+from agentnfe.models import (
+    Certificado,
+)
+
+from ..acesso import escreve
+from .comum import (
+    PorEmpresa,
+    documento_formatado,
+    empresas_do_usuario,
+    validade,
+)
+
+
+class VenceEm30Dias(filters.BaseSQLAFilter):
+    """Certificates that expire within the next 30 days (or already did)."""
+
+    def __init__(self, column, name):
+        super().__init__(column, name, options=(("sim", "sim"),))
+
+    def apply(self, query, value, alias=None):
+        return query.filter(self.column <= relogio.hoje() + timedelta(days=30))
+
+    def operation(self):
+        return "igual a"
+
+
+class CertificadoView(PorEmpresa):
+    """Upload form: the file and its password go straight to the parser; nothing secret is ever shown."""
+
+    column_list = ("empresa", "titular", "cnpj", "valido_de", "valido_ate", "enviado_gateway_em")
+    column_details_list = column_list
+    column_export_list = column_list
+    column_labels = {
+        "empresa": "Empresa", "titular": "Titular", "cnpj": "CNPJ", "valido_de": "Válido de", "valido_ate": "Válido até",
+        "enviado_gateway_em": "Enviado ao gateway",
+    }  # fmt: skip
+    column_formatters = {"cnpj": documento_formatado, "valido_ate": validade}
+    column_default_sort = ("valido_ate", False)
+    column_filters = (
+        VenceEm30Dias(Certificado.valido_ate, "Vence em 30 dias"),
+        filters.DateSmallerFilter(Certificado.valido_ate, "Vence até"),
+        filters.DateGreaterFilter(Certificado.valido_ate, "Vence depois de"),
+    )
+    form_excluded_columns = ("arquivo", "senha")
+
+    @property
+    def can_edit(self):
+        return False  # a certificate is replaced, never edited
+
+    def get_query(self):
+        return super().get_query().options(joinedload(Certificado.empresa))
+
+    def scaffold_form(self):
+        from flask_admin.form import BaseForm
+        from wtforms import fields
+
+        class Form(BaseForm):
+            empresa_id = fields.SelectField("Empresa", coerce=int, validators=[DataRequired()])
+            arquivo = FileField("Arquivo .pfx/.p12", validators=[DataRequired("Escolha o arquivo do certificado.")])
+            senha = PasswordField("Senha do certificado", validators=[DataRequired("Informe a senha do certificado.")])
+
+        return Form
+
+    def create_form(self, obj=None):
+        form = super().create_form(obj)
+        form.empresa_id.choices = [
+            (e.id, f"{e.razao_social} ({formatar_documento(e.cnpj)})") for e in empresas_do_usuario()
+        ]
+        return form
+
+    def create_model(self, form):
+
+        empresa = next((e for e in empresas_do_usuario() if e.id == form.empresa_id.data), None)
+        arquivo = request.files.get("arquivo")
+        if empresa is None or arquivo is None:
+            flash("Empresa ou arquivo inválido.", "error")
+            return False
+        try:
+            registro = certificados.adicionar(db.session, empresa, arquivo.read(), form.senha.data, relogio.hoje())
+        except certificados.CertificadoInvalido as erro:
+            db.session.rollback()
+            flash(str(erro), "error")
+            return False
+        db.session.commit()
+        flash(f"Certificado de {registro.titular} válido até {registro.valido_ate:%d/%m/%Y} guardado.", "success")
+        self._enviar([registro])
+        return registro
+
+    def _enviar(self, registros) -> None:
+        """Hand the certificates to the gateway in a task (upload, then register or update the empresa)."""
+        from agentnfe.emission.gateways import gateway_atual
+        from tasks.emissao import send_certificate
+
+        if not gateway_atual().exige_certificado:
+            return
+        for registro in registros:
+            send_certificate(registro.id)
+        flash(
+            f"{len(registros)} certificado(s) a caminho do gateway; a coluna “Enviado ao gateway” mostra quando chegou "
+            "e, se o gateway recusar, um aviso aparece no painel.",
+            "info",
+        )
+
+    @action("gateway", "Reenviar ao gateway", "Enviar de novo os certificados selecionados ao gateway?")
+    def reenviar(self, ids):
+        if not escreve():
+            abort(403)
+        self._enviar(self.escopados(ids))

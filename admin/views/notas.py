@@ -1,0 +1,244 @@
+"""Notes: the list, corrections before a new send, replay, cancellation, the XML and the notes stuck processing."""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+
+from flask import Response, abort, flash, redirect, request, url_for
+from flask_admin import expose
+from flask_admin.actions import action
+from flask_admin.contrib.sqla import filters
+from flask_admin.helpers import is_form_submitted
+from markupsafe import Markup
+from sqlalchemy.orm import joinedload
+from wtforms import ValidationError
+
+from agentnfe import relogio
+from agentnfe.emission.links import link_pdf
+from agentnfe.emission.notas import NotaNaoCorrigivel, corrigir
+from agentnfe.extensions import db
+from agentnfe.fiscal import (
+    formatar_documento,
+)
+from agentnfe.models import (
+    NFSe,
+    Papel,
+    StatusNFSe,
+)
+
+from .. import validacao
+from ..acesso import LEITURA_E_REPLAY, Escopada, escreve, usuario
+from .comum import (
+    CORES_STATUS,
+    dinheiro,
+    empresas_do_usuario,
+)
+
+
+def _status(view, context, model, name):
+    valor = model.status.value
+    return Markup(f'<span class="badge badge-{CORES_STATUS[valor]}">{valor}</span>')
+
+
+def _tomador(view, context, model, name):
+    """The name the note went out with (its snapshot), else the registry's, else the document."""
+    tomador = model.tomador
+    if tomador is None:
+        return ""
+    return (model.tomador_dados or {}).get("nome") or tomador.razao_social or formatar_documento(tomador.documento)
+
+
+class NotaView(Escopada):
+    papeis = (Papel.ADMIN, Papel.CONTADOR)
+    details_template = "admin/nota_detalhes.html"
+    column_list = ("numero", "criado_em", "empresa", "tomador", "valor", "status")
+    column_labels = {
+        "numero": "Número", "criado_em": "Criada em", "empresa": "Empresa", "tomador": "Tomador", "valor": "Valor",
+        "status": "Situação", "descricao": "Descrição", "competencia": "Competência", "aliquota_iss": "Alíquota ISS",
+        "iss_retido": "ISS retido", "mensagem_erro": "Mensagem do gateway", "id_integracao": "Id de integração",
+        "codigo_verificacao": "Código de verificação", "emitida_em": "Autorizada em", "empresa.cnpj": "CNPJ da empresa",
+        "tomador.documento": "Documento do tomador", "tomador.razao_social": "Razão social do tomador",
+        "codigo_municipio_prestacao": "Município da prestação (IBGE)", "cancelamento_situacao": "Cancelamento",
+        "cancelamento_motivo": "Motivo do cancelamento",
+    }  # fmt: skip
+    column_descriptions = {
+        "codigo_municipio_prestacao": "Onde o serviço foi prestado; fora do município da empresa o ISS é devido lá.",
+        "iss_retido": "Se o tomador retém o ISS. A alíquota segue o regime da empresa (Simples: a alíquota efetiva).",
+    }  # fmt: skip
+    column_formatters = {
+        "valor": dinheiro, "status": _status, "tomador": _tomador,
+        "criado_em": lambda v, c, m, n: f"{m.criado_em:%d/%m/%Y %H:%M}",
+    }  # fmt: skip
+    column_formatters_export = {
+        "valor": lambda v, c, m, n: str(m.valor),
+        "status": lambda v, c, m, n: m.status.value,
+        "tomador": _tomador,
+    }
+    column_searchable_list = ("numero", "tomador.razao_social", "tomador.documento", "empresa.cnpj")
+    column_filters = (
+        filters.FilterEqual(NFSe.status, "Situação", options=[(s.value, s.value) for s in StatusNFSe]),
+        filters.IntEqualFilter(NFSe.empresa_id, "Empresa", options=(("", ""),)),
+        filters.DateTimeBetweenFilter(NFSe.criado_em, "Período"),
+    )
+    column_default_sort = ("criado_em", True)
+    column_details_list = (
+        "numero", "status", "empresa", "tomador", "valor", "descricao", "competencia", "codigo_municipio_prestacao",
+        "aliquota_iss", "iss_retido", "codigo_verificacao", "emitida_em", "id_integracao", "mensagem_erro",
+        "cancelamento_situacao", "cancelamento_motivo", "criado_em",
+    )  # fmt: skip
+    can_export = True
+    column_export_list = ("numero", "criado_em", "empresa", "tomador", "valor", "status", "descricao", "id_integracao")
+    form_columns = ("descricao", "valor", "iss_retido", "competencia", "codigo_municipio_prestacao")
+
+    @property
+    def can_create(self):
+        return False
+
+    @property
+    def can_delete(self):
+        return False
+
+    def filtrar(self, query, contabilidade):
+        return query.filter(NFSe.contabilidade_id == contabilidade)
+
+    def get_query(self):
+        return super().get_query().options(joinedload(NFSe.empresa), joinedload(NFSe.tomador))
+
+    def validate_form(self, form):
+        valido = super().validate_form(form)
+        if not hasattr(form, "codigo_municipio_prestacao") or not is_form_submitted():
+            return valido
+        erros = {}
+        municipio = (form.codigo_municipio_prestacao.data or "").strip()
+        if municipio and not re.fullmatch(r"\d{7}", municipio):
+            erros["codigo_municipio_prestacao"] = "Use o código IBGE do município, 7 dígitos (ex. 3550308)."
+        competencia = form.competencia.data
+        if competencia and competencia.replace(day=1) > relogio.hoje().replace(day=1):
+            erros["competencia"] = "A competência não pode ser depois do mês atual."
+        if form.valor.data is not None and form.valor.data <= 0:
+            erros["valor"] = "O valor precisa ser maior que zero."
+        return validacao.marcar(form, erros) and valido
+
+    def on_model_change(self, form, model, is_created):
+        try:
+            corrigir(model)
+        except NotaNaoCorrigivel as erro:
+            raise ValidationError(str(erro)) from None
+
+    def is_action_allowed(self, name):
+        if name == "reemitir":
+            return escreve() or (usuario() is not None and usuario().role in LEITURA_E_REPLAY)
+        return escreve() and super().is_action_allowed(name)
+
+    @action("reemitir", "Reemitir", "Reprocessar as notas selecionadas (consulta o gateway antes de reenviar)?")
+    def reemitir(self, ids):
+        from tasks.emissao import replay_nfse
+
+        notas = [n for n in self.escopados(ids) if n.status not in (StatusNFSe.CONCLUIDA, StatusNFSe.CANCELADA)]
+        for nota in notas:
+            replay_nfse(nota.id, "admin", usuario().id)
+        ignoradas = len(ids) - len(notas)
+        flash(
+            f"{len(notas)} nota(s) enviada(s) para reprocessamento; {ignoradas} ignorada(s) (autorizadas ou canceladas).",
+            "success",
+        )
+
+    @action(
+        "cancelar", "Cancelar nota autorizada", "Cancelar as notas autorizadas selecionadas (o motivo vem a seguir)?"
+    )
+    def cancelar(self, ids):
+        notas = [n for n in self.escopados(ids) if n.status is StatusNFSe.CONCLUIDA]
+        if not notas:
+            flash(
+                "Nenhuma das notas selecionadas está autorizada: só notas autorizadas podem ser canceladas.", "warning"
+            )
+            return None
+        return redirect(url_for(".cancelamento", ids=",".join(str(n.id) for n in notas)))
+
+    @expose("/cancelamento/", methods=["GET", "POST"])
+    def cancelamento(self):
+        """Cancel authorized notes with the code and the reason the accountant chooses (sent to the city hall)."""
+        from agentnfe.fiscal import cancelamento
+        from tasks.emissao import cancel_nfse
+
+        if not escreve():
+            abort(403)
+        ids = [i for i in (request.values.get("ids") or "").split(",") if i.strip()]
+        notas = [n for n in self.escopados(ids) if n.status is StatusNFSe.CONCLUIDA]
+        if not notas:
+            abort(404)
+        erro = None
+        if request.method == "POST":
+            try:
+                codigo, motivo = cancelamento.validar(request.form.get("codigo"), request.form.get("motivo"))
+            except cancelamento.CancelamentoInvalido as invalido:
+                erro = str(invalido)
+            else:
+                for nota in notas:
+                    cancel_nfse(nota.id, codigo, motivo, "admin", usuario().id)
+                flash(
+                    f"Cancelamento pedido para {len(notas)} nota(s); a confirmação da prefeitura aparece na nota.",
+                    "success",
+                )
+                return redirect(url_for(".index_view"))
+        return self.render(
+            "admin/nota_cancelamento.html",
+            notas=notas,
+            ids=",".join(str(n.id) for n in notas),
+            codigos=cancelamento.CODIGOS,
+            erro=erro,
+            minimo=cancelamento.MOTIVO_MINIMO,
+            maximo=cancelamento.MOTIVO_MAXIMO,
+        )
+
+    def _get_filter_groups(self):
+        """The empresa filter offers the user's own empresas, read per request (choices never leak)."""
+        grupos = super()._get_filter_groups()
+        for item in (grupos or {}).get("Empresa", []):
+            item["options"] = [(str(e.id), e.razao_social) for e in empresas_do_usuario()]
+        return grupos
+
+    @expose("/xml/")
+    def xml(self):
+        """The authorized note's XML, fetched from the gateway with the API key (scoped like every view)."""
+        from agentnfe.emission.gateways import GatewayIndisponivel, GatewayRecusou, gateway_atual
+
+        nota = self.get_one(request.args.get("id"))
+        if not nota.gateway_id or nota.status not in (StatusNFSe.CONCLUIDA, StatusNFSe.CANCELADA):
+            abort(404)
+        nota_id, gateway_id, nome = nota.id, nota.gateway_id, f"NFS-e {nota.numero or nota.id}.xml"
+        db.session.rollback()  # no transaction stays open during the gateway call
+        try:
+            conteudo = gateway_atual().xml(gateway_id)
+        except (GatewayIndisponivel, GatewayRecusou) as erro:
+            flash(f"O gateway não entregou o XML agora: {erro}", "error")
+            return redirect(url_for(".details_view", id=nota_id))
+        return Response(
+            conteudo, mimetype="application/xml", headers={"Content-Disposition": f'attachment; filename="{nome}"'}
+        )
+
+    def render(self, template, **kwargs):
+        if template == self.details_template and kwargs.get("model") is not None:
+            nota = kwargs["model"]
+            kwargs["tentativas"] = nota.tentativas
+            kwargs["link_pdf"] = link_pdf(nota.id_integracao) if nota.status is StatusNFSe.CONCLUIDA else None
+            kwargs["pode_cancelar"] = escreve() and nota.status is StatusNFSe.CONCLUIDA
+        return super().render(template, **kwargs)
+
+
+class NotaParadaView(NotaView):
+    """Notes processing for more than an hour: what support looks at first."""
+
+    @staticmethod
+    def _paradas(consulta):
+        limite = relogio.agora() - timedelta(hours=1)
+        return consulta.filter(
+            NFSe.status.in_((StatusNFSe.PROCESSANDO, StatusNFSe.ENVIADA)), NFSe.atualizado_em < limite
+        )
+
+    def get_query(self):
+        return self._paradas(super().get_query())
+
+    def get_count_query(self):
+        return self._paradas(super().get_count_query())

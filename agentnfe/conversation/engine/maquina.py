@@ -1,0 +1,286 @@
+"""The state machine of a conversation (DESIGN.md §4): one inbound message, its session and draft in, the reply out.
+
+It reads the database and never calls out: a message that needs the LLM stops the run (PrecisaLLM) so that the
+LLM is asked outside any transaction.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+import sqlalchemy as sa
+from sqlalchemy.orm import joinedload
+
+from ... import relogio
+from ...emission.notas import PedidoNota, criar_nota, tributacao
+from ...extensions import db
+from ...fiscal import formatar_brl, formatar_documento
+from ...models import Estado, Mensagem, NFSe, Sessao, StatusNFSe, TipoMensagem
+from ...perfis import PerfilEmpresa
+from .. import cancelamento, respostas
+from ..escolhas import nome_informado, opcao, servicos_candidatos
+from ..extrator import complementar, precisa_llm
+from ..intencoes import Intencao
+from ..llm import ChamadaLLM
+from ..rascunho import OBRIGATORIOS, Pergunta, Rascunho
+from ..regras import Extracao
+from ..tomador import conhecer
+
+SEM_SERVICO = (
+    "A empresa ainda não tem um serviço cadastrado para emitir notas. Peça para a sua contabilidade completar o "
+    "cadastro."
+)
+
+
+@dataclass
+class Turno:
+    texto: str | None
+    chamada: ChamadaLLM | None = None
+    nota: NFSe | None = None
+    """The note the user confirmed, created in this turn."""
+    cancelar: tuple[int, int, str] | None = None
+    """(note id, national code, reason) of an authorized note the user confirmed to cancel."""
+
+
+class PrecisaLLM(Exception):
+    """A message needs the LLM, which is never called inside the run's transaction: the caller asks it outside,
+    then runs again with the answer."""
+
+    def __init__(self, mensagem_id: int, texto: str, conhecidos: set[str]):
+        super().__init__(f"message {mensagem_id} needs the LLM")
+        self.mensagem_id, self.texto, self.conhecidos = mensagem_id, texto, conhecidos
+
+
+class Maquina:
+    def __init__(self, perfis: list[PerfilEmpresa], chamadas: dict[int, ChamadaLLM | None]):
+        self.perfis = perfis
+        self.chamadas = chamadas
+        """The LLM's answers, asked outside the transaction, by message id."""
+
+    def responder(self, sessao: Sessao, rascunho: Rascunho, mensagem: Mensagem, extracao: Extracao | None) -> Turno:
+        """Answer one message (`extracao`: the rules' reading of a text message, None for media)."""
+        if not self.perfis:
+            return self._uma_vez(rascunho, "recusa_dita", respostas.DESCONHECIDO)
+        if mensagem.tipo is not TipoMensagem.TEXTO:
+            return self._uma_vez(rascunho, "aviso_midia_dito", respostas.SO_TEXTO)
+        rascunho.aviso_midia_dito = False
+        texto = mensagem.texto or ""
+        intencao = extracao.intencao
+
+        if intencao is Intencao.AJUDA:
+            return Turno(respostas.AJUDA)
+        if intencao is Intencao.CANCELAR_NOTA:
+            return self._pedir_cancelamento(rascunho, extracao.numero_nota)
+        if rascunho.cancelamento is not None:
+            passo = cancelamento.responder(rascunho, texto, intencao)
+            if passo.texto is not None:
+                return Turno(passo.texto, cancelar=passo.cancelar)
+        if sessao.estado is Estado.EMITINDO:
+            return Turno(respostas.nota_em_andamento(_status_da_nota(sessao)))
+        if intencao is Intencao.NOVA:
+            rascunho.recomecar()
+            sessao.estado = Estado.COLETA
+            return Turno(respostas.NOVA)
+        if intencao is Intencao.CANCELAR:
+            if sessao.estado is Estado.COLETA and not rascunho.tem_campos:
+                return Turno(respostas.NADA_A_CANCELAR)
+            sessao.estado = Estado.CANCELADA
+            return Turno(respostas.CANCELADO)
+
+        empresa = self._empresa(sessao)
+        if empresa is None:
+            return self._escolher_empresa(sessao, rascunho, texto, extracao)
+        if rascunho.pergunta is Pergunta.SERVICO:
+            return self._escolher_servico(sessao, rascunho, empresa, texto)
+        if rascunho.pergunta is Pergunta.NOME and extracao.documento is None and extracao.valor is None:
+            return self._nome(sessao, rascunho, empresa, texto, extracao)
+        if sessao.estado is Estado.CONFIRMACAO:
+            return self._confirmacao(sessao, rascunho, empresa, mensagem, extracao)
+        return self._coleta(sessao, rascunho, empresa, mensagem, extracao)
+
+    @staticmethod
+    def _uma_vez(rascunho: Rascunho, dito: str, texto: str) -> Turno:
+        """Say something once per session (refusals, the text-only notice), then stay quiet."""
+        if getattr(rascunho, dito):
+            return Turno(None)
+        setattr(rascunho, dito, True)
+        return Turno(texto)
+
+    def _pedir_cancelamento(self, rascunho: Rascunho, numero: str) -> Turno:
+        """Find an authorized note of this phone's empresas by number, show it and ask for the reason."""
+        nota = db.session.scalars(
+            sa.select(NFSe)
+            .options(joinedload(NFSe.tomador))
+            .where(
+                NFSe.numero == numero,
+                NFSe.empresa_id.in_([p.id for p in self.perfis]),
+                NFSe.status == StatusNFSe.CONCLUIDA,
+            )
+            .order_by(NFSe.id.desc())
+        ).first()
+        if nota is None:
+            return Turno(respostas.nota_nao_encontrada(numero))
+        tomador = (nota.tomador_dados or {}).get("nome") or (nota.tomador.razao_social if nota.tomador else None)
+        if tomador is None and nota.tomador is not None:
+            tomador = formatar_documento(nota.tomador.documento)
+        return Turno(cancelamento.iniciar(rascunho, nota.id, numero, formatar_brl(nota.valor), tomador or ""))
+
+    def _empresa(self, sessao: Sessao) -> PerfilEmpresa | None:
+        if sessao.empresa_id is None and len(self.perfis) == 1:
+            sessao.empresa_id = self.perfis[0].id
+        return next((p for p in self.perfis if p.id == sessao.empresa_id), None)
+
+    def _escolher_empresa(self, sessao: Sessao, rascunho: Rascunho, texto: str, extracao: Extracao) -> Turno:
+        if sessao.estado is Estado.ESCOLHA_EMPRESA:
+            escolhida = opcao(texto, self.perfis, lambda p: f"{p.nome} {p.razao_social}")
+            if escolhida is None:
+                return Turno(respostas.ESCOLHA_INVALIDA + "\n\n" + respostas.escolha_empresa(self.perfis))
+            sessao.empresa_id = escolhida.id
+            return self._avancar(sessao, rascunho, escolhida, [], None)
+        rascunho.mesclar(extracao)
+        sessao.estado = Estado.ESCOLHA_EMPRESA
+        return Turno(respostas.escolha_empresa(self.perfis))
+
+    def _escolher_servico(self, sessao: Sessao, rascunho: Rascunho, empresa: PerfilEmpresa, texto: str) -> Turno:
+        opcoes = [s for s in empresa.servicos if s.id in rascunho.opcoes]
+        escolhido = opcao(texto, opcoes, lambda s: f"{s.codigo_servico} {s.descricao or ''}")
+        if escolhido is None:
+            return Turno(respostas.ESCOLHA_INVALIDA + "\n\n" + respostas.escolha_servico(opcoes, empresa.regime))
+        rascunho.pergunta, rascunho.opcoes, rascunho.servico_id = None, [], escolhido.id
+        return self._avancar(sessao, rascunho, empresa, [], None)
+
+    def _confirmacao(
+        self, sessao: Sessao, rascunho: Rascunho, empresa: PerfilEmpresa, mensagem: Mensagem, extracao: Extracao
+    ) -> Turno:
+        if extracao.intencao is Intencao.CONFIRMAR:
+            return self._emitir(sessao, rascunho, empresa)
+        if not extracao.descricao_explicita:
+            extracao.descricao = None  # stray words are not a new description: "a descrição é …" is
+        if extracao.tem_dados or extracao.competencia or extracao.documento_invalido or extracao.competencia_invalida:
+            return self._coleta(sessao, rascunho, empresa, mensagem, extracao)
+        if extracao.intencao is Intencao.NEGAR:
+            return Turno(respostas.O_QUE_CORRIGIR)
+        return Turno(respostas.NAO_ENTENDI_CONFIRMACAO)
+
+    def _coleta(
+        self, sessao: Sessao, rascunho: Rascunho, empresa: PerfilEmpresa, mensagem: Mensagem, extracao: Extracao
+    ) -> Turno:
+        conhecidos = set(OBRIGATORIOS) - set(rascunho.faltando)
+        if extracao.intencao is Intencao.SAUDACAO and not conhecidos:
+            return Turno(respostas.boas_vindas(empresa))
+        chamada = None
+        if precisa_llm(extracao, conhecidos):
+            if mensagem.id not in self.chamadas:
+                raise PrecisaLLM(mensagem.id, mensagem.texto or "", conhecidos)
+            chamada = self.chamadas[mensagem.id]
+        complementar(extracao, conhecidos, chamada)
+        recebidos = rascunho.mesclar(extracao)
+        invalido = extracao.documento_invalido if extracao.documento is None else None
+        invalido = invalido or extracao.competencia_invalida
+        if invalido:
+            if sessao.estado is not Estado.CONFIRMACAO:
+                sessao.estado = Estado.DADOS_INCOMPLETOS if rascunho.tem_campos else Estado.COLETA
+            return Turno(f"{invalido} Pode conferir e mandar de novo?", chamada)
+        return self._avancar(sessao, rascunho, empresa, recebidos, chamada)
+
+    def _avancar(
+        self, sessao: Sessao, rascunho: Rascunho, empresa: PerfilEmpresa, recebidos: list[str], chamada
+    ) -> Turno:
+        """Ask for the next missing field, the service or the tomador's name; or show the espelho."""
+        if rascunho.faltando:
+            sessao.estado = Estado.DADOS_INCOMPLETOS if rascunho.tem_campos else Estado.COLETA
+            return Turno(respostas.pergunta(rascunho.faltando, recebidos), chamada)
+        servico = next((s for s in empresa.servicos if s.id == rascunho.servico_id), None)
+        if servico is None:
+            candidatos = servicos_candidatos(empresa, rascunho.descricao)
+            if len(candidatos) > 1:
+                rascunho.pergunta, rascunho.opcoes = Pergunta.SERVICO, [s.id for s in candidatos]
+                sessao.estado = Estado.DADOS_INCOMPLETOS
+                return Turno(respostas.escolha_servico(candidatos, empresa.regime), chamada)
+            if not candidatos:
+                return Turno(SEM_SERVICO, chamada)
+            servico = candidatos[0]
+        rascunho.servico_id = servico.id
+        conhecido = conhecer(empresa.id, rascunho.documento)
+        nome = conhecido.razao_social or rascunho.nome_tomador or conhecido.nome_vinculo
+        if not nome:
+            rascunho.pergunta = Pergunta.NOME
+            sessao.estado = Estado.DADOS_INCOMPLETOS
+            return Turno(respostas.pergunta_nome(recebidos), chamada)
+        rascunho.pergunta = None
+        sessao.estado = Estado.CONFIRMACAO
+        competencia = rascunho.competencia_ou_mes_atual
+        imposto = tributacao(
+            empresa.regime,
+            servico.aliquota_iss,
+            empresa.aliquota_simples_iss,
+            conhecido.iss_retido(servico, empresa),
+            rascunho.valor,
+        )
+        avisos = []
+        if conhecido.situacao_cadastral and conhecido.situacao_cadastral.upper() != "ATIVA":
+            avisos.append(f"A situação cadastral deste CNPJ na Receita é {conhecido.situacao_cadastral}.")
+        if _meses_antes(competencia) > 1:
+            avisos.append(
+                f"A competência {competencia:%m/%Y} é de mais de um mês atrás; confira se é mesmo o mês do serviço."
+            )
+        espelho = respostas.espelho(
+            empresa,
+            servico,
+            rascunho.documento,
+            nome,
+            rascunho.valor,
+            rascunho.descricao,
+            competencia,
+            imposto,
+            avisos,
+        )
+        return Turno(espelho, chamada)
+
+    def _nome(
+        self, sessao: Sessao, rascunho: Rascunho, empresa: PerfilEmpresa, texto: str, extracao: Extracao
+    ) -> Turno:
+        """The answer to "Qual o nome completo do cliente?"."""
+        respostas_curtas = (Intencao.CONFIRMAR, Intencao.NEGAR, Intencao.SAUDACAO)
+        nome = None if extracao.intencao in respostas_curtas else extracao.nome_tomador or nome_informado(texto)
+        if not nome:
+            return Turno(respostas.NOME_INVALIDO)
+        rascunho.nome_tomador, rascunho.pergunta = nome, None
+        return self._avancar(sessao, rascunho, empresa, [], None)
+
+    def _emitir(self, sessao: Sessao, rascunho: Rascunho, empresa: PerfilEmpresa) -> Turno:
+        """Hand the confirmed draft to emission, which creates the pending note (integration id set first)."""
+        servico = next(s for s in empresa.servicos if s.id == rascunho.servico_id)
+        conhecido = conhecer(empresa.id, rascunho.documento)
+        pedido = PedidoNota(
+            contabilidade_id=empresa.contabilidade_id,
+            empresa_id=empresa.id,
+            regime=empresa.regime,
+            codigo_municipio=empresa.codigo_municipio,
+            aliquota_simples_iss=empresa.aliquota_simples_iss,
+            servico_id=servico.id,
+            aliquota_servico=servico.aliquota_iss,
+            documento=rascunho.documento,
+            tipo_documento=rascunho.tipo_documento,
+            nome_tomador=rascunho.nome_tomador,
+            valor=rascunho.valor,
+            descricao=rascunho.descricao,
+            competencia=rascunho.competencia_ou_mes_atual,
+            iss_retido=conhecido.iss_retido(servico, empresa),
+        )
+        nota = criar_nota(pedido, sessao)
+        sessao.estado = Estado.EMITINDO
+        return Turno(respostas.EMITINDO, nota=nota)
+
+
+def _status_da_nota(sessao: Sessao) -> StatusNFSe | None:
+    """The status of the note this conversation confirmed (a session confirms at most one)."""
+    return db.session.scalar(
+        sa.select(NFSe.status).where(NFSe.sessao_id == sessao.id).order_by(NFSe.id.desc()).limit(1)
+    )
+
+
+def _meses_antes(competencia: date) -> int:
+    atual = relogio.hoje()
+    return (atual.year - competencia.year) * 12 + atual.month - competencia.month

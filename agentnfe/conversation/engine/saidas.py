@@ -1,0 +1,126 @@
+"""What the bot says: replies, notices nobody asked for, and the announcements of a note's outcomes.
+
+A note's outcomes reach the conversation only here (`anunciar_nota`): emission stores what the user is to be told
+on the note, and this writes each announcement once as a message, closing the conversation that waited for it.
+"""
+
+from __future__ import annotations
+
+import logging
+
+import sqlalchemy as sa
+from flask import current_app
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm.exc import StaleDataError
+
+from ...extensions import db
+from ...models import Direcao, Envio, Estado, Mensagem, NFSe, Provider, Sessao, TipoMensagem
+from .. import respostas
+from ..llm import ChamadaLLM
+from .canal import nova_sessao, sessao_aberta, travar
+
+log = logging.getLogger(__name__)
+ATTEMPTS = 5
+
+
+def nova_saida(
+    sessao: Sessao,
+    texto: str,
+    chamada: ChamadaLLM | None = None,
+    canal: Sessao | Mensagem | None = None,
+    tipo: TipoMensagem = TipoMensagem.TEXTO,
+) -> Mensagem:
+    """An outbound message in the session, sent back through the channel (provider, instance) of `canal`: the
+    message it answers, the session a note came from, or by default the session itself."""
+    canal = canal or sessao
+    saida = Mensagem(
+        sessao=sessao,
+        direcao=Direcao.SAIDA,
+        tipo=tipo,
+        texto=texto,
+        provider=canal.provider,
+        instance=canal.instance,
+        envio=Envio.PENDENTE if canal.provider.whatsapp else Envio.ENVIADA,
+        llm_chamado=chamada is not None,
+        tokens_in=chamada.tokens_in if chamada else None,
+        tokens_out=chamada.tokens_out if chamada else None,
+        llm_ms=chamada.ms if chamada else None,
+    )
+    db.session.add(saida)
+    return saida
+
+
+def _a_entregar(mensagens: list[Mensagem]) -> list[int]:
+    db.session.flush()
+    return [m.id for m in mensagens if m.envio is Envio.PENDENTE]
+
+
+def avisar_telefones(avisos: list[tuple[str, str]]) -> list[int]:
+    """Messages nobody asked for (certificate expiry…), through Evolution's default instance, committed with
+    whatever the caller wrote; returns the ids to deliver."""
+    saidas = []
+    for telefone, texto in avisos:
+        sessao = db.session.scalar(sessao_aberta(telefone))
+        if sessao is None:
+            sessao = nova_sessao(telefone, Provider.EVOLUTION, current_app.config["EVOLUTION_INSTANCE"] or "")
+        saidas.append(nova_saida(sessao, texto))
+    ids = _a_entregar(saidas)
+    db.session.commit()
+    return ids
+
+
+def aviso_de_limite(telefone: str) -> int | None:
+    """Store the 'too many messages' notice in the phone's open session; returns its id to deliver."""
+    sessao = db.session.scalar(sessao_aberta(telefone))
+    if sessao is None:
+        db.session.rollback()
+        return None
+    ids = _a_entregar([nova_saida(sessao, respostas.LIMITE)])
+    db.session.commit()
+    return ids[0] if ids else None
+
+
+def anunciar_nota(nfse_id: int) -> list[int]:
+    """Write the note's announcements that have no message yet and commit; returns the ids to deliver.
+
+    They go into the channel's open session (a user who started another note sees them there), else into the
+    note's own session, through the channel the note was asked on. An announcement that ends the note closes
+    the session that waited for it (EMITINDO → CONCLUIDA). Safe to run twice: each event gives one message.
+    """
+    for tentativa in range(1, ATTEMPTS + 1):
+        try:
+            ids = _anunciar(nfse_id)
+            db.session.commit()
+            return ids
+        except (StaleDataError, IntegrityError):
+            db.session.rollback()
+            log.info(
+                "note %s: its conversation changed while announcing (attempt %d); reading again", nfse_id, tentativa
+            )
+    raise RuntimeError(f"could not announce note {nfse_id} after {ATTEMPTS} attempts")
+
+
+def _anunciar(nfse_id: int) -> list[int]:
+    nota = db.session.execute(
+        sa.select(NFSe.anuncios, Sessao.id.label("sessao_id"), Sessao.telefone, Sessao.usuario_id)
+        .join(Sessao, NFSe.sessao_id == Sessao.id)
+        .where(NFSe.id == nfse_id)
+    ).first()
+    if nota is None or not nota.anuncios:
+        return []
+    travar(nota.telefone, nota.usuario_id)
+    ditos = set(db.session.scalars(sa.select(Mensagem.evento).where(Mensagem.nfse_id == nfse_id)))
+    novos = [a for a in nota.anuncios if a["evento"] not in ditos]
+    if not novos:
+        return []
+    origem = db.session.get(Sessao, nota.sessao_id)
+    destino = db.session.scalar(sessao_aberta(nota.telefone, nota.usuario_id)) or origem
+    saidas = []
+    for anuncio in novos:
+        tipo = TipoMensagem.DOCUMENTO if anuncio["documento"] else TipoMensagem.TEXTO
+        saida = nova_saida(destino, anuncio["texto"], canal=origem, tipo=tipo)
+        saida.nfse_id, saida.evento = nfse_id, anuncio["evento"]
+        saidas.append(saida)
+        if anuncio["encerra"] and origem.estado is Estado.EMITINDO:
+            origem.estado = Estado.CONCLUIDA
+    return _a_entregar(saidas)
