@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import os
 import shutil
+from datetime import datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 import sqlalchemy as sa
@@ -57,6 +59,23 @@ def run_scheduled(limit: int = 50) -> int:
             huey.execute(task, timestamp=far)
             executed += 1
     return executed
+
+
+INSTANTES = {
+    "2027-03-01": datetime(2027, 3, 1, 9, 0, tzinfo=ZoneInfo("America/Sao_Paulo")),
+    "2026-12-31T23:59": datetime(2026, 12, 31, 23, 59, tzinfo=ZoneInfo("America/Sao_Paulo")),
+}
+"""Fixed instants the conversation tests run at: a March 1st ("março" is this month) and the last minute of a
+year in São Paulo (UTC is already the next year)."""
+
+
+@pytest.fixture(params=list(INSTANTES))
+def num_instante(request):
+    """The whole test (app, fakes and database timestamps) at a fixed instant, clock frozen."""
+    import time_machine
+
+    with time_machine.travel(INSTANTES[request.param], tick=False):
+        yield INSTANTES[request.param]
 
 
 @pytest.fixture

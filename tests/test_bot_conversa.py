@@ -3,6 +3,7 @@
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
+import pytest
 import sqlalchemy as sa
 
 from agentnfe.extensions import db
@@ -23,6 +24,8 @@ from .conftest import TELEFONE, run_scheduled
 
 CNPJ_TOMADOR = "12.345.678/0001-95"
 RAZAO = "EXEMPLO CONSULTORIA LTDA"  # what the fake BrasilAPI answers for any CNPJ
+
+pytestmark = pytest.mark.usefixtures("num_instante")
 
 
 def ultimo_marco() -> date:
@@ -271,3 +274,14 @@ def test_mock_gateway_rejects_on_request_and_serves_a_pdf(whatsapp, alfa):
     link = whatsapp.respostas()[-1].split("PDF: ")[1].removeprefix("http://127.0.0.1:8000")
     pdf = whatsapp.client.get(link)
     assert pdf.status_code == 200 and pdf.data.startswith(b"%PDF-1.4") and pdf.data.rstrip().endswith(b"%%EOF")
+
+
+def test_the_months_are_read_in_sao_paulo_time_never_in_the_future(whatsapp, alfa, num_instante):
+    espelho = whatsapp.enviar(f"nota de R$ 1.500,00 para {CNPJ_TOMADOR} consultoria de março")
+    if num_instante.month == 3:  # March 1st: "março" is this month
+        assert "Competência: 03/2027" in espelho and "mais de um mês atrás" not in espelho
+    else:  # December 31st, 23:59 in São Paulo (already 2027 in UTC): last March, and a warning
+        assert "Competência: 03/2026" in espelho and "mais de um mês atrás" in espelho
+    whatsapp.enviar("cancela")
+    espelho = whatsapp.enviar(f"nota de R$ 900,00 para {CNPJ_TOMADOR}, suporte técnico")
+    assert f"Competência: {num_instante:%m/%Y}" in espelho  # the local month, not UTC's

@@ -48,16 +48,18 @@ def responder(rascunho: Rascunho, texto: str, intencao: Intencao | None) -> Pass
     if intencao is Intencao.NOVA:
         rascunho.cancelamento = None
         return Passo(None)
+    codigo = None
+    if pedido.etapa is EtapaCancelamento.CODIGO and intencao is not Intencao.CANCELAR:
+        codigo = _codigo(texto)
+    if codigo is not None:  # before any "não": "não foi prestado" is reason 2, not giving up
+        pedido.codigo, pedido.etapa = codigo, EtapaCancelamento.TEXTO
+        return Passo(respostas.TEXTO_CANCELAMENTO)
     desiste = intencao is Intencao.NEGAR and pedido.etapa is not EtapaCancelamento.TEXTO
     if intencao is Intencao.CANCELAR or desiste:
         rascunho.cancelamento = None
         return Passo(respostas.cancelamento_desistido(pedido.numero))
     if pedido.etapa is EtapaCancelamento.CODIGO:
-        codigo = _codigo(texto)
-        if codigo is None:
-            return Passo(respostas.MOTIVO_CANCELAMENTO_INVALIDO)
-        pedido.codigo, pedido.etapa = codigo, EtapaCancelamento.TEXTO
-        return Passo(respostas.TEXTO_CANCELAMENTO)
+        return Passo(respostas.MOTIVO_CANCELAMENTO_INVALIDO)
     if pedido.etapa is EtapaCancelamento.TEXTO:
         if so_palavras(texto) in ("nao", "n"):
             rascunho.cancelamento = None

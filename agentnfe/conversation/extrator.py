@@ -90,6 +90,11 @@ def complementar(
             leitura.erros.append("llm_indisponivel")
         else:
             _completar(extracao, chamada.campos, leitura)
+    if extracao.documento is None and extracao.documento_ilegivel and not extracao.documento_invalido:
+        extracao.documento_invalido = (
+            f"Não consegui ler o documento {extracao.documento_ilegivel}: o CNPJ tem 14 caracteres e o CPF 11 "
+            "dígitos. Confira."
+        )
     if extracao.documento_invalido:
         leitura.erros.insert(0, "documento_invalido")
     if extracao.valor_invalido and extracao.valor is None and "valor_invalido" not in leitura.erros:

@@ -18,28 +18,26 @@ class Intencao(StrEnum):
     SAUDACAO = "saudacao"
 
 
-_SIM = {
-    "sim", "s", "ss", "sim sim", "ok", "okay", "ok pode", "confirmo", "confirma", "confirmado", "confirmar",
-    "pode emitir", "pode mandar", "pode", "pode sim", "pode ser", "isso", "isso mesmo", "isso ai", "certo",
-    "correto", "ta certo", "esta certo", "tudo certo", "manda", "manda ver", "manda bala", "emite", "emitir",
-    "pode gerar", "gera", "beleza", "blz", "perfeito", "yes", "sim pode emitir", "sim pode", "sim confirmo",
-    "sim esta certo", "sim ta certo", "sim correto", "ok confirmo", "confirmo sim", "fechado", "positivo", "bora",
-    "exato", "exatamente", "sim por favor", "sim obrigado", "ok obrigado", "show", "top",
+# A yes or a no is read from the whole message: every word must belong to these vocabularies (any other word is
+# content — a correction — never a confirmation), and a negation anywhere wins over a yes.
+_SIM_FORTE = {
+    "sim", "s", "ss", "ok", "okay", "okk", "confirmo", "confirma", "confirmado", "confirmar", "pode", "isso", "certo",
+    "certinho", "correto", "manda", "emite", "emitir", "emita", "gera", "gerar", "beleza", "blz", "perfeito", "yes",
+    "fechado", "positivo", "bora", "exato", "exatamente", "show", "top", "claro", "uhum", "aham", "acordo", "segue",
+    "tranquilo", "massa", "otimo", "joia",
 }  # fmt: skip
-_SIM_EMOJI = ("👍", "✅", "👌", "✔")
-_NAO = {
-    "nao",
-    "n",
-    "nao esta certo",
-    "nao ta certo",
-    "errado",
-    "ta errado",
-    "esta errado",
-    "nao e isso",
-    "negativo",
-    "nope",
-    "no",
-}
+_SIM_FRACO = {
+    "mesmo", "ai", "ta", "esta", "tudo", "mandar", "ver", "bala", "ser", "vai", "vamos", "la", "de", "e", "o", "a",
+    "com", "certeza", "pode", "por", "favor", "obrigado", "obrigada", "obg", "brigado", "valeu", "vlw", "pfv", "pf",
+    "grato", "grata", "agradeco", "opa", "oi", "entao", "pra", "para", "mim", "ja", "agora", "nota", "ela", "essa",
+    "emissao", "fazer", "faz", "fazendo", "pronto", "bem", "muito", "bom", "boa", "perfeitamente", "sim",
+}  # fmt: skip
+_NEGACOES = {
+    "nao", "n", "errado", "errada", "incorreto", "incorreta", "negativo", "nope", "no", "pera", "perai", "espera",
+    "espere", "aguarda", "aguarde", "calma", "momento", "ainda", "falta", "faltou", "mas", "porem",
+}  # fmt: skip
+_SIM_EMOJI = ("👍", "✅", "👌", "✔", "🆗", "👏")
+_NAO_EMOJI = ("👎", "❌", "✋", "🚫")
 _CANCELAR = re.compile(
     r"^(?:nao\s+)?(?:cancela|cancelar|cancele|cancelado|cancelo|desisto|desiste|deixa pra la|deixa para la|deixa quieto|"
     r"esquece|esqueca|nao quero mais|aborta|abortar|para tudo|pare)\b"
@@ -69,10 +67,23 @@ def ler_intencao(bruto: str) -> tuple[Intencao | None, str | None]:
         return Intencao.NOVA, None
     if desiste(palavras):
         return Intencao.CANCELAR, None
-    if palavras in _SIM or (not palavras and any(e in bruto for e in _SIM_EMOJI)):
-        return Intencao.CONFIRMAR, None
-    if palavras in _NAO or re.match(r"^nao\b", palavras):
+    resposta = _sim_ou_nao(palavras, bruto)
+    if resposta is not None:
+        return resposta, None
+    if re.match(r"^nao\b", palavras):
         return Intencao.NEGAR, None
     if _SAUDACOES.fullmatch(palavras) or re.fullmatch(rf"(?:{_SAUDACOES.pattern}\s*)+", palavras):
         return Intencao.SAUDACAO, None
     return None, None
+
+
+def _sim_ou_nao(palavras: str, bruto: str) -> Intencao | None:
+    """A yes or a no made only of yes/no words, politeness and emoji; a negation anywhere wins."""
+    tokens = palavras.split()
+    if any(t not in _SIM_FORTE | _SIM_FRACO | _NEGACOES for t in tokens):
+        return None
+    if any(t in _NEGACOES for t in tokens) or any(e in bruto for e in _NAO_EMOJI):
+        return Intencao.NEGAR if tokens or any(e in bruto for e in _NAO_EMOJI) else None
+    if any(t in _SIM_FORTE for t in tokens) or any(e in bruto for e in _SIM_EMOJI):
+        return Intencao.CONFIRMAR
+    return None

@@ -11,7 +11,9 @@ from decimal import Decimal
 from ..fiscal import Documento, DocumentoInvalido, ValorInvalido, parse_documento, parse_valor
 from ..fiscal.money import NUMEROS_POR_EXTENSO
 from .intencoes import Intencao, desiste, ler_intencao
+from .nomes import ler_nome
 from .texto import limpar_espacos, so_palavras
+from .trechos import PALAVRAS_DE_BORDA, livre, sem, trechos_de
 
 
 @dataclass
@@ -20,6 +22,8 @@ class Extracao:
 
     documento: Documento | None = None
     documento_invalido: str | None = None
+    documento_ilegivel: str | None = None
+    """A run shaped like a document that no document pattern reads (a separator mix, a digit too many or few)."""
     valor: Decimal | None = None
     valor_invalido: str | None = None
     descricao: str | None = None
@@ -50,18 +54,17 @@ def _alinhado(texto: str) -> str:
 
 
 # --- documents ------------------------------------------------------------------------------------
+_SEP = r"\s?[./\- ]?\s?"
+"""Between the blocks of a document people type a dot, slash, dash, space, or nothing."""
 _DOC_PATTERNS = [
     r"(?<![\w/])[0-9A-Za-z]{2}\.[0-9A-Za-z]{3}\.[0-9A-Za-z]{3}\s?/\s?[0-9A-Za-z]{4}\s?-?\s?\d{2}(?![\w/])",
-    r"(?<![\w/])\d{8}/\d{4}-?\d{2}(?![\w/])",
-    r"(?<![\w/])\d{2}\s\d{3}\s\d{3}\s\d{4}\s\d{2}(?![\w/])",
-    r"(?<![\w/.,])\d{14}(?![\w/]|[.,]\d)",
+    rf"(?<![\w/.,\-])\d{{2}}{_SEP}\d{{3}}{_SEP}\d{{3}}{_SEP}\d{{4}}{_SEP}\d{{2}}(?![\w/]|[.,]\d)",
     r"(?<![\w/])(?=[0-9A-Z]*[A-Z])(?=(?:[A-Z]*\d){4})[0-9A-Z]{12}\d{2}(?![\w/])",
-    r"(?<![\w/])\d{3}\.\d{3}\.\d{3}\s?-?\s?\d{2}(?![\w/])",
-    r"(?<![\w/])\d{9}-\d{2}(?![\w/])",
-    r"(?<![\w/])\d{3}\s\d{3}\s\d{3}\s\d{2}(?![\w/])",
-    r"(?<![\w/.,])\d{11}(?![\w/]|[.,]\d)",
+    rf"(?<![\w/.,\-])\d{{3}}{_SEP}\d{{3}}{_SEP}\d{{3}}{_SEP}\d{{2}}(?![\w/]|[.,]\d)",
 ]
 _DOC = re.compile("|".join(f"(?:{p})" for p in _DOC_PATTERNS))
+_FORMA_DE_DOCUMENTO = re.compile(r"(?<![\w,.])\d(?:[\d./\-]|\s(?=\d))*\d(?!\w|[.,]\d)")
+"""A run of digits and separators: with 9 digits or more it is a document (maybe mistyped), never a value."""
 _DOC_LABEL = re.compile(
     r"\b(cnpj|cpf)\b\s*(?:n[o.]?\s*)?(?:do (?:tomador|cliente)\s*)?[:\-]?\s*([0-9a-z][0-9a-z./\- ]{6,24}[0-9a-z])"
 )
@@ -70,7 +73,14 @@ _DOC_LABEL = re.compile(
 _NUM = r"\d[\d.,]*\d|\d"
 _SCALE = r"(?:\s*(?:mil|k|mi)\b|k\b)"
 _WORD = "|".join(sorted(NUMEROS_POR_EXTENSO, key=len, reverse=True))
+_CENTENAS = "cem|cento|duzent[oa]s|trezent[oa]s|quatrocent[oa]s|quinhent[oa]s|seiscent[oa]s|setecent[oa]s|oitocent[oa]s|novecent[oa]s"
 _WORDS_RUN = rf"(?:(?:{_WORD}|mil|milhao|milhoes)(?:\s+e\s+|\s+)?)+"
+_COUNT_NOUNS = (
+    "sessoes|horas|hrs|hs|h|min|minutos|dias|diarias|meses|semanas|anos|unidades|un|pessoas|aulas|visitas|vezes|"
+    "x|km|kg|funcionarios|itens|parcelas|noites|consultas|paginas|laudas|fotos|videos|posts|turmas|alunos|"
+    "colaboradores|maquinas|computadores|equipamentos|licencas|usuarios|m2|m|metros|litros|pecas|caixas|projetos|"
+    "reunioes|encontros|atendimentos|plantoes|pontos|eventos|apresentacoes|treinamentos|servicos|palestras|mensalidades"
+)
 _VALUE_MARKED = [
     rf"r\s?\$\s*(?P<a>(?:{_NUM}){_SCALE}?)",
     rf"(?P<b>(?:{_NUM}){_SCALE}?)\s*(?:reais|real|conto|contos|pila|pilas)\b",
@@ -79,14 +89,9 @@ _VALUE_MARKED = [
     rf"\b(?P<e>{_WORDS_RUN}(?:reais|real)\b)",
     rf"\b(?P<f>(?:{_WORD})(?:\s+e\s+{_WORDS_RUN}|\s+)?(?:mil|milhao|milhoes)\b(?:\s+e\s+{_WORDS_RUN})?)",
     rf"\b(?P<g>mil(?:\s+e\s+{_WORDS_RUN})?)",
+    rf"\b(?P<h>(?:{_CENTENAS})(?:\s+e\s+{_WORDS_RUN})?)(?!\s*(?:{_COUNT_NOUNS})\b)",
 ]
 _VALUE = re.compile("|".join(f"(?:{p})" for p in _VALUE_MARKED))
-_COUNT_NOUNS = (
-    "sessoes|horas|hrs|hs|h|min|minutos|dias|diarias|meses|semanas|anos|unidades|un|pessoas|aulas|visitas|vezes|"
-    "x|km|kg|funcionarios|itens|parcelas|noites|consultas|paginas|laudas|fotos|videos|posts|turmas|alunos|"
-    "colaboradores|maquinas|computadores|equipamentos|licencas|usuarios|m2|m|metros|litros|pecas|caixas|projetos|"
-    "reunioes|encontros|atendimentos|plantoes|pontos|eventos|apresentacoes|treinamentos|servicos|palestras|mensalidades"
-)
 _BARE = re.compile(rf"(?<![\w/.,:\-])(?P<n>{_NUM})(?![\w/%]|[.,]\d|\s*/|:\d|\s*[ºª°o]\b|-\d)")
 _CONTAGEM = re.compile(rf"\s*(?:(?:{_COUNT_NOUNS})\b|%)")
 _DATE = re.compile(r"\b\d{1,2}/\d{1,2}(?:/\d{2,4})?\b|\b\d{1,2}/\d{4}\b|\b\d{1,2}[:h]\d{2}\b|\b\d{5}-\d{3}\b")
@@ -106,18 +111,6 @@ _COMPETENCIA = re.compile(
     rf"|\b(?P<rel>mes passado|mes anterior|este mes|esse mes|mes atual)\b"
 )
 
-# --- tomador name -----------------------------------------------------------------------------------
-_NAME_CONNECTORS = {"de", "da", "do", "das", "dos", "e", "&"}
-_NAME_SUFFIXES = {"ltda", "me", "eireli", "epp", "mei", "s/a", "sa", "s.a.", "cia", "ltda.", "s.a"}
-_NAME_STOP = {
-    "cnpj", "cpf", "valor", "vlr", "no", "na", "referente", "ref", "pelo", "pela", "pelos", "pelas", "servico",
-    "servicos", "de", "r$", "sobre", "com", "hoje", "amanha", "por", "ref.", "consultoria", "mensalidade", "valor:",
-    "nota", "emitir", "que", "desc", "descricao", "total",
-}  # fmt: skip
-_NAME_EXPLICIT = re.compile(r"\b(?:tomador|cliente|razao social|nome)\s*[:\-]\s*")
-_NAME_PARA = re.compile(r"\b(?:para|pra|pro|p/)\s+(?:(?:a|o)\s+)?(?:(?:empresa|cliente|firma)\s+)?")
-_ABREVIACOES = {"dr.", "dra.", "sr.", "sra.", "prof.", "profa.", "eng.", "cia."}
-
 # --- description --------------------------------------------------------------------------------------
 _DESC_EXPLICIT = re.compile(
     r"(?:\b(?:descricao|discriminacao|desc|servico prestado|referente a[os]?|referente|pelo servico de|pelos servicos de)\b|\bref\.|\bref\s*:)\s*[:\-]?\s*"
@@ -126,12 +119,14 @@ _DESC_EXPLICIT = re.compile(
 _FILLER = [
     r"\b(?:oi+|ola|opa|eai|e ai|bom dia|boa tarde|boa noite|tudo bem\??|tudo bom\??|td bem|hello|hey)\b",
     r"\b(?:por favor|por gentileza|pfv|pf|pls|obrigad[oa]|obg|vlw|valeu|grato|grata|abs|abracos?)\b",
+    r"\b(?:desde ja\s+)?(?:agradeco|agradecid[oa]|muito obrigad[oa]|brigad[oa]|obrigadao|tmj|att|atenciosamente)\b"
+    r"(?:\s+desde ja)?|\bfico no aguardo\b|\baguardo\b",
     r"\b(?:eu\s+)?(?:preciso|precisava|quero|queria|gostaria|solicito|pode|poderia|consegue|da pra|dá pra|vamos|favor)\b(?:\s+(?:de|que|me|voce|vc))*",
     r"\b(?:emitir|emite|emita|emitam|emiti|emitr|gerar|gera|gere|fazer|faz|faca|tirar|tira|tire|lancar|lanca|mandar|manda|soltar|solta|sair)\b",
     r"\b(?:corrig\w*|troc\w*|mud\w*|alter\w*)\s+(?:o|a|pra|para)\b",
     r"\b(?:na verdade|errei|me enganei|o certo e|o correto e|mesmo|seria|sera|me ve|me manda|me faz|me da)\b",
     r"\bsegue(?:m)?\b(?:\s+(?:os|as))?(?:\s+dados)?",
-    r"\b(?:uma|a|um)?\s*(?:nota fiscal(?: eletronica)?(?: de servicos?)?|notinha|nota|nfs-?e|nf-?e|nf|nfse)\b(?:\s+de\s+servicos?\b)?",
+    r"\b(?:uma|a|um)?\s*(?:nota fiscal(?: eletronica)?(?: de servicos?)?|(?:nota+|nt)\s+fiscal|notinha|nota+|nt|nfs-?e|nf-?e|nf|nfse)\b(?:\s+de\s+servicos?\b)?",
     r"\b(?:para|pra|pro|p/|ao)\s+(?:(?:o|a)\s+)?(?:cnpj|cpf|cliente|tomador|empresa)\b",
     r"\b(?:cnpj|cpf)\b(?:\s+(?:do|da)\s+(?:tomador|cliente|empresa))?(?:\s*n[o.]\b)?\s*:?",
     r"\b(?:no|com|de|pelo|pela)?\s*(?:valor|vlr|vl|total|preco)\b(?:\s+(?:de|total|:))?",
@@ -139,26 +134,20 @@ _FILLER = [
     r"\bpelo servico de\b|\bpelos servicos de\b",
     r"\b(?:competencia|comp\.)\s*:?",
     r"\b(?:hoje|agora|urgente|rapidinho|ai)\b",
+    r"\bpessoa (?:fisica|juridica)\b|\bpj\b",
 ]
 _FILLER_RE = re.compile("|".join(f"(?:{p})" for p in _FILLER))
-_EDGE_WORDS = {
-    "de", "do", "da", "dos", "das", "para", "pra", "e", "com", "o", "a", "os", "as", "no", "na", "em", "por", "um",
-    "uma", "ref", "referente", "sobre", "mais", "ao", "ta", "ok", "sim", "nao", "so", "que", "reais", "real", "r",
-    "mil", "k", "esse", "essa", "seguinte", "me", "p", "d", "reias", "reis", "sao", "aqui", "pelo", "pela", "tudo", "isso", "certo",
-    "correto", "correta", "certa", "fica", "ficou", "sera", "eh", "mas", "entao", "dai", "vai", "pro", "pros", "la",
+_ENCHIMENTO = {
+    "foi", "mal", "desculpa", "desculpe", "perdao", "ops", "certo", "correto", "certa", "correta", "pode", "sim",
+    "nao", "ok", "isso", "mesmo", "entao", "tipo", "ne", "coisa", "so", "errei", "enganei", "verdade", "seria",
+    "segue", "agora", "ja", "obrigado", "obrigada", "bom", "dia", "boa", "tarde", "noite", "bem", "beleza", "blz",
+    "faz", "fazer", "que", "eh", "e", "o", "a", "de", "do", "da", "um", "uma", "pra", "para", "la", "ai", "aqui",
+    "por", "favor", "esse", "essa", "este", "esta", "ta", "tudo", "mas", "como", "falei", "disse", "quis", "dizer",
 }  # fmt: skip
+"""Words that never make a description on their own ("foi mal, o certo é…", "desculpa", "pode")."""
 _CORRECAO_DESC = re.compile(
     r"\b(?:a\s+)?(?:descricao|desc|servico)\s+(?:correta|certa|correto|certo)?\s*(?:e|eh|sera|fica|:)\s*"
 )
-
-
-def _spans(pattern: re.Pattern, texto: str) -> list[tuple[int, int]]:
-    return [m.span() for m in pattern.finditer(texto)]
-
-
-def _livre(posicao: tuple[int, int], ocupados: list[tuple[int, int]]) -> bool:
-    inicio, fim = posicao
-    return all(fim <= a or inicio >= b for a, b in ocupados)
 
 
 def _documentos(original: str, dobrado: str, ocupados: list[tuple[int, int]], resultado: Extracao) -> None:
@@ -176,7 +165,7 @@ def _documentos(original: str, dobrado: str, ocupados: list[tuple[int, int]], re
             continue
         validos[documento.numero] = documento
     for match in _DOC_LABEL.finditer(dobrado):
-        if not _livre(match.span(2), ocupados):
+        if not livre(match.span(2), ocupados):
             continue
         bruto = original[match.start(2) : match.end(2)]
         bruto = re.split(r"\s{2,}|\s(?=[A-Za-z]{3,})", bruto)[0]
@@ -189,14 +178,20 @@ def _documentos(original: str, dobrado: str, ocupados: list[tuple[int, int]], re
         except DocumentoInvalido:
             rotulo = match.group(1).upper()
             invalido = invalido or f"O {rotulo} {bruto.strip()} está incompleto ou inválido, confira os dígitos."
+    ilegivel = None
+    for match in _FORMA_DE_DOCUMENTO.finditer(original):
+        if livre(match.span(), ocupados) and len(re.sub(r"\D", "", match.group(0))) >= 9:
+            ocupados.append(match.span())
+            ilegivel = ilegivel or match.group(0)
     if len(validos) > 1:
         resultado.ambiguos.append("documento")
     elif validos:
         resultado.documento = next(iter(validos.values()))
     elif invalido:
         resultado.documento_invalido = invalido
-    elif re.search(r"\b(?:cnpj|cpf)\b", dobrado):
+    elif ilegivel or re.search(r"\b(?:cnpj|cpf)\b", dobrado):
         resultado.sinais.append("documento")
+        resultado.documento_ilegivel = ilegivel
 
 
 def _parse_money(trecho: str) -> Decimal | None:
@@ -212,7 +207,7 @@ def _valores(dobrado: str, bloqueados: list[tuple[int, int]], resultado: Extraca
     marcados: dict[Decimal, tuple[int, int]] = {}
     for match in _VALUE.finditer(dobrado):
         grupo = next(name for name, value in match.groupdict().items() if value)
-        if not _livre(match.span(grupo), bloqueados) or not _livre(match.span(), bloqueados):
+        if not livre(match.span(grupo), bloqueados) or not livre(match.span(), bloqueados):
             continue
         trecho = match.group(grupo)
         usados.append(match.span())
@@ -228,7 +223,7 @@ def _valores(dobrado: str, bloqueados: list[tuple[int, int]], resultado: Extraca
     soltos: dict[Decimal, tuple[int, int]] = {}
     for match in _BARE.finditer(dobrado):
         antes, numero = dobrado[max(0, match.start() - 20) : match.start()], match.group("n")
-        if not _livre(match.span(), bloqueados + usados) or _NOTA_NUMERO.search(antes):
+        if not livre(match.span(), bloqueados + usados) or _NOTA_NUMERO.search(antes):
             continue
         if re.fullmatch(r"(19|20)\d{2}", numero) and _ANO_ANTES.search(antes):
             continue  # a year
@@ -242,7 +237,7 @@ def _valores(dobrado: str, bloqueados: list[tuple[int, int]], resultado: Extraca
     usados.extend(soltos.values())
     if soltos:
         _escolher_valor(soltos, resultado)
-    elif re.search(r"\d", _sem(dobrado, bloqueados + usados)):
+    elif re.search(r"\d", sem(dobrado, bloqueados + usados)):
         resultado.sinais.append("valor")
     return usados
 
@@ -252,14 +247,6 @@ def _escolher_valor(candidatos: dict[Decimal, tuple[int, int]], resultado: Extra
         resultado.valor = next(iter(candidatos))
     else:
         resultado.ambiguos.append("valor")
-
-
-def _sem(texto: str, ocupados: list[tuple[int, int]]) -> str:
-    """The text with occupied spans blanked out (same length)."""
-    chars = list(texto)
-    for inicio, fim in ocupados:
-        chars[inicio:fim] = " " * (fim - inicio)
-    return "".join(chars)
 
 
 def _competencia(dobrado: str, hoje: date, ocupados: list[tuple[int, int]], resultado: Extracao) -> None:
@@ -290,41 +277,6 @@ def _competencia(dobrado: str, hoje: date, ocupados: list[tuple[int, int]], resu
     resultado.competencia = date(ano, mes, 1)
 
 
-def _nome_tomador(original: str, dobrado: str, ocupados: list[tuple[int, int]], resultado: Extracao) -> None:
-    caixa_alta = original.upper() == original
-    for pattern, explicito in ((_NAME_EXPLICIT, True), (_NAME_PARA, False)):
-        for match in pattern.finditer(dobrado):
-            inicio = match.end()
-            palavras = []
-            for token in re.finditer(r"[^\s,;:\n()]+", original[inicio:]):
-                texto_token = token.group(0)
-                span = (inicio + token.start(), inicio + token.end())
-                if not _livre(span, ocupados) or re.search(r"\d", texto_token):
-                    break
-                if "\n" in original[inicio + (palavras[-1][1] - inicio if palavras else 0) : span[0]]:
-                    break
-                if palavras and re.search(r"[,;:\n]", original[palavras[-1][1] : span[0]]):
-                    break
-                folded = so_palavras(texto_token)
-                if folded in _NAME_STOP and not (folded in _NAME_CONNECTORS and palavras):
-                    break
-                capitalizado = texto_token[:1].isupper() or caixa_alta or folded in _NAME_SUFFIXES
-                if not capitalizado and not (folded in _NAME_CONNECTORS and palavras):
-                    break
-                palavras.append(span)
-                if len(palavras) == 8 or (texto_token.endswith(".") and texto_token.lower() not in _ABREVIACOES):
-                    break
-            while palavras and so_palavras(original[palavras[-1][0] : palavras[-1][1]]) in _NAME_CONNECTORS:
-                palavras.pop()
-            if palavras and (explicito or len(palavras) >= 1):
-                nome = limpar_espacos(original[palavras[0][0] : palavras[-1][1]]).strip(".")
-                if so_palavras(nome) in _EDGE_WORDS or len(nome) < 2:
-                    continue
-                resultado.nome_tomador = nome.title() if caixa_alta else nome
-                ocupados.append((match.start(), palavras[-1][1]))
-                return
-
-
 def _descricao(original: str, dobrado: str, ocupados: list[tuple[int, int]], resultado: Extracao) -> str | None:
     explicita = _DESC_EXPLICIT.search(dobrado) or _CORRECAO_DESC.search(dobrado)
     resultado.descricao_explicita = explicita is not None
@@ -332,8 +284,8 @@ def _descricao(original: str, dobrado: str, ocupados: list[tuple[int, int]], res
     if explicita:
         ocupados = ocupados + [explicita.span()]
     candidatos = []
-    resto = _sem(original, ocupados)
-    resto_dobrado = _sem(dobrado, ocupados)
+    resto = sem(original, ocupados)
+    resto_dobrado = sem(dobrado, ocupados)
     for trecho, trecho_dobrado in zip(
         re.split(r"[\n;]|(?<!\d)[.!?](?!\d)", resto[inicio:]),
         re.split(r"[\n;]|(?<!\d)[.!?](?!\d)", resto_dobrado[inicio:]),
@@ -342,6 +294,8 @@ def _descricao(original: str, dobrado: str, ocupados: list[tuple[int, int]], res
         limpo = _limpar_descricao(trecho, trecho_dobrado)
         if limpo:
             candidatos.append(limpo)
+        elif limpo == "" and "descricao" not in resultado.sinais:
+            resultado.sinais.append("descricao")
         if explicita and candidatos:
             break
     if not candidatos:
@@ -356,14 +310,18 @@ def _limpar_descricao(trecho: str, trecho_dobrado: str) -> str | None:
         chars[match.start() : match.end()] = " " * (match.end() - match.start())
     texto = "".join(chars)
     texto = re.sub(r"[^\w\s/&+\-'().,%ºª°]", " ", texto)
+    texto = re.sub(r"\s*(?:[,;]\s*){2,}", ", ", texto)  # the commas of fragments that held only filler
+    texto = re.sub(r"^[\s,;.\-]+", "", texto)
     palavras = texto.split()
-    while palavras and (so_palavras(palavras[0]) in _EDGE_WORDS or not so_palavras(palavras[0])):
+    while palavras and (so_palavras(palavras[0]) in PALAVRAS_DE_BORDA or not so_palavras(palavras[0])):
         palavras.pop(0)
-    while palavras and (so_palavras(palavras[-1]) in _EDGE_WORDS or not so_palavras(palavras[-1])):
+    while palavras and (so_palavras(palavras[-1]) in PALAVRAS_DE_BORDA or not so_palavras(palavras[-1])):
         palavras.pop()
     descricao = limpar_espacos(" ".join(palavras)).strip(" ,.-:")
     if len(so_palavras(descricao)) < 3 or not re.search(r"[A-Za-zÀ-ÿ]{3}", descricao):
         return None
+    if all(palavra in _ENCHIMENTO for palavra in so_palavras(descricao).split()):
+        return ""  # something was said, but only filler
     return descricao
 
 
@@ -378,10 +336,13 @@ def extrair(texto: str, hoje: date) -> Extracao:
     ocupados: list[tuple[int, int]] = []
     _documentos(original, dobrado, ocupados, resultado)
     _competencia(dobrado, hoje, ocupados, resultado)
-    ocupados.extend(_valores(dobrado, ocupados + _spans(_DATE, dobrado), resultado))
+    ocupados.extend(_valores(dobrado, ocupados + trechos_de(_DATE, dobrado), resultado))
     if resultado.intencao in (Intencao.CANCELAR, Intencao.NOVA):
         return resultado
-    _nome_tomador(original, dobrado, ocupados, resultado)
+    nome = ler_nome(original, dobrado, ocupados)
+    if nome is not None:
+        resultado.nome_tomador, trecho = nome
+        ocupados.append(trecho)
     resultado.descricao = _descricao(original, dobrado, ocupados, resultado)
     if resultado.descricao and resultado.intencao is Intencao.NEGAR and desiste(so_palavras(resultado.descricao)):
         resultado.descricao = None
