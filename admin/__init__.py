@@ -12,18 +12,19 @@ from agentnfe.models import (
     ClienteTomador,
     Empresa,
     EmpresaClienteTomador,
+    Mensagem,
     NFSe,
     Sessao,
     User,
     UsuarioEmpresa,
 )
 
-from . import auth
+from . import auth, erros
 from .paginas import ImportarEmpresas, Simulador
 from .painel import Painel
 from .views.cadastros import EmpresaView, TelefoneView, TomadorEmpresaView, TomadorView
 from .views.certificados import CertificadoView
-from .views.conversas import SessaoView
+from .views.conversas import NaoEntregueView, SessaoView
 from .views.notas import NotaParadaView, NotaView
 from .views.usuarios import UsuarioView
 
@@ -35,6 +36,7 @@ def init_app(app: Flask) -> None:
     login_manager.login_message = "Entre para continuar."
     babel.init_app(app, locale_selector=lambda: "pt_BR")
     app.register_blueprint(auth.bp)
+    erros.init_app(app)
     admin = Admin(
         app, name="AgentNFe", theme=Bootstrap4Theme(swatch="flatly"), index_view=Painel(name="Painel", url="/admin")
     )
@@ -61,5 +63,6 @@ def init_app(app: Flask) -> None:
         NotaParadaView(NFSe, db, name="Paradas em processamento", category="Notas", endpoint="notas_paradas")
     )
     admin.add_view(SessaoView(Sessao, db, name="Conversas", endpoint="sessoes"))
+    admin.add_view(NaoEntregueView(Mensagem, db, name="Não entregues", endpoint="nao_entregues"))
     admin.add_view(Simulador(name="Simulador", endpoint="simulador"))
     admin.add_view(UsuarioView(User, db, name="Usuários", endpoint="usuarios"))

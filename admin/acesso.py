@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import sqlalchemy as sa
 from flask import abort, redirect, request, url_for
 from flask_admin import AdminIndexView, BaseView
 from flask_admin.contrib.sqla import ModelView
 from flask_login import current_user
 
+from agentnfe.extensions import db
 from agentnfe.models import Papel, User
+from agentnfe.planilha import celula_segura
 
 LEITURA_E_REPLAY = (Papel.SUPORTE,)
 
@@ -105,15 +108,54 @@ class Escopada(Protegida, ModelView):
             abort(404)
         return objeto
 
+    def _get_list_extra_args(self):
+        """Page, sort and filter values from the URL; any the list cannot use (an unknown enum name, a date like
+        2026-13-45, a page beyond any count) is a bad request answered in words, never a server error."""
+        try:
+            argumentos = super()._get_list_extra_args()
+        except (LookupError, ValueError, TypeError, OverflowError):
+            abort(400, description=FILTRO_INVALIDO)
+        if argumentos.page is not None and not 0 <= argumentos.page <= MAIOR_PAGINA:
+            abort(400, description="Página inexistente.")
+        return argumentos
+
+    def get_list(self, *args, **kwargs):
+        try:
+            return super().get_list(*args, **kwargs)
+        except (sa.exc.StatementError, OverflowError) as erro:
+            if not _valor_recusado(erro):
+                raise
+            db.session.rollback()
+            abort(400, description=FILTRO_INVALIDO)
+
+    def get_export_value(self, model, name):
+        """Every exported cell, from a WhatsApp description or a razão social alike, stays text in a spreadsheet."""
+        return celula_segura(super().get_export_value(model, name))
+
     def escopados(self, ids):
         """Reload the ids of a bulk action through the scoped query: ids of another firm simply vanish."""
         chave = self.model.__mapper__.primary_key[0]
         return self.get_query().filter(chave.in_([_inteiro(i) for i in ids])).all()
 
 
+MAIOR_ID = 2**63 - 1
+MAIOR_PAGINA = 1_000_000
+FILTRO_INVALIDO = "Filtro com valor inválido; ajuste o filtro e tente de novo."
+
+
+def _valor_recusado(erro: Exception) -> bool:
+    """Whether the driver could not bind a value from the URL, or the database refused it (out of range)."""
+    if isinstance(erro, OverflowError | sa.exc.DataError):
+        return True
+    return isinstance(erro, sa.exc.StatementError) and isinstance(erro.orig, LookupError | ValueError | OverflowError)
+
+
 def _inteiro(valor) -> int:
-    """Primary keys arrive as text in URLs and forms; anything else is simply not found."""
+    """Primary keys arrive as text in URLs and forms; anything else (or beyond a BIGINT) is simply not found."""
     try:
-        return int(valor)
+        numero = int(valor)
     except (TypeError, ValueError):
         abort(404)
+    if not 0 < numero <= MAIOR_ID:
+        abort(404)
+    return numero

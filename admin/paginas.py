@@ -14,6 +14,7 @@ from agentnfe.extensions import db
 from agentnfe.fiscal import TelefoneInvalido, formatar_telefone, normalizar_telefone
 from agentnfe.importacao import CabecalhoInvalido, importar_empresas
 from agentnfe.models import Contabilidade, Empresa, Mensagem, Sessao, UsuarioEmpresa
+from agentnfe.requisicao import json_do_corpo
 from tasks.conversa import despachar
 
 from .acesso import PaginaProtegida, contabilidade_id, escreve, usuario
@@ -60,7 +61,7 @@ class Simulador(PaginaProtegida):
     def enviar(self):
         if not escreve():
             abort(403)
-        corpo = request.get_json(silent=True) or {}
+        corpo = json_do_corpo() or {}
         try:
             telefone = normalizar_telefone(str(corpo.get("telefone") or ""))
         except TelefoneInvalido as erro:

@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
-from flask import Flask
+from flask import Flask, current_app, request
 
 from . import crypto, queue
 from .config import load_settings
@@ -53,8 +53,15 @@ def register_extensions(app: Flask) -> None:
     )
     cache.init_app(app)
     limiter.init_app(app)
+    app.before_request(_limite_do_corpo)  # before CSRF, which reads the form
     csrf.init_app(app)
     crypto.init_app(app)
+
+
+def _limite_do_corpo() -> None:
+    """Every body stops at MAX_BODY_KB (413) except the CSV upload of the admin, which may reach IMPORT_MAX_MB."""
+    if request.endpoint == "importar.index":
+        request.max_content_length = current_app.config["IMPORT_MAX_MB"] * 1024 * 1024
 
 
 def _sqlite_pragmas(dbapi_connection, _record) -> None:

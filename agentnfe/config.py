@@ -68,6 +68,31 @@ def _persistent_secret(data_dir: Path, filename: str, generate) -> str:
     return path.read_text().strip()
 
 
+def pasta_privada(data_dir: Path) -> None:
+    """Make the data dir usable by this user only: 0700, its files 0600 (those created later too, by umask).
+
+    It holds the database, the queue, the keys and the PDFs. Raises ConfigError when it cannot be created or
+    written (a read-only disk, a path under a file), naming the path and the cause.
+    """
+    try:
+        data_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+        if os.name == "posix":
+            os.umask(0o077)
+            os.chmod(data_dir, 0o700)
+            for raiz, pastas, arquivos in os.walk(data_dir):
+                for nome in pastas:
+                    os.chmod(os.path.join(raiz, nome), 0o700)
+                for nome in arquivos:
+                    os.chmod(os.path.join(raiz, nome), 0o600)
+        sonda = data_dir / f".escrita-{os.getpid()}"
+        sonda.write_bytes(b"ok")
+        sonda.unlink()
+    except OSError as erro:
+        raise ConfigError(
+            f"AGENTNFE_DATA_DIR {data_dir} cannot be used: {erro.strerror or erro} (set it to a writable folder)"
+        ) from None
+
+
 def default_data_dir() -> Path:
     return Path(platformdirs.user_data_dir("agentnfe", appauthor=False))
 
@@ -77,7 +102,7 @@ def load_settings(env: Mapping[str, str] | None = None, overrides: Mapping[str, 
     env = dict(os.environ if env is None else env)
     overrides = dict(overrides or {})
     data_dir = Path(overrides.pop("DATA_DIR", None) or env.get("AGENTNFE_DATA_DIR") or default_data_dir())
-    data_dir.mkdir(parents=True, exist_ok=True)
+    pasta_privada(data_dir)
 
     redis_url = overrides.get("REDIS_URL", env.get("REDIS_URL") or None)
     gateway = (env.get("NFSE_GATEWAY") or "mock").strip().lower()
@@ -127,6 +152,9 @@ def load_settings(env: Mapping[str, str] | None = None, overrides: Mapping[str, 
         "AGENTNFE_TIMEZONE": timezone,
         "HUEY_IMMEDIATE": _flag(env.get("HUEY_IMMEDIATE")),
         "WEBHOOK_PHONE_LIMIT": "20/minute",
+        "MAX_BODY_KB": _positive_int(env, "MAX_BODY_KB", 1024),
+        "IMPORT_MAX_MB": _positive_int(env, "IMPORT_MAX_MB", 10),
+        "DELIVERY_RETRY_HOURS": _positive_int(env, "DELIVERY_RETRY_HOURS", 6),
         "SQLALCHEMY_ENGINE_OPTIONS": {},
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
@@ -135,6 +163,7 @@ def load_settings(env: Mapping[str, str] | None = None, overrides: Mapping[str, 
     settings["SESSION_COOKIE_SECURE"] = settings["PUBLIC_URL"].startswith("https://")
     settings.update(_backing_services(data_dir, redis_url))
     settings.update(overrides)
+    settings["MAX_CONTENT_LENGTH"] = settings["MAX_BODY_KB"] * 1024
     if settings["SQLALCHEMY_DATABASE_URI"].startswith("postgresql"):
         settings["SQLALCHEMY_ENGINE_OPTIONS"] = {
             "pool_pre_ping": True,

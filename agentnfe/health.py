@@ -3,15 +3,19 @@
 from __future__ import annotations
 
 import logging
+import os
 import secrets
+import threading
 from collections.abc import Callable
+from pathlib import Path
 
 import sqlalchemy as sa
 from flask import current_app
 
-from . import queue, resultados
+from . import queue, relogio, resultados
 from .conversation import llm
 from .extensions import cache, db
+from .models import SondaEscrita
 
 log = logging.getLogger(__name__)
 
@@ -29,10 +33,31 @@ def _probe(name: str, check: Callable[[], None]) -> str:
 
 
 def _database() -> None:
+    """A committed write, not only a SELECT: a full disk or a read-only database still answers reads. In embedded
+    mode the data dir (database, WAL, queue, PDFs) must also take a new file."""
     try:
         db.session.execute(sa.text("SELECT 1"))
+        atualizado = db.session.execute(
+            sa.update(SondaEscrita).where(SondaEscrita.id == 1).values(instante=relogio.agora())
+        )
+        if atualizado.rowcount == 0:
+            db.session.add(SondaEscrita(id=1))
+        db.session.commit()
     finally:
         db.session.rollback()
+    if db.engine.dialect.name == "sqlite":
+        _escrever_na_pasta(Path(current_app.config["DATA_DIR"]))
+
+
+def _escrever_na_pasta(pasta: Path) -> None:
+    sonda = pasta / f".healthz-{os.getpid()}-{threading.get_ident()}"
+    try:
+        with open(sonda, "wb") as arquivo:
+            arquivo.write(b"\0" * 65536)
+            arquivo.flush()
+            os.fsync(arquivo.fileno())
+    finally:
+        sonda.unlink(missing_ok=True)
 
 
 def _cache() -> None:

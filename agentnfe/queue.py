@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import functools
+import os
+import threading
 from pathlib import Path
 
 from flask import Flask
@@ -29,8 +31,10 @@ def init_app(app: Flask) -> None:
 
 
 def ping() -> None:
-    """Raise if the queue storage cannot be reached."""
-    huey.storage.queue_size()
+    """Raise if the queue storage cannot take a write (a full disk stops SqliteHuey, maxmemory a RedisHuey)."""
+    chave = f"healthz-{os.getpid()}-{threading.get_ident()}"
+    huey.storage.put_data(chave, b"1")
+    huey.storage.pop_data(chave)
 
 
 def in_app_context(func):

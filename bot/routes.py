@@ -18,8 +18,9 @@ from agentnfe.emission import links, pdfs
 from agentnfe.extensions import cache, db, limiter
 from agentnfe.fiscal import TelefoneInvalido, normalizar_telefone
 from agentnfe.integrations import whatsapp
-from agentnfe.integrations.entrada import Entrada
+from agentnfe.integrations.entrada import Entrada, EntradaInvalida, identificador
 from agentnfe.models import NFSe, StatusNFSe
+from agentnfe.requisicao import json_do_corpo, sem_espaco
 from tasks.conversa import despachar, process_message
 from tasks.emissao import poll_nfse
 from tasks.entrega import send_reply
@@ -87,8 +88,8 @@ def webhook_evolution():
     if not _segredo_confere(request.headers.get("X-Webhook-Token"), current_app.config["WEBHOOK_TOKEN"]):
         return _erro("unauthorized", 401)
     try:
-        entrada = whatsapp.parse_evolution(request.get_json(silent=True))
-    except whatsapp.EventoInvalido as erro:
+        entrada = whatsapp.parse_evolution(json_do_corpo())
+    except (whatsapp.EventoInvalido, EntradaInvalida) as erro:
         return _erro(str(erro), 400)
     except whatsapp.Ignorado:
         return _status("ignored")
@@ -113,8 +114,8 @@ def webhook_meta():
     if not whatsapp.assinatura_meta_valida(corpo, assinatura, current_app.config["META_APP_SECRET"]):
         return _erro("unauthorized", 401)
     try:
-        entradas = whatsapp.parse_meta(request.get_json(silent=True))
-    except whatsapp.EventoInvalido as erro:
+        entradas = whatsapp.parse_meta(json_do_corpo())
+    except (whatsapp.EventoInvalido, EntradaInvalida) as erro:
         return _erro(str(erro), 400)
     if not entradas:
         return _status("ignored")
@@ -133,7 +134,9 @@ def _bearer() -> str | None:
 
 
 def _chave_telefone() -> str:
-    corpo = request.get_json(silent=True) or {}
+    corpo = json_do_corpo()
+    if not isinstance(corpo, dict):
+        return "fone:invalido"
     try:
         return "fone:" + normalizar_telefone(str(corpo.get("telefone") or ""))
     except TelefoneInvalido:
@@ -161,7 +164,7 @@ def send():
     phone), and unauthenticated ones per client address, so strangers cannot spend the real token's limit."""
     if not _autenticado():
         return _erro("unauthorized", 401)
-    corpo = request.get_json(silent=True)
+    corpo = json_do_corpo()
     if (
         not isinstance(corpo, dict)
         or not isinstance(corpo.get("telefone"), str)
@@ -186,6 +189,26 @@ def limite_excedido(erro):
     return _erro(f"muitas requisições ({erro.description}); tente novamente em instantes", 429)
 
 
+@bp.errorhandler(sa.exc.OperationalError)
+def banco_indisponivel(erro):
+    """Disk full, read-only or unreachable database: 503, so a provider or an integration tries again later."""
+    log.error("storage unavailable for %s %s: %s", request.method, request.path, erro)
+    db.session.rollback()
+    return _erro("serviço indisponível no momento; tente novamente em instantes", 503)
+
+
+@bp.errorhandler(OSError)
+def disco_indisponivel(erro: OSError):
+    if not sem_espaco(erro):
+        raise erro
+    return banco_indisponivel(erro)
+
+
+@bp.errorhandler(413)
+def corpo_grande_demais(_erro_http):
+    return _erro(f"corpo da requisição maior que {current_app.config['MAX_BODY_KB']} KB", 413)
+
+
 @bp.get("/healthz")
 @limiter.exempt
 def healthz():
@@ -199,21 +222,20 @@ def webhook_plugnotas():
     """A status callback is only a hint: the note is re-read from the gateway by a task before anything changes."""
     if not _segredo_confere(request.headers.get("X-Webhook-Token"), current_app.config["PLUGNOTAS_WEBHOOK_TOKEN"]):
         return _erro("unauthorized", 401)
-    corpo = request.get_json(silent=True)
+    corpo = json_do_corpo()
     if isinstance(corpo, list) and corpo:
         corpo = corpo[0]
-    if not isinstance(corpo, dict) or not (corpo.get("id") or corpo.get("idIntegracao")):
-        return _erro("corpo sem id nem idIntegracao", 400)
+    gateway_id = identificador(corpo.get("id"), 100) if isinstance(corpo, dict) else None
+    id_integracao = identificador(corpo.get("idIntegracao"), 64) if isinstance(corpo, dict) else None
+    if gateway_id is None and id_integracao is None:
+        return _erro("corpo sem id nem idIntegracao válidos", 400)
     nota_id = db.session.scalar(
         sa.select(NFSe.id).where(
-            sa.or_(
-                NFSe.gateway_id == str(corpo.get("id") or "-"),
-                NFSe.id_integracao == str(corpo.get("idIntegracao") or "-"),
-            )
+            sa.or_(NFSe.gateway_id == (gateway_id or "-"), NFSe.id_integracao == (id_integracao or "-"))
         )
     )
     if nota_id is None:
-        log.info("PlugNotas callback for an unknown note %s/%s", corpo.get("id"), corpo.get("idIntegracao"))
+        log.info("PlugNotas callback for an unknown note %s/%s", gateway_id, id_integracao)
         return _status("ignored")
     try:
         poll_nfse(nota_id, 0, False)

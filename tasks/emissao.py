@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+
 from huey import crontab
 
 from agentnfe.conversation.engine import avisar_telefones
@@ -12,6 +14,8 @@ from agentnfe.queue import TentarDeNovo, in_app_context
 
 from .anuncio import announce_nfse
 from .entrega import send_reply
+
+log = logging.getLogger(__name__)
 
 
 def seguir(efeitos: Efeitos, nfse_id: int, consultas: int = -1, encadear: bool = True, proxima=None) -> None:
@@ -28,8 +32,16 @@ def seguir(efeitos: Efeitos, nfse_id: int, consultas: int = -1, encadear: bool =
 @huey.task(retries=5, retry_delay=30, retry_backoff=2, context=True)
 @in_app_context
 def emit_nfse(nfse_id: int, task=None) -> None:
-    """Send a note (idempotent): retried while the gateway is down or another worker holds the note."""
-    efeitos = service.emitir(nfse_id, ultima_tentativa=task is not None and task.retries == 0)
+    """Send a note (idempotent): retried while the gateway is down or another worker holds the note; a failure
+    nobody foresaw is retried too, and on the last attempt ends the note in a status the accountant sees."""
+    ultima = task is not None and task.retries == 0
+    try:
+        efeitos = service.emitir(nfse_id, ultima_tentativa=ultima)
+    except Exception:
+        log.exception("note %s: emission failed unexpectedly%s", nfse_id, "; giving up" if ultima else "")
+        if not ultima:
+            raise
+        efeitos = service.abandonar(nfse_id)
     seguir(efeitos, nfse_id)
     if efeitos.tentar_de_novo:
         raise TentarDeNovo(f"note {nfse_id} not sent yet")

@@ -1,4 +1,4 @@
-"""Delivery of stored replies through the channel they belong to."""
+"""Delivery of stored replies through the channel they belong to, in order per phone."""
 
 from __future__ import annotations
 
@@ -7,8 +7,11 @@ from agentnfe.extensions import huey
 from agentnfe.queue import in_app_context
 
 
-@huey.task(retries=5, retry_delay=2, retry_backoff=2, context=True)
+@huey.task()
 @in_app_context
-def send_reply(mensagem_id: int, task=None) -> None:
-    """Deliver one stored reply; timeouts and 5xx are retried with backoff (2, 4, 8, 16, 32 s)."""
-    entrega.entregar(mensagem_id, ultima_tentativa=task is None or task.retries == 0)
+def send_reply(mensagem_id: int, espera=None) -> None:
+    """Deliver the phone's pending replies, oldest first; after a failure, come back when the oldest is due
+    (5 s, 15 s, 30 s, 1 min… up to DELIVERY_RETRY_HOURS; the sweeper finds any chain that was lost)."""
+    adiada = entrega.entregar(mensagem_id, espera)
+    if adiada is not None:
+        send_reply.schedule(args=(adiada.mensagem_id, adiada.ate), delay=adiada.segundos)

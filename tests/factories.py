@@ -87,10 +87,12 @@ def nota(session, registro: Empresa, valor: str = "1500.00", **campos) -> NFSe:
         empresa=registro,
         contabilidade_id=registro.contabilidade_id,
         valor=Decimal(valor),
-        descricao="Consultoria de março",
-        competencia=date(2026, 3, 1),
-        codigo_municipio_prestacao=registro.codigo_municipio,
-        **campos,
+        **{
+            "descricao": "Consultoria de março",
+            "competencia": date(2026, 3, 1),
+            "codigo_municipio_prestacao": registro.codigo_municipio,
+            **campos,
+        },
     )
     session.add(nfse)
     session.flush()

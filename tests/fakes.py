@@ -91,8 +91,16 @@ class FakeEvolution(FakeServer):
         super().__init__()
         self.falhas: deque = deque()
         self.contador = 0
+        self.fora_do_ar = False
+        """While True, every request gets 503 (the instance disconnected, the proxy in front answering)."""
+        self.lixo = None
+        """When set, a send is accepted (201) with this body instead of the documented one."""
 
     def responder(self, pedido):
+        if self.fora_do_ar:
+            return 503, {"error": "Service Unavailable"}, 0
+        if self.lixo is not None and not self.falhas:
+            return 201, self.lixo, 0
         if self.falhas:
             falha = self.falhas.popleft()
             if falha == "timeout":
@@ -216,6 +224,10 @@ class FakePlugNotas(FakeServer):
         self.cancelamento_final = "CONCLUIDO"
         self.consultas_cancelamento = 1
         self.contador = 0
+        self.lixo_emissao = None
+        """With `modo_emissao = 'lixo'`: the note is stored, then the POST answers 200 with this body."""
+        self.lixo_consulta = None
+        """When set, every consult of a note answers 200 with this body."""
 
     def posts(self, caminho: str = "/nfse") -> list[dict]:
         return [r for r in self.requests if r["method"] == "POST" and r["path"] == caminho]
@@ -271,6 +283,8 @@ class FakePlugNotas(FakeServer):
         return 404, {"error": {"message": f"rota {metodo} {caminho}"}}, 0
 
     def _consultar(self, nota: dict | None):
+        if self.lixo_consulta is not None:
+            return 200, self.lixo_consulta, 0
         if nota is None:
             return 404, {"error": {"message": "Nota não encontrada"}}, 0
         return 200, [self._visao(self._avancar(nota))], 0
@@ -358,6 +372,8 @@ class FakePlugNotas(FakeServer):
         }  # fmt: skip
         if self.modo_emissao == "derruba_conexao":
             return "fechar", None, 0
+        if self.modo_emissao == "lixo":
+            return 200, self.lixo_emissao, 0
         atraso = 3 if self.modo_emissao == "aceita_e_demora" else self.atraso_emissao
         resposta = {
             "documents": [{"idIntegracao": documento["idIntegracao"], "prestador": documento["prestador"]["cpfCnpj"], "id": gateway_id}],
@@ -368,14 +384,18 @@ class FakePlugNotas(FakeServer):
 
 
 class FakeBrasilAPI(FakeServer):
-    """`/api/cnpj/v1/{cnpj}` answering the sample body, or 404 / 429 (plain text) / 500 / a timeout."""
+    """`/api/cnpj/v1/{cnpj}` answering the sample body, or 404 / 429 (plain text) / 500 / a timeout / garbage."""
 
     def __init__(self, amostra: dict):
         super().__init__()
         self.amostra = amostra
         self.modo = "ok"
+        self.lixo = None
+        """With `modo = 'lixo'`: every lookup answers 200 with this body."""
 
     def responder(self, pedido):
+        if self.modo == "lixo":
+            return 200, self.lixo, 0
         if self.modo == "404":
             return 404, {"message": "CNPJ 12345678000195 não encontrado.", "type": "not_found"}, 0
         if self.modo == "429":

@@ -10,16 +10,17 @@ MAXIMO_DE_LINHAS = 400
 
 CAMADAS = [
     ("agentnfe.relogio", "agentnfe.config", "agentnfe.crypto", "agentnfe.logs",
-     "agentnfe.proxies"),
+     "agentnfe.proxies", "agentnfe.requisicao",
+     "agentnfe.planilha"),
     ("agentnfe.fiscal",),
     ("agentnfe.models", "agentnfe.extensions", "agentnfe.queue", "agentnfe.resultados"),
     ("agentnfe.integrations", "agentnfe.perfis", "agentnfe.contas", "agentnfe.cadastro", "agentnfe.importacao"),
     ("agentnfe.emission",),
     ("agentnfe.conversation",),
-    ("agentnfe.health", "agentnfe.seed"),
+    ("agentnfe.health", "agentnfe.seed", "agentnfe.backup"),
     ("tasks",),
     ("admin", "bot"),
-    ("agentnfe.cli", "agentnfe.__main__", "agentnfe"),
+    ("agentnfe.cli", "agentnfe.cli_backup", "agentnfe.cli_desktop", "agentnfe.__main__", "agentnfe"),
 ]  # fmt: skip
 """Lowest first: a module may import its own layer's modules and any layer below, never one above."""
 

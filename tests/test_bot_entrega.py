@@ -6,6 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 import sqlalchemy as sa
+import time_machine
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -14,7 +15,6 @@ from agentnfe.conversation.entrada import registrar
 from agentnfe.extensions import db, huey
 from agentnfe.integrations.entrada import Entrada
 from agentnfe.models import Direcao, Envio, Estado, Mensagem, Provider, Sessao, TipoMensagem
-from agentnfe.queue import TentarDeNovo
 
 from .conftest import TELEFONE, WhatsApp, bot_settings, em_paralelo
 
@@ -42,38 +42,55 @@ def resposta_pendente() -> int:
 
 
 @pytest.mark.parametrize("falha", [500, 503, 429, "timeout"])
-def test_temporary_failures_are_retried_then_delivered(fila, evolution, falha):
+def test_temporary_failures_wait_then_are_delivered(fila, evolution, falha):
     saida_id = resposta_pendente()
     evolution.falhas.append(falha)
-    with pytest.raises(TentarDeNovo):
-        entrega.entregar(saida_id, ultima_tentativa=False)
-    assert saidas()[0].envio is Envio.PENDENTE
-    assert entrega.entregar(saida_id, ultima_tentativa=False) is Envio.ENVIADA
+    adiada = entrega.entregar(saida_id)
+    assert (adiada.mensagem_id, adiada.segundos) == (saida_id, 5)  # the first wait
     [saida] = saidas()
-    assert saida.envio is Envio.ENVIADA and saida.provider_id.startswith("OUT")
-    assert entrega.entregar(saida_id, ultima_tentativa=False) is Envio.ENVIADA  # idempotent: not sent twice
+    assert saida.envio is Envio.PENDENTE and saida.entrega_tentativas == 1 and saida.entrega_em == adiada.ate
+    assert entrega.entregar(saida_id) is None and len(evolution.requests) == 1  # not due, not its retry: waits
+    with time_machine.travel(datetime.now(UTC) + timedelta(seconds=6)):
+        assert entrega.entregar(saida_id) is None  # due: anyone may deliver it
+    [saida] = saidas()
+    assert saida.envio is Envio.ENVIADA and saida.provider_id.startswith("OUT") and saida.entrega_em is None
+    assert entrega.entregar(saida_id) is None  # idempotent: not sent twice
     assert len(evolution.enviados()) == 1
 
 
-def test_last_attempt_marks_the_reply_failed(fila, evolution):
+def test_a_reply_is_marked_failed_only_after_delivery_retry_hours(fila, evolution):
     saida_id = resposta_pendente()
-    evolution.falhas.append(502)
-    assert entrega.entregar(saida_id, ultima_tentativa=True) is Envio.FALHOU
-    assert saidas()[0].envio is Envio.FALHOU
-    assert saidas()[0].texto.startswith("Eu emito notas fiscais")  # still there for the transcript
+    inicio = datetime.now(UTC)
+    esperas, adiada = [], None
+    evolution.falhas.extend([502] * 100)
+    instante = inicio
+    while True:
+        with time_machine.travel(instante):
+            adiada = entrega.entregar(saida_id, adiada.ate if esperas else None)
+        if adiada is None:
+            break
+        esperas.append(adiada.segundos)
+        instante += timedelta(seconds=adiada.segundos)
+    assert esperas[:7] == [5, 15, 30, 60, 120, 300, 600] and set(esperas[7:]) == {600}
+    horas = fila.config["DELIVERY_RETRY_HOURS"]
+    assert timedelta(hours=horas) - timedelta(minutes=10) <= instante - inicio <= timedelta(hours=horas)
+    [saida] = saidas()
+    assert saida.envio is Envio.FALHOU and saida.entrega_tentativas == len(esperas) + 1
+    assert saida.texto.startswith("Eu emito notas fiscais")  # still there for the transcript and a resend
 
 
 def test_client_errors_are_not_retried(fila, evolution):
     saida_id = resposta_pendente()
     evolution.falhas.append(400)
-    assert entrega.entregar(saida_id, ultima_tentativa=False) is Envio.FALHOU
+    assert entrega.entregar(saida_id) is None
+    assert saidas()[0].envio is Envio.FALHOU and len(evolution.requests) == 1
 
 
 def test_unconfigured_provider_keeps_the_reply_stored_and_pending(make_app, evolution, alfa):
     app = make_app(**bot_settings(evolution, HUEY_IMMEDIATE=False, EVOLUTION_API_URL=None))
     with app.app_context():
         saida_id = resposta_pendente()
-        assert entrega.entregar(saida_id, ultima_tentativa=True) is None
+        assert entrega.entregar(saida_id) is None
         assert saidas()[0].envio is Envio.PENDENTE
         assert evolution.requests == []
 
@@ -124,11 +141,15 @@ def test_sweeper_requeues_lost_messages_and_expires_idle_drafts(fila):
     assert estados == {TELEFONE: Estado.EXPIRADA, "5511911112222": Estado.EMITINDO}
 
 
-def test_sweeper_resends_replies_stuck_in_pending(fila):
+def test_sweeper_resends_replies_stuck_in_pending(fila, evolution):
     saida_id = resposta_pendente()
     agora = datetime.now(UTC)
-    assert varredura.respostas_pendentes(agora) == []
-    assert varredura.respostas_pendentes(agora + timedelta(minutes=6)) == [saida_id]
+    assert varredura.respostas_pendentes(agora) == []  # too recent: its task may still be on its way
+    assert varredura.respostas_pendentes(agora + timedelta(minutes=2)) == [saida_id]
+    evolution.falhas.append(503)
+    assert entrega.entregar(saida_id).segundos == 5
+    assert varredura.respostas_pendentes(agora + timedelta(seconds=30)) == []  # its retry is scheduled
+    assert varredura.respostas_pendentes(agora + timedelta(minutes=2)) == [saida_id]  # that retry was lost
 
 
 def test_real_consumer_thread_processes_and_retries(fila, evolution):
@@ -151,7 +172,7 @@ def test_real_consumer_thread_processes_and_retries(fila, evolution):
         consumer.stop(graceful=True)
     [espelho] = evolution.enviados()
     assert "Valor: R$ 1.500,00" in espelho
-    assert len(evolution.requests) == 2  # the 500, then the retry
+    assert len(evolution.requests) == 2  # the 500, then the retry 5 s later
     assert saidas()[0].envio is Envio.ENVIADA
 
 

@@ -1,40 +1,16 @@
 """WhatsApp Cloud API webhook (Meta) and POST /send/."""
 
-import hashlib
-import hmac
 import json
 from pathlib import Path
 
-import pytest
 import sqlalchemy as sa
 
 from agentnfe.extensions import db
 from agentnfe.models import Direcao, Envio, Mensagem, Provider
 
-from .conftest import API_TOKEN, TELEFONE, bot_settings
+from .conftest import API_TOKEN, TELEFONE, assinar, bot_settings
 
-SEGREDO = "segredo-do-app"
 AMOSTRA = json.loads((Path(__file__).parent / "data/meta_cloud_webhook.json").read_text())
-
-
-@pytest.fixture
-def meta_app(make_app, evolution):
-    app = make_app(
-        **bot_settings(
-            evolution,
-            META_APP_SECRET=SEGREDO,
-            META_VERIFY_TOKEN="verifica",
-            META_ACCESS_TOKEN="token-meta",
-            META_PHONE_NUMBER_ID="106540352242922",
-            META_API_URL=evolution.url,
-        )
-    )
-    with app.app_context():
-        yield app
-
-
-def assinar(corpo: bytes, segredo: str = SEGREDO) -> str:
-    return "sha256=" + hmac.new(segredo.encode(), corpo, hashlib.sha256).hexdigest()
 
 
 def postar_meta(client, corpo: dict, assinatura: str | None = None):

@@ -2,7 +2,6 @@
 what the user writes meanwhile, each outcome is announced once, and nothing waits on the network inside a
 database transaction."""
 
-import pytest
 import sqlalchemy as sa
 
 from agentnfe.conversation import varredura
@@ -15,11 +14,6 @@ from .conftest import TELEFONE, WhatsApp, bot_settings, criar_nota, run_schedule
 from .fakes import FakePlugNotas
 
 PEDIDO = "nota de R$ 1.500,00 para 12.345.678/0001-95 consultoria de março"
-
-
-@pytest.fixture
-def wa(gateway_app, evolution):
-    return WhatsApp(gateway_app.test_client(), evolution)
 
 
 def lido(consulta):

@@ -10,15 +10,10 @@ from agentnfe.emission import service
 from agentnfe.extensions import db
 from agentnfe.models import FonteTomador, NFSe, NFSeTentativa, Notificacao, StatusNFSe
 
-from .conftest import WhatsApp, criar_nota, em_paralelo, run_scheduled
+from .conftest import criar_nota, em_paralelo, run_scheduled
 from .fakes import FakePlugNotas
 
 PEDIDO = "nota de R$ 1.500,00 para 12.345.678/0001-95 consultoria de março"
-
-
-@pytest.fixture
-def wa(gateway_app, evolution):
-    return WhatsApp(gateway_app.test_client(), evolution)
 
 
 def nota() -> NFSe:

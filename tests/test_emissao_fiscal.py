@@ -25,15 +25,10 @@ from agentnfe.models import (
 )
 
 from . import factories
-from .conftest import WhatsApp, bot_settings, com_certificado, criar_nota, run_scheduled
+from .conftest import bot_settings, com_certificado, criar_nota, run_scheduled
 from .fakes import FakePlugNotas
 
 PEDIDO = "nota de R$ 1.500,00 para 12.345.678/0001-95 consultoria"
-
-
-@pytest.fixture
-def wa(gateway_app, evolution):
-    return WhatsApp(gateway_app.test_client(), evolution)
 
 
 def empresa(alfa) -> Empresa:

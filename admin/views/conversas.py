@@ -1,23 +1,28 @@
-"""WhatsApp conversations, read-only, with their messages."""
+"""WhatsApp conversations, read-only, with their messages; replies that could not be delivered, to resend."""
 
 from __future__ import annotations
 
 import sqlalchemy as sa
+from flask import flash
+from flask_admin.actions import action
 from sqlalchemy.orm import joinedload
 
+from agentnfe.conversation import entrega
 from agentnfe.extensions import db
 from agentnfe.fiscal import (
     formatar_documento,
     formatar_telefone,
 )
 from agentnfe.models import (
+    Direcao,
     Empresa,
+    Envio,
     Mensagem,
     Sessao,
     UsuarioEmpresa,
 )
 
-from ..acesso import contabilidade_id
+from ..acesso import LEITURA_E_REPLAY, Escopada, contabilidade_id, escreve, usuario
 from .comum import (
     PorEmpresa,
 )
@@ -67,3 +72,50 @@ class SessaoView(PorEmpresa):
                 if nome:
                     texto = texto.replace(nome, "(empresa de outra contabilidade)")
         return texto
+
+
+class NaoEntregueView(Escopada):
+    """Replies WhatsApp never took, after DELIVERY_RETRY_HOURS of retries or a refusal; "reenviar" queues them
+    again, in order behind anything still pending for that phone."""
+
+    somente_leitura = True
+    can_view_details = False
+    can_export = False
+    column_list = ("criado_em", "sessao.telefone", "sessao.empresa", "texto", "entrega_tentativas")
+    column_details_list = column_list
+    column_labels = {
+        "criado_em": "Escrita em", "sessao.telefone": "Telefone", "sessao.empresa": "Empresa", "texto": "Resposta",
+        "entrega_tentativas": "Tentativas",
+    }  # fmt: skip
+    column_formatters = {
+        "sessao.telefone": lambda v, c, m, n: formatar_telefone(m.sessao.telefone),
+        "texto": lambda v, c, m, n: (m.texto or "")[:140],
+        "criado_em": lambda v, c, m, n: f"{m.criado_em:%d/%m/%Y %H:%M}",
+    }  # fmt: skip
+    column_default_sort = ("id", True)
+    simple_list_pager = True
+
+    def filtrar(self, query, contabilidade):
+        return query.filter(Mensagem.sessao.has(Sessao.empresa.has(Empresa.contabilidade_id == contabilidade)))
+
+    def _nao_entregues(self, query):
+        return query.filter(Mensagem.direcao == Direcao.SAIDA, Mensagem.envio == Envio.FALHOU)
+
+    def get_query(self):
+        consulta = self._nao_entregues(super().get_query())
+        return consulta.options(joinedload(Mensagem.sessao).joinedload(Sessao.empresa))
+
+    def get_count_query(self):
+        return self._nao_entregues(super().get_count_query())
+
+    def is_action_allowed(self, name):
+        return escreve() or (usuario() is not None and usuario().role in LEITURA_E_REPLAY)
+
+    @action("reenviar", "Reenviar", "Reenviar pelo WhatsApp as respostas selecionadas?")
+    def reenviar(self, ids):
+        from tasks.entrega import send_reply
+
+        devolvidas = entrega.reenviar([m.id for m in self.escopados(ids)])
+        for mensagem_id in devolvidas:
+            send_reply(mensagem_id)
+        flash(f"{len(devolvidas)} resposta(s) de volta à fila de envio.", "success")

@@ -10,13 +10,15 @@ from typing import Literal
 
 from flask import Flask, current_app
 from openai import OpenAI, OpenAIError
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel, ValidationError, field_validator
 
 from .. import resultados
+from ..integrations.entrada import TEXTO_MAXIMO
 
 log = logging.getLogger(__name__)
 EXTENSION_KEY = "agentnfe.llm"
 DEFAULT_TIMEOUT = 20.0
+CAMPO_MAXIMO = 2000
 
 SYSTEM_PROMPT = (
     "Você extrai dados de pedidos de nota fiscal de serviço (NFS-e) escritos em português no WhatsApp. "
@@ -34,6 +36,12 @@ class CamposLLM(BaseModel):
     valor: str | None
     descricao: str | None
     intencao: Literal["emitir", "confirmar", "corrigir", "cancelar", "ajuda", "outro"] | None
+
+    @field_validator("documento", "nome_tomador", "valor", "descricao")
+    @classmethod
+    def _curto(cls, valor: str | None) -> str | None:
+        """A model may answer anything: no field is longer than the longest a note can hold."""
+        return valor[:CAMPO_MAXIMO] if valor else valor
 
 
 @dataclass
@@ -58,7 +66,7 @@ class ExtratorLLM:
         contexto = json.dumps({k: v for k, v in conhecidos.items() if v}, ensure_ascii=False)
         mensagens = [
             {"role": "system", "content": SYSTEM_PROMPT},
-            {"role": "user", "content": f"Dados já conhecidos: {contexto}\nMensagem: {texto}"},
+            {"role": "user", "content": f"Dados já conhecidos: {contexto}\nMensagem: {texto[:TEXTO_MAXIMO]}"},
         ]
         inicio = time.monotonic()
         try:

@@ -53,19 +53,29 @@ def mensagens_sem_resposta(agora: datetime, atraso: timedelta = timedelta(minute
     return list(db.session.scalars(consulta))
 
 
-def respostas_pendentes(agora: datetime, atraso: timedelta = timedelta(minutes=5)) -> list[int]:
-    """Replies still pending after their retries would have finished, for providers that can send."""
+def respostas_pendentes(agora: datetime, atraso: timedelta = timedelta(minutes=1)) -> list[int]:
+    """The oldest pending reply of each phone whose delivery is due but nobody is attempting (its task was lost,
+    or the chain of retries broke), for providers that can send."""
     providers = [p for p in (Provider.EVOLUTION, Provider.META) if whatsapp.configurado(p)]
     if not providers:
         return []
-    consulta = sa.select(Mensagem.id).where(
-        Mensagem.direcao == Direcao.SAIDA,
-        Mensagem.envio == Envio.PENDENTE,
-        Mensagem.provider.in_(providers),
-        Mensagem.criado_em < agora - atraso,
-        Mensagem.criado_em > agora - JANELA,
+    limite = agora - atraso
+    consulta = (
+        sa.select(sa.func.min(Mensagem.id))
+        .join(Sessao, Mensagem.sessao_id == Sessao.id)
+        .where(
+            Mensagem.direcao == Direcao.SAIDA,
+            Mensagem.envio == Envio.PENDENTE,
+            Mensagem.provider.in_(providers),
+            sa.or_(
+                sa.and_(Mensagem.entrega_em.is_(None), Mensagem.criado_em < limite),
+                Mensagem.entrega_em < limite,
+            ),
+        )
+        .group_by(Sessao.telefone, Mensagem.provider)
+        .limit(500)
     )
-    return list(db.session.scalars(consulta.order_by(Mensagem.id).limit(500)))
+    return list(db.session.scalars(consulta))
 
 
 def notas_a_anunciar(agora: datetime, atraso: timedelta = timedelta(minutes=1)) -> list[int]:

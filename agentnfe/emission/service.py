@@ -208,6 +208,21 @@ def emitir(
     return _aplicar_de_volta(nfse_id, resposta, autor.dizendo(resposta.mensagem or "recebida pelo gateway"))
 
 
+def abandonar(nfse_id: int) -> Efeitos:
+    """The last attempt to send ended in a failure nobody foresaw (logged by the caller): the note leaves the
+    retry loop with a status, a notice and a message — `atencao` if it may have reached the gateway, else `erro`."""
+    db.session.rollback()
+    nota = carregar(nfse_id)
+    if nota is None or nota.status not in A_ENVIAR:
+        db.session.rollback()
+        return Efeitos()
+    motivo = "falha interna ao preparar o envio"
+    autor = Registro(AcaoTentativa.EMITIR, motivo)
+    if nota.status is StatusNFSe.ENVIADA:
+        return atencao(nota, motivo, autor)
+    return falhar(nota, motivo, autor)
+
+
 def _aplicar_de_volta(nfse_id: int, resposta: RespostaGateway, registro: Registro) -> Efeitos:
     nota = de_volta(nfse_id, StatusNFSe.ENVIADA)
     return Efeitos() if nota is None else aplicar(nota, resposta, registro)

@@ -46,7 +46,7 @@ def completar(tomador_id: int, forcar: bool = False) -> bool:
     ):  # fmt: skip
         valor = getattr(dados, campo)
         if valor:
-            setattr(tomador, campo, valor[:200])
+            setattr(tomador, campo, valor)
     if dados.codigo_municipio_ibge:
         tomador.codigo_municipio = dados.codigo_municipio_ibge
     tomador.fonte = FonteTomador.BRASILAPI

@@ -1,4 +1,5 @@
-"""BrasilAPI CNPJ lookup: one pooled client, results cached for 24 h, outages reported, never fatal."""
+"""BrasilAPI CNPJ lookup: one pooled client, results cached for 24 h, outages reported, never fatal; every answer
+is read into a typed record whose fields fit the registry's columns."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ import httpx
 from flask import Flask, current_app
 
 from ..extensions import cache
+from ..models import ClienteTomador
 from .http import novo_cliente, registrar
 
 log = logging.getLogger(__name__)
@@ -43,9 +45,39 @@ def init_app(app: Flask) -> None:
     registrar(app, EXTENSION_KEY, novo_cliente(app.config["BRASILAPI_URL"], timeout=app.config["HTTP_TIMEOUT"]))
 
 
-def _texto(valor) -> str | None:
-    valor = str(valor).strip() if valor is not None else ""
-    return valor or None
+def _texto(valor, maximo: int) -> str | None:
+    """A text field of the answer: text or a number, blank as None, cut to its column's width."""
+    if isinstance(valor, bool) or not isinstance(valor, str | int):
+        return None
+    valor = str(valor).strip()
+    return valor[:maximo] or None
+
+
+def _digitos(valor, tamanho: int) -> str | None:
+    """A code made of digits (CEP, IBGE), zero-padded to its size; anything else is unknown."""
+    texto = _texto(valor, 20)
+    digitos = "".join(c for c in texto if c.isdigit()) if texto else ""
+    return digitos.zfill(tamanho) if digitos and len(digitos) <= tamanho else None
+
+
+def _ler(cnpj: str, corpo: dict) -> DadosCNPJ:
+    """The answer as a typed record that fits the registry's columns, whatever BrasilAPI put in each field."""
+    largura = {coluna.name: getattr(coluna.type, "length", None) for coluna in ClienteTomador.__table__.columns}
+    campos = {
+        campo: _texto(corpo.get(campo), largura[campo])
+        for campo in ("razao_social", "nome_fantasia", "logradouro", "numero", "complemento", "bairro", "municipio")
+    }
+    email = _texto(corpo.get("email"), largura["email"])
+    uf = (_texto(corpo.get("uf"), 3) or "").upper()
+    return DadosCNPJ(
+        cnpj=cnpj,
+        email=email if email and "@" in email else None,
+        cep=_digitos(corpo.get("cep"), 8),
+        codigo_municipio_ibge=_digitos(corpo.get("codigo_municipio_ibge"), 7),
+        uf=uf if len(uf) == 2 and uf.isalpha() else None,
+        situacao_cadastral=_texto(corpo.get("descricao_situacao_cadastral"), largura["situacao_cadastral"]),
+        **campos,
+    )
 
 
 def _chave(cnpj: str) -> str:
@@ -83,22 +115,7 @@ def consultar_cnpj(cnpj: str, usar_cache: bool = True, timeout: float | None = N
         except Exception:
             log.debug("could not remember the failed lookup", exc_info=True)
         raise
-    ibge = _texto(corpo.get("codigo_municipio_ibge"))
-    dados = DadosCNPJ(
-        cnpj=cnpj,
-        razao_social=_texto(corpo.get("razao_social")),
-        nome_fantasia=_texto(corpo.get("nome_fantasia")),
-        email=_texto(corpo.get("email")),
-        logradouro=_texto(corpo.get("logradouro")),
-        numero=_texto(corpo.get("numero")),
-        complemento=_texto(corpo.get("complemento")),
-        bairro=_texto(corpo.get("bairro")),
-        cep=_texto(corpo.get("cep")),
-        municipio=_texto(corpo.get("municipio")),
-        codigo_municipio_ibge=ibge.zfill(7) if ibge else None,
-        uf=_texto(corpo.get("uf")),
-        situacao_cadastral=_texto(corpo.get("descricao_situacao_cadastral")),
-    )
+    dados = _ler(cnpj, corpo)
     cache.set(chave, dados, timeout=TTL)
     return dados
 
@@ -116,6 +133,6 @@ def _pedir(cnpj: str, timeout: float | None) -> dict:
         corpo = resposta.json()
     except ValueError:
         raise ConsultaFalhou("BrasilAPI answered something that is not JSON") from None
-    if not isinstance(corpo, dict) or not corpo.get("razao_social"):
+    if not isinstance(corpo, dict) or not _texto(corpo.get("razao_social"), 200):
         raise ConsultaFalhou("BrasilAPI answered without a razão social")
     return corpo

@@ -7,12 +7,14 @@ import hashlib
 import hmac
 import logging
 from dataclasses import dataclass
+from urllib.parse import quote
 
 import httpx
 from flask import Flask, current_app
 
 from ..fiscal import TelefoneInvalido, normalizar_telefone
 from ..models import Provider, TipoMensagem
+from . import entrada
 from .entrada import Entrada
 from .http import novo_cliente, registrar
 
@@ -61,43 +63,63 @@ def _telefone(jid: str) -> str:
 
 
 def parse_evolution(body) -> Entrada:
-    """Read an Evolution API v2 webhook body into an Entrada, or raise Ignorado / EventoInvalido."""
+    """Read an Evolution API v2 webhook body into an Entrada, or raise Ignorado / EventoInvalido / EntradaInvalida."""
     if not isinstance(body, dict) or not isinstance(body.get("event"), str):
         raise EventoInvalido("corpo sem o campo event")
     if body["event"].lower().replace("_", ".") != "messages.upsert":
-        raise Ignorado(f"event {body['event']}")
+        raise Ignorado(f"event {body['event'][:40]}")
     data = body.get("data")
     key = data.get("key") if isinstance(data, dict) else None
     if not isinstance(key, dict) or not isinstance(key.get("id"), str) or not key["id"]:
         raise EventoInvalido("messages.upsert sem data.key.id")
-    if key.get("fromMe"):
+    if key.get("fromMe") is True:
         raise Ignorado("message sent by the instance itself")
-    jid = str(key.get("remoteJid") or "")
-    if jid.endswith("@g.us") or jid.endswith("@broadcast") or jid.endswith("@newsletter"):
+    jid = _texto(key.get("remoteJid"), "data.key.remoteJid")
+    if jid.endswith(("@g.us", "@broadcast", "@newsletter")):
         raise Ignorado("group, broadcast or channel message")
     if jid.endswith("@lid"):
         if not key.get("remoteJidAlt"):
-            log.info("Evolution message %s from a privacy id without remoteJidAlt: ignored", key["id"])
+            log.info("Evolution message %s from a privacy id without remoteJidAlt: ignored", key["id"][:64])
             raise Ignorado("privacy id without phone number")
-        jid = str(key["remoteJidAlt"])
+        jid = _texto(key["remoteJidAlt"], "data.key.remoteJidAlt")
     if not jid:
         raise EventoInvalido("messages.upsert sem data.key.remoteJid")
     message = data.get("message") if isinstance(data.get("message"), dict) else {}
-    tipo_bruto = data.get("messageType") or next(iter(message), "")
+    tipo_bruto = data.get("messageType")
+    if not isinstance(tipo_bruto, str) or not tipo_bruto:  # read the type from the message itself
+        tipo_bruto = next(iter(message), "")
     tipo = _EVOLUTION_TYPES.get(tipo_bruto, TipoMensagem.OUTRO)
     texto = message.get("conversation")
-    if not texto and isinstance(message.get("extendedTextMessage"), dict):
-        texto = message["extendedTextMessage"].get("text")
-    if tipo is TipoMensagem.TEXTO and not texto:
+    if not isinstance(texto, str) or not texto:
+        estendida = message.get("extendedTextMessage")
+        texto = estendida.get("text") if isinstance(estendida, dict) else None
+    if tipo is TipoMensagem.TEXTO and not (isinstance(texto, str) and texto):
         tipo = TipoMensagem.OUTRO
     return Entrada(
         provider=Provider.EVOLUTION,
-        instance=str(body.get("instance") or ""),
+        instance=_texto(body.get("instance"), "instance"),
         provider_id=key["id"],
         telefone=_telefone(jid),
         tipo=tipo,
         texto=texto if tipo is TipoMensagem.TEXTO else None,
     )
+
+
+def _texto(valor, campo: str) -> str:
+    """A field that must be text when present."""
+    if valor is None:
+        return ""
+    if not isinstance(valor, str):
+        raise EventoInvalido(f"{campo} precisa ser texto")
+    return valor
+
+
+def _lista_de_objetos(valor, campo: str) -> list[dict]:
+    if valor is None:
+        return []
+    if not isinstance(valor, list) or not all(isinstance(item, dict) for item in valor):
+        raise EventoInvalido(f"{campo} precisa ser uma lista de objetos")
+    return valor
 
 
 def assinatura_meta_valida(corpo: bytes, cabecalho: str | None, segredo: str | None) -> bool:
@@ -109,25 +131,41 @@ def assinatura_meta_valida(corpo: bytes, cabecalho: str | None, segredo: str | N
 
 
 def parse_meta(body) -> list[Entrada]:
-    """Every message of a Cloud API webhook body; statuses and other fields are skipped."""
+    """Every message of a Cloud API webhook body; statuses and other fields are skipped, wrong shapes refused."""
     if not isinstance(body, dict) or not isinstance(body.get("entry"), list):
         raise EventoInvalido("corpo sem entry")
     entradas = []
-    for entry in body["entry"]:
-        for change in (entry or {}).get("changes") or []:
-            value = (change or {}).get("value") or {}
-            instance = str((value.get("metadata") or {}).get("phone_number_id") or "")
-            for message in value.get("messages") or []:
-                if not isinstance(message, dict) or not message.get("id") or not message.get("from"):
-                    raise EventoInvalido("mensagem sem id ou remetente")
-                tipo = _META_TYPES.get(message.get("type"), TipoMensagem.OUTRO)
-                texto = (message.get("text") or {}).get("body") if tipo is TipoMensagem.TEXTO else None
-                try:
-                    telefone = _telefone(str(message["from"]))
-                except Ignorado:
-                    continue
-                entradas.append(Entrada(Provider.META, instance, str(message["id"]), telefone, tipo, texto))
+    for entry in _lista_de_objetos(body["entry"], "entry"):
+        for change in _lista_de_objetos(entry.get("changes"), "entry.changes"):
+            value = change.get("value")
+            if value is None:
+                continue
+            if not isinstance(value, dict):
+                raise EventoInvalido("changes.value precisa ser um objeto")
+            metadata = value.get("metadata") if isinstance(value.get("metadata"), dict) else {}
+            instance = _texto(metadata.get("phone_number_id"), "metadata.phone_number_id")
+            for message in _lista_de_objetos(value.get("messages"), "value.messages"):
+                entradas.extend(_mensagem_meta(message, instance))
     return entradas
+
+
+def _mensagem_meta(message: dict, instance: str) -> list[Entrada]:
+    ident, remetente = message.get("id"), message.get("from")
+    if not isinstance(ident, str) or not ident or not isinstance(remetente, str | int) or not remetente:
+        raise EventoInvalido("mensagem sem id ou remetente")
+    tipo_bruto = message.get("type")
+    tipo = _META_TYPES.get(tipo_bruto, TipoMensagem.OUTRO) if isinstance(tipo_bruto, str) else TipoMensagem.OUTRO
+    texto = None
+    if tipo is TipoMensagem.TEXTO:
+        corpo = message.get("text")
+        texto = corpo.get("body") if isinstance(corpo, dict) else None
+        if not isinstance(texto, str) or not texto:
+            tipo, texto = TipoMensagem.OUTRO, None
+    try:
+        telefone = _telefone(str(remetente))
+    except Ignorado:
+        return []
+    return [Entrada(Provider.META, instance, ident, telefone, tipo, texto)]
 
 
 @dataclass
@@ -175,6 +213,15 @@ def _post(cliente: httpx.Client, caminho: str, corpo: dict) -> dict:
         return {}
 
 
+def _segmento(nome: str) -> str:
+    """A URL path segment built from stored input: a plain identifier, percent-encoded all the same."""
+    try:
+        entrada.instancia(nome)
+    except entrada.EntradaInvalida:
+        raise EntregaFalhou(f"refusing to call the provider with instance {nome[:40]!r}", temporaria=False) from None
+    return quote(nome, safe="")
+
+
 def configurado(provider: Provider) -> bool:
     todos = canais()
     return (todos.evolution if provider is Provider.EVOLUTION else todos.meta) is not None
@@ -185,18 +232,29 @@ def _via_evolution(instance: str, rota: str, corpo: dict) -> str | None:
     instancia = instance or current_app.config["EVOLUTION_INSTANCE"]
     if not instancia:
         raise EntregaFalhou("no Evolution instance for this message and EVOLUTION_INSTANCE is not set", False)
-    resposta = _post(canais().evolution, f"/message/{rota}/{instancia}", corpo)
-    return ((resposta.get("key") or {}).get("id")) if isinstance(resposta, dict) else None
+    resposta = _post(canais().evolution, f"/message/{rota}/{_segmento(instancia)}", corpo)
+    chave = resposta.get("key") if isinstance(resposta, dict) else None
+    return _id_devolvido(chave.get("id") if isinstance(chave, dict) else None)
 
 
 def _via_meta(instance: str, numero: str, conteudo: dict) -> str | None:
     """POST a Cloud API message from the conversation's phone number id; returns the new message id."""
     origem = instance or current_app.config["META_PHONE_NUMBER_ID"]
     resposta = _post(
-        canais().meta, f"/v21.0/{origem}/messages", {"messaging_product": "whatsapp", "to": numero, **conteudo}
+        canais().meta,
+        f"/v21.0/{_segmento(origem or '')}/messages",
+        {"messaging_product": "whatsapp", "to": numero, **conteudo},
     )
     mensagens = resposta.get("messages") if isinstance(resposta, dict) else None
-    return mensagens[0].get("id") if mensagens else None
+    primeira = mensagens[0] if isinstance(mensagens, list) and mensagens else None
+    return _id_devolvido(primeira.get("id") if isinstance(primeira, dict) else None)
+
+
+def _id_devolvido(valor) -> str | None:
+    """The provider's id of a sent message, when it is one (an accepted send with an odd answer is still sent)."""
+    if not isinstance(valor, str) or not 0 < len(valor) <= entrada.ID_MAXIMO:
+        return None
+    return valor
 
 
 def enviar_texto(provider: Provider, instance: str, numero: str, texto: str) -> str | None:

@@ -1,6 +1,6 @@
 """SQLAlchemy 2 typed models of the domain (DESIGN.md §2), split by area."""
 
-from .avisos import Notificacao
+from .avisos import Notificacao, SondaEscrita
 from .base import Base
 from .contas import Contabilidade, User
 from .conversas import Mensagem, Sessao
@@ -48,6 +48,7 @@ __all__ = [
     "Sessao",
     "SituacaoCancelamento",
     "ServicoEmpresa",
+    "SondaEscrita",
     "StatusNFSe",
     "TipoDocumento",
     "TipoMensagem",

@@ -1,4 +1,5 @@
-"""Notices for the accountants' dashboard (certificate expiry, rejected notes, notes needing attention)."""
+"""Notices for the accountants' dashboard (certificate expiry, rejected notes, notes needing attention), and the
+write probe of /healthz."""
 
 from __future__ import annotations
 
@@ -23,3 +24,12 @@ class Notificacao(Base):
     """Identifies the event so a periodic task never files the same notice twice."""
     criado_em: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     lida_em: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class SondaEscrita(Base):
+    """One row that /healthz rewrites: proof that the database still accepts writes (a full disk refuses them)."""
+
+    __tablename__ = "sonda_escrita"
+
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    instante: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

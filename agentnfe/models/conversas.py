@@ -88,6 +88,12 @@ class Mensagem(Base):
             postgresql_where=sa.text("nfse_id IS NOT NULL"),
         ),
         sa.Index(
+            "ix_mensagem_pendente",
+            "id",
+            sqlite_where=sa.text("envio = 'pendente'"),
+            postgresql_where=sa.text("envio = 'pendente'"),
+        ),
+        sa.Index(
             "ix_mensagem_llm_criado",
             "criado_em",
             sqlite_where=sa.text("llm_chamado"),
@@ -111,17 +117,25 @@ class Mensagem(Base):
     nfse_id: Mapped[int | None] = mapped_column(BIG_ID, sa.ForeignKey("nfse.id", ondelete="SET NULL"))
     """The note an announcement is about (its outcome, its PDF); each event is announced once."""
     evento: Mapped[str | None] = mapped_column(sa.String(60))
+    entrega_tentativas: Mapped[int] = mapped_column(default=0, server_default="0")
+    """Failed delivery attempts of an outbound reply so far."""
+    entrega_em: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    """No delivery attempt before this instant: the lease of an attempt in progress, or the wait after a failure."""
+    entregar_ate: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    """Last instant a failed delivery is retried (a resend from the admin sets it); None: DELIVERY_RETRY_HOURS
+    after the reply was written."""
     criado_em: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
 
     sessao: Mapped[Sessao] = relationship(back_populates="mensagens")
 
 
-MUTABLE_MESSAGE_FIELDS = frozenset({"envio", "provider_id"})
+MUTABLE_MESSAGE_FIELDS = frozenset({"envio", "provider_id", "entrega_tentativas", "entrega_em", "entregar_ate"})
+"""The delivery state of an outbound reply; everything else of a message is written once."""
 
 
 @sa.event.listens_for(Mensagem, "before_update")
 def _append_only(mapper, connection, target: Mensagem) -> None:
-    """Refuse ORM updates of a message other than its delivery status and provider id."""
+    """Refuse ORM updates of a message other than its delivery state and provider id."""
     state = sa.inspect(target)
     changed = {attr.key for attr in state.attrs if attr.history.has_changes()}
     if changed - MUTABLE_MESSAGE_FIELDS:

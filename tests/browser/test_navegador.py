@@ -14,6 +14,7 @@ from agentnfe.models import ClienteTomador, Empresa, FonteTomador, NFSe, Papel, 
 
 from .. import factories
 from ..certs import gerar_pfx
+from ..conftest import falta_no_ambiente
 
 CHROMIUM = "/usr/bin/chromium"
 ARTEFATOS = Path(__file__).resolve().parent.parent / "artifacts"
@@ -59,7 +60,7 @@ def pagina():
     from playwright.sync_api import sync_playwright
 
     if not Path(CHROMIUM).exists():
-        pytest.fail(f"{CHROMIUM} is missing: apt-get install -y chromium (.ci/run does it)")
+        falta_no_ambiente(f"{CHROMIUM} is missing: apt-get install -y chromium (.ci/run does it)")
     with sync_playwright() as playwright:
         navegador = playwright.chromium.launch(
             executable_path=CHROMIUM,

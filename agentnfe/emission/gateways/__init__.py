@@ -2,19 +2,25 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from flask import Flask, current_app
 
 from ...integrations.http import registrar
+from ...models import NFSe
 
 EXTENSION_KEY = "agentnfe.gateway"
 
 
 @dataclass
 class RespostaGateway:
-    """A gateway's view of one note; `situacao` in the gateway vocabulary (PROCESSANDO, CONCLUIDO…)."""
+    """A gateway's view of one note; `situacao` in the gateway vocabulary (PROCESSANDO, CONCLUIDO…).
+
+    Built from whatever the gateway answered: identifiers must be text (or numbers) that fit their columns, or
+    the answer is unreadable (RespostaIlegivel: the outcome stays unknown); messages and links are cut or dropped.
+    """
 
     situacao: str
     gateway_id: str | None = None
@@ -28,6 +34,46 @@ class RespostaGateway:
     existente: bool = False
     """The gateway already had a note with this integration id (PlugNotas 409): adopted, never a rejection."""
 
+    def __post_init__(self):
+        situacao = _texto(self.situacao)
+        self.situacao = situacao.upper()[:30] if situacao else "PROCESSANDO"
+        for campo in ("gateway_id", "protocolo", "numero", "codigo_verificacao"):
+            bruto = getattr(self, campo)
+            valor = _texto(bruto)
+            if (valor is None and bruto not in (None, "")) or (valor is not None and len(valor) > _LARGURAS[campo]):
+                raise RespostaIlegivel(f"the gateway answered a {campo} this client cannot keep: {str(bruto)[:60]}")
+            setattr(self, campo, valor)
+        for campo in ("pdf_url", "xml_url"):
+            valor = _texto(getattr(self, campo))
+            setattr(self, campo, valor if valor and len(valor) <= _LARGURAS[campo] else None)
+        mensagem = _texto(self.mensagem)
+        self.mensagem = mensagem[:MENSAGEM_MAXIMA] if mensagem else None
+        self.bruto = guardavel(self.bruto)
+
+
+MENSAGEM_MAXIMA = 2000
+BRUTO_MAXIMO = 65_536
+_LARGURAS = {coluna.name: getattr(coluna.type, "length", None) for coluna in NFSe.__table__.columns}
+
+
+def _texto(valor) -> str | None:
+    """Text or a number as text; any other shape (list, object, boolean) is no value at all."""
+    if isinstance(valor, bool) or not isinstance(valor, str | int):
+        return None
+    return str(valor).strip() or None
+
+
+def guardavel(bruto: Any) -> Any:
+    """A gateway's answer as kept on the note: JSON-safe and at most BRUTO_MAXIMO characters (else a summary)."""
+    try:
+        texto = json.dumps(bruto, ensure_ascii=False, default=str)
+    except (TypeError, ValueError):
+        texto = repr(bruto)
+        bruto = None
+    if len(texto) <= BRUTO_MAXIMO and bruto is not None:
+        return bruto
+    return {"resumo": texto[:2000], "tamanho": len(texto)}
+
 
 @dataclass
 class RespostaCancelamento:
@@ -37,6 +83,15 @@ class RespostaCancelamento:
     protocolo: str | None = None
     mensagem: str | None = None
     bruto: Any = field(default_factory=dict)
+
+    def __post_init__(self):
+        protocolo = _texto(self.protocolo)
+        if protocolo is not None and len(protocolo) > _LARGURAS["cancelamento_protocolo"]:
+            raise RespostaIlegivel(f"the gateway answered a cancellation protocol of {len(protocolo)} characters")
+        self.protocolo = protocolo
+        mensagem = _texto(self.mensagem)
+        self.mensagem = mensagem[:MENSAGEM_MAXIMA] if mensagem else None
+        self.bruto = guardavel(self.bruto)
 
 
 class GatewayRecusou(Exception):
@@ -65,6 +120,10 @@ class GatewayInacessivel(GatewayIndisponivel):
     """The connection was refused or never opened: the request surely did not reach the gateway."""
 
     nunca_chegou = True
+
+
+class RespostaIlegivel(GatewayIndisponivel):
+    """The gateway answered, but not something this client can read: whether it has the note is unknown."""
 
 
 class ArquivoPendente(GatewayIndisponivel):

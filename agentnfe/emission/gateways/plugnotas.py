@@ -20,6 +20,7 @@ from . import (
     GatewayRecusou,
     RespostaCancelamento,
     RespostaGateway,
+    RespostaIlegivel,
 )
 
 log = logging.getLogger(__name__)
@@ -89,7 +90,12 @@ class PlugNotas:
         if resposta.status_code >= 400:
             raise self._recusa(resposta)
         corpo = self._json(resposta)
-        documento = (corpo.get("documents") or [{}])[0]
+        documentos = corpo.get("documents") if isinstance(corpo, dict) else None
+        documento = documentos[0] if isinstance(documentos, list) and documentos else None
+        if not isinstance(documento, dict) or not documento.get("id"):
+            raise RespostaIlegivel(
+                f"PlugNotas answered HTTP {resposta.status_code} to POST /nfse without the note's id"
+            )
         return RespostaGateway(
             situacao="PROCESSANDO",
             gateway_id=documento.get("id"),
@@ -102,18 +108,18 @@ class PlugNotas:
         """409: the integration id exists; the body carries that note in `error.data.current`."""
         corpo = self._json(resposta)
         erro = corpo.get("error") if isinstance(corpo, dict) else None
-        atual = ((erro or {}).get("data") or {}).get("current") if isinstance(erro, dict) else None
-        if not isinstance(atual, dict) or not atual.get("id"):
-            raise self._recusa(resposta)
-        nota = self._nota(atual)
+        dados = erro.get("data") if isinstance(erro, dict) else None
+        atual = dados.get("current") if isinstance(dados, dict) else None
+        if not isinstance(atual, dict) or not atual.get("id"):  # a 409 is never a rejection: ask again by id
+            raise RespostaIlegivel("PlugNotas answered 409 without the existing note")
+        nota = self._nota({**atual, "mensagem": erro.get("message") or atual.get("mensagem")})
         nota.existente = True
-        nota.mensagem = erro.get("message") or nota.mensagem
         return nota
 
     @staticmethod
     def _nota(item: dict) -> RespostaGateway:
         return RespostaGateway(
-            situacao=str(item.get("situacao") or "PROCESSANDO").upper(),
+            situacao=item.get("situacao"),
             gateway_id=item.get("id"),
             protocolo=item.get("protocolo"),
             numero=item.get("numeroNfse") or item.get("numero"),
@@ -131,8 +137,12 @@ class PlugNotas:
         if resposta.status_code >= 400:
             raise self._recusa(resposta)
         corpo = self._json(resposta)
-        itens = corpo if isinstance(corpo, list) else [corpo] if isinstance(corpo, dict) and corpo.get("id") else []
-        return self._nota(itens[0]) if itens and isinstance(itens[0], dict) else None
+        if corpo == []:
+            return None
+        itens = corpo if isinstance(corpo, list) else [corpo]
+        if not isinstance(itens[0], dict) or not itens[0].get("id"):
+            raise RespostaIlegivel(f"PlugNotas answered GET {caminho} with something that is not a note")
+        return self._nota(itens[0])
 
     def consultar(self, gateway_id: str) -> RespostaGateway | None:
         return self._consulta(f"/nfse/{gateway_id}")
@@ -146,7 +156,8 @@ class PlugNotas:
         if resposta.status_code >= 400:
             raise self._recusa(resposta)
         dados = self._json(resposta)
-        protocolo = (dados.get("data") or {}).get("protocolo") if isinstance(dados, dict) else None
+        dados = dados if isinstance(dados, dict) else {}
+        protocolo = dados["data"].get("protocolo") if isinstance(dados.get("data"), dict) else None
         return RespostaCancelamento("processando", protocolo, dados.get("message"), dados)
 
     def consultar_cancelamento(self, protocolo: str) -> RespostaCancelamento:
@@ -182,7 +193,9 @@ class PlugNotas:
         resposta = self._pedir("POST", "/certificado", files={"arquivo": (nome, arquivo)}, data={"senha": senha})
         if resposta.status_code >= 400:
             raise self._recusa(resposta)
-        return str((self._json(resposta).get("data") or {}).get("id") or "")
+        corpo = self._json(resposta)
+        dados = corpo.get("data") if isinstance(corpo, dict) else None
+        return str(dados.get("id") or "")[:100] if isinstance(dados, dict) else ""
 
     def cadastrar_empresa(self, dados: dict, atualizar: bool) -> None:
         """Register the empresa (POST), or update it (PATCH) when it exists there already."""
