@@ -1,6 +1,7 @@
 """A1 certificates: parsing, checks, encrypted storage, `certificado add`, expiry warnings."""
 
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 import sqlalchemy as sa
@@ -16,12 +17,14 @@ from .conftest import TELEFONE, bot_settings
 from .fakes import FakePlugNotas
 
 CNPJ = "11222333000181"
-HOJE = datetime.now(UTC).date()
+FUSO = ZoneInfo("America/Sao_Paulo")
+HOJE = datetime.now(FUSO).date()
+"""Today where the firm is: certificate dates are the days they begin and end in AGENTNFE_TIMEZONE."""
 
 
 @pytest.mark.parametrize("kwargs", [{}, {"san": "printable"}, {"san": None, "cn_com_cnpj": True}])
 def test_reads_the_cnpj_from_san_or_common_name(kwargs):
-    dados = certificados.ler_pfx(gerar_pfx(CNPJ, **kwargs), "senha-do-cert", HOJE)
+    dados = certificados.ler_pfx(gerar_pfx(CNPJ, **kwargs), "senha-do-cert", HOJE, FUSO)
     assert dados.cnpj == CNPJ and dados.titular == "ALFA CONSULTORIA LTDA"
     assert dados.valido_ate == HOJE + timedelta(days=365)
 
@@ -37,7 +40,7 @@ def test_reads_the_cnpj_from_san_or_common_name(kwargs):
 )
 def test_bad_certificates_are_refused_with_a_reason(conteudo, senha, mensagem):
     with pytest.raises(certificados.CertificadoInvalido, match=mensagem):
-        certificados.ler_pfx(conteudo(), senha, HOJE)
+        certificados.ler_pfx(conteudo(), senha, HOJE, FUSO)
 
 
 def test_certificate_of_another_cnpj_is_refused(session):

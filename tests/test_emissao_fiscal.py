@@ -403,7 +403,7 @@ def test_alphanumeric_cnpj_certificates_are_read(san):
 
     cnpj = "12ABC34501DE35"
     dados = certificados.ler_pfx(
-        gerar_pfx(cnpj, san=san, cn_com_cnpj=san is None), "senha-do-cert", datetime.now(UTC).date()
+        gerar_pfx(cnpj, san=san, cn_com_cnpj=san is None), "senha-do-cert", datetime.now(UTC).date(), UTC
     )
     assert dados.cnpj == cnpj
 

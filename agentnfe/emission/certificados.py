@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import re
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, tzinfo
 
 from cryptography import x509
 from cryptography.hazmat.primitives.serialization import pkcs12
@@ -74,8 +74,9 @@ def _cnpj(certificado: x509.Certificate) -> str | None:
     return None
 
 
-def ler_pfx(conteudo: bytes, senha: str, hoje: date) -> DadosCertificado:
-    """Open and check an A1 certificate; raises CertificadoInvalido with the reason."""
+def ler_pfx(conteudo: bytes, senha: str, hoje: date, fuso: tzinfo) -> DadosCertificado:
+    """Open and check an A1 certificate; raises CertificadoInvalido with the reason. Its validity is given as the
+    days it begins and ends in `fuso` (the firm's time zone)."""
     if not conteudo or conteudo[:1] != b"\x30":
         raise CertificadoInvalido("O arquivo não é um certificado A1 (.pfx ou .p12).")
     try:
@@ -87,17 +88,18 @@ def ler_pfx(conteudo: bytes, senha: str, hoje: date) -> DadosCertificado:
     cnpj = _cnpj(certificado)
     if cnpj is None:
         raise CertificadoInvalido("O certificado não é um e-CNPJ ICP-Brasil: não traz o CNPJ da empresa.")
-    valido_ate = certificado.not_valid_after_utc.date()
+    valido_ate = certificado.not_valid_after_utc.astimezone(fuso).date()
     if valido_ate < hoje:
         raise CertificadoInvalido(f"O certificado venceu em {valido_ate:%d/%m/%Y}.")
     nomes = certificado.subject.get_attributes_for_oid(NameOID.COMMON_NAME)
     titular = str(nomes[0].value).split(":")[0].strip() if nomes else formatar_documento(cnpj)
-    return DadosCertificado(titular, cnpj, certificado.not_valid_before_utc.date(), valido_ate)
+    valido_de = certificado.not_valid_before_utc.astimezone(fuso).date()
+    return DadosCertificado(titular, cnpj, valido_de, valido_ate)
 
 
 def adicionar(session: Session, empresa: Empresa, conteudo: bytes, senha: str, hoje: date) -> Certificado:
     """Check the certificate belongs to the empresa and store it (file and password encrypted)."""
-    dados = ler_pfx(conteudo, senha, hoje)
+    dados = ler_pfx(conteudo, senha, hoje, relogio.fuso())
     if dados.cnpj != empresa.cnpj:
         raise CertificadoInvalido(
             f"O certificado é do CNPJ {formatar_documento(dados.cnpj)}, não da empresa {formatar_documento(empresa.cnpj)}."
