@@ -18,7 +18,7 @@ from wtforms.validators import DataRequired, EqualTo, Length
 from agentnfe import relogio
 from agentnfe.contas import MIN_PASSWORD
 from agentnfe.extensions import cache, db, limiter, login_manager
-from agentnfe.models import User
+from agentnfe.models import User, contas
 
 bp = Blueprint("auth", __name__)
 TENTATIVAS_LIVRES = 3
@@ -54,7 +54,7 @@ def carregar(identificador: str) -> User | None:
 
 @functools.cache
 def _hash_ficticio() -> str:
-    return generate_password_hash("senha que não pertence a ninguém")
+    return generate_password_hash("senha que não pertence a ninguém", contas.METODO_SENHA)
 
 
 def _conferir(usuario: User | None, senha: str) -> bool:

@@ -50,25 +50,37 @@ def first_run_hint() -> str | None:
 @with_appcontext
 def serve(host: str, port: int, threads: int, no_worker: bool) -> None:
     """Serve the app with waitress (schema upgraded first)."""
-    import waitress
-
     upgrade_database()
     hint = first_run_hint()
     if hint:
         click.echo(hint)
+    servir(host, port, threads, consumidor=not no_worker)
+
+
+def servir(host: str, port: int, threads: int, consumidor: bool, ao_iniciar=None) -> None:
+    """Waitress on host:port until Ctrl-C or SIGTERM, with the embedded queue's consumer in this process when
+    `consumidor` (running tasks finish; queued ones stay in the queue). `ao_iniciar(porta)` runs once bound."""
+    import waitress
+
     app = current_app._get_current_object()
     consumer = None
-    if app.config["HUEY_STORAGE"] == "sqlite" and not no_worker and not app.config["HUEY_IMMEDIATE"]:
+    if app.config["HUEY_STORAGE"] == "sqlite" and consumidor and not app.config["HUEY_IMMEDIATE"]:
         consumer = huey.create_consumer(workers=2, worker_type="thread")
         consumer.start()
         click.echo("Fila de tarefas: consumidor embutido com 2 threads (use --no-worker e 'worker' para separar).")
     for signum in (signal.SIGINT, signal.SIGTERM):
         signal.signal(signum, _interrupt)  # waitress stops on KeyboardInterrupt, then the consumer drains
-    click.echo(f"AgentNFe em http://{host}:{port}/ (Ctrl+C para sair)")
+    servidor = waitress.create_server(app, host=host, port=port, threads=threads, ident="AgentNFe")
+    porta = getattr(servidor, "effective_port", port)  # several sockets (a host name with IPv4 and IPv6): as asked
+    click.echo(f"AgentNFe em http://{host}:{porta}/ (Ctrl+C para sair)")
+    if ao_iniciar is not None:
+        ao_iniciar(porta)
     try:
-        waitress.serve(app, host=host, port=port, threads=threads, ident="AgentNFe")  # returns on KeyboardInterrupt
-        click.echo("Encerrando…")
+        servidor.run()  # returns on KeyboardInterrupt
+    except KeyboardInterrupt:
+        pass
     finally:
+        click.echo("Encerrando…")
         if consumer is not None:
             consumer.stop(graceful=True)
 

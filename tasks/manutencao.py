@@ -1,12 +1,15 @@
-"""Periodic sweeper: expires idle drafts and re-queues stored work whose task was lost."""
+"""Periodic work: the sweeper (expires idle drafts, re-queues stored work whose task was lost) and the desktop's
+daily backup."""
 
 from __future__ import annotations
 
 import logging
+from datetime import timedelta
 
+from flask import current_app
 from huey import crontab
 
-from agentnfe import relogio
+from agentnfe import backup, relogio
 from agentnfe.conversation import varredura
 from agentnfe.emission import recuperacao
 from agentnfe.extensions import huey
@@ -46,3 +49,12 @@ def sweeper() -> None:
             len(a_anunciar),
             len(paradas),
         )
+
+
+@huey.periodic_task(crontab(minute="17"))
+@in_app_context
+def backup_diario() -> None:
+    """Desktop app only: a backup into <data dir>/backups (30 kept) once a day, at the first hour the app is
+    open after 24 h without one."""
+    if current_app.config.get("BACKUP_DIARIO") and not backup.feito_ha_menos_de(timedelta(hours=24)):
+        log.info("daily backup written to %s", backup.criar(manter=30))

@@ -29,6 +29,16 @@ CONTRACT_VARIABLES = (
 ).split()
 
 
+@pytest.fixture(scope="session", autouse=True)
+def senhas_baratas():
+    """Passwords hashed with a cheap method in tests: the product's scrypt costs ~70 ms per hash and check."""
+    from agentnfe.models import contas
+
+    contas.METODO_SENHA = "pbkdf2:sha256:1000"
+    yield
+    contas.METODO_SENHA = "scrypt"
+
+
 def falta_no_ambiente(motivo: str):
     """A test needs what this machine lacks (Chromium, root to mount a tmpfs): a visible skip on a developer's
     machine, a failure where the run must be complete (`.ci/run` sets AGENTNFE_TESTES_COMPLETOS=1)."""

@@ -16,6 +16,9 @@ from .enums import Papel
 if TYPE_CHECKING:
     from .empresas import Empresa
 
+METODO_SENHA = "scrypt"
+"""Werkzeug's password hash (scrypt, its default cost); the test suite swaps in a cheap one."""
+
 
 class Contabilidade(Timestamps, Base):
     __tablename__ = "contabilidade"
@@ -81,7 +84,7 @@ class User(UserMixin, Timestamps, Base):
         self.sessao_versao = (self.sessao_versao or 1) + 1
 
     def set_password(self, password: str) -> None:
-        self.password_hash = generate_password_hash(password)
+        self.password_hash = generate_password_hash(password, METODO_SENHA)
 
     def check_password(self, password: str) -> bool:
         return check_password_hash(self.password_hash, password)

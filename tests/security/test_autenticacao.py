@@ -3,6 +3,7 @@
 import time
 
 import pytest
+import sqlalchemy as sa
 
 from agentnfe.extensions import db
 from agentnfe.models import User
@@ -88,7 +89,8 @@ def test_an_unknown_email_costs_a_password_check_too(client, firmas, monkeypatch
     real = admin.auth.check_password_hash
     monkeypatch.setattr(admin.auth, "check_password_hash", lambda h, s: verificados.append(h) or real(h, s))
     assert tentar(client, "ninguem@x.com", "qualquer").status_code == 401
-    assert len(verificados) == 1 and verificados[0].startswith("scrypt:")
+    real_hash = db.session.scalar(sa.select(User.password_hash).where(User.email == "admin@a.com"))
+    assert len(verificados) == 1 and verificados[0].split("$")[0] == real_hash.split("$")[0]  # same method and cost
 
 
 # --- 7. sessions end at logout and at a password change -------------------------------------------------------------
