@@ -23,7 +23,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     settings = load_settings(overrides=config)
     app = Flask(__name__, instance_path=str(settings["DATA_DIR"]), template_folder=str(ROOT / "templates"))
     app.config.update(settings)
-    configure_logging(app.config.get("LOG_LEVEL", "INFO"))
+    configure_logging(app.config["LOG_LEVEL"], app.config["LOG_FORMAT"])
     register_extensions(app)
     register_integrations(app)
     register_blueprints(app)

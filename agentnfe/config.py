@@ -161,9 +161,10 @@ def load_settings(env: Mapping[str, str] | None = None, overrides: Mapping[str, 
         "JSON_SORT_KEYS": False,
     }
     settings["SESSION_COOKIE_SECURE"] = settings["PUBLIC_URL"].startswith("https://")
-    settings.update(_backing_services(data_dir, redis_url))
+    settings.update(_backing_services(data_dir, redis_url, env.get("REDIS_CACHE_URL") or None))
     settings.update(overrides)
     settings["MAX_CONTENT_LENGTH"] = settings["MAX_BODY_KB"] * 1024
+    settings["LOG_FORMAT"], settings["LOG_LEVEL"] = _logs(env, redis_url)
     if settings["SQLALCHEMY_DATABASE_URI"].startswith("postgresql"):
         settings["SQLALCHEMY_ENGINE_OPTIONS"] = {
             "pool_pre_ping": True,
@@ -189,12 +190,24 @@ def load_settings(env: Mapping[str, str] | None = None, overrides: Mapping[str, 
     return settings
 
 
-def _backing_services(data_dir: Path, redis_url: str | None) -> dict[str, Any]:
-    """Cache, rate-limit storage and queue: Redis when REDIS_URL is set, files in the data dir otherwise."""
+def _logs(env: Mapping[str, str], redis_url: str | None) -> tuple[str, str]:
+    """LOG_FORMAT (json in server mode, text on a desktop) and LOG_LEVEL, checked."""
+    formato = (env.get("LOG_FORMAT") or ("json" if redis_url else "text")).strip().lower()
+    if formato not in ("json", "text"):
+        raise ConfigError(f"LOG_FORMAT must be json or text, got {formato!r}")
+    nivel = (env.get("LOG_LEVEL") or "INFO").strip().upper()
+    if nivel not in ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"):
+        raise ConfigError(f"LOG_LEVEL must be DEBUG, INFO, WARNING, ERROR or CRITICAL, got {nivel!r}")
+    return formato, nivel
+
+
+def _backing_services(data_dir: Path, redis_url: str | None, cache_url: str | None) -> dict[str, Any]:
+    """Cache, rate-limit storage and queue: Redis when REDIS_URL is set (the cache on REDIS_CACHE_URL when that
+    is set too), files in the data dir otherwise."""
     if redis_url:
         return {
             "CACHE_TYPE": "RedisCache",
-            "CACHE_REDIS_URL": redis_url,
+            "CACHE_REDIS_URL": cache_url or redis_url,
             "CACHE_KEY_PREFIX": "agentnfe:",
             "CACHE_DEFAULT_TIMEOUT": 300,
             "RATELIMIT_STORAGE_URI": redis_url,

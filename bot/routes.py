@@ -10,7 +10,7 @@ from flask import current_app, jsonify, request, send_file
 from limits import parse as parse_limit
 from sqlalchemy.exc import SQLAlchemyError
 
-from agentnfe import health
+from agentnfe import health, logs
 from agentnfe.conversation import engine
 from agentnfe.conversation.api import conversar
 from agentnfe.conversation.entrada import registrar
@@ -75,7 +75,8 @@ def _receber(entrada: Entrada) -> str | tuple:
     if mensagem_id is None:
         return "duplicate"
     try:
-        process_message(mensagem_id)
+        with logs.mensagem(mensagem_id):
+            process_message(mensagem_id)
     except Exception:
         log.exception("could not queue message %s; the sweeper will pick it up", mensagem_id)
         return _erro("fila indisponível; a mensagem foi guardada e será processada", 503)

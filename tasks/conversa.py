@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
+from agentnfe import logs
 from agentnfe.conversation import engine
 from agentnfe.extensions import db, huey
 from agentnfe.models import Mensagem, Sessao
@@ -17,13 +18,14 @@ from .entrega import send_reply
 @in_app_context
 def process_message(mensagem_id: int) -> None:
     """Answer the phone's unprocessed messages (this one and any earlier), in order."""
-    canal = db.session.execute(
-        sa.select(Sessao.telefone, Sessao.usuario_id)
-        .join(Mensagem, Mensagem.sessao_id == Sessao.id)
-        .where(Mensagem.id == mensagem_id)
-    ).first()
-    if canal is not None:
-        despachar(engine.processar_telefone(canal.telefone, usuario_id=canal.usuario_id))
+    with logs.mensagem(mensagem_id):
+        canal = db.session.execute(
+            sa.select(Sessao.telefone, Sessao.usuario_id)
+            .join(Mensagem, Mensagem.sessao_id == Sessao.id)
+            .where(Mensagem.id == mensagem_id)
+        ).first()
+        if canal is not None:
+            despachar(engine.processar_telefone(canal.telefone, usuario_id=canal.usuario_id))
 
 
 def despachar(resultado: engine.Resultado) -> None:
@@ -31,6 +33,6 @@ def despachar(resultado: engine.Resultado) -> None:
     for mensagem_id in resultado.entregar:
         send_reply(mensagem_id)
     for nfse_id in resultado.notas:
-        emit_nfse(nfse_id)
+        emit_nfse(nfse_id, mensagem=logs.mensagem_atual())
     for nfse_id, codigo, motivo in resultado.cancelar:
         cancel_nfse(nfse_id, codigo, motivo, "whatsapp")

@@ -6,6 +6,7 @@ import logging
 
 from huey import crontab
 
+from agentnfe import logs
 from agentnfe.conversation.engine import avisar_telefones
 from agentnfe.emission import cancelamento, certificados, certificados_aviso, pdfs, replay, service, tomadores
 from agentnfe.emission.registro import Efeitos
@@ -31,18 +32,20 @@ def seguir(efeitos: Efeitos, nfse_id: int, consultas: int = -1, encadear: bool =
 
 @huey.task(retries=5, retry_delay=30, retry_backoff=2, context=True)
 @in_app_context
-def emit_nfse(nfse_id: int, task=None) -> None:
+def emit_nfse(nfse_id: int, mensagem: str | None = None, task=None) -> None:
     """Send a note (idempotent): retried while the gateway is down or another worker holds the note; a failure
-    nobody foresaw is retried too, and on the last attempt ends the note in a status the accountant sees."""
+    nobody foresaw is retried too, and on the last attempt ends the note in a status the accountant sees.
+    `mensagem`: the WhatsApp message that confirmed it, carried into the logs of the gateway call."""
     ultima = task is not None and task.retries == 0
-    try:
-        efeitos = service.emitir(nfse_id, ultima_tentativa=ultima)
-    except Exception:
-        log.exception("note %s: emission failed unexpectedly%s", nfse_id, "; giving up" if ultima else "")
-        if not ultima:
-            raise
-        efeitos = service.abandonar(nfse_id)
-    seguir(efeitos, nfse_id)
+    with logs.mensagem(mensagem or f"nota-{nfse_id}"):
+        try:
+            efeitos = service.emitir(nfse_id, ultima_tentativa=ultima)
+        except Exception:
+            log.exception("note %s: emission failed unexpectedly%s", nfse_id, "; giving up" if ultima else "")
+            if not ultima:
+                raise
+            efeitos = service.abandonar(nfse_id)
+        seguir(efeitos, nfse_id)
     if efeitos.tentar_de_novo:
         raise TentarDeNovo(f"note {nfse_id} not sent yet")
 

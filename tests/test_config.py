@@ -41,6 +41,19 @@ def test_server_mode(clean_env, monkeypatch):
     assert settings["HUEY_STORAGE"] == "redis"
 
 
+def test_the_cache_may_live_on_its_own_redis_and_logs_follow_the_mode(clean_env, monkeypatch):
+    assert (load_settings()["LOG_FORMAT"], load_settings()["LOG_LEVEL"]) == ("text", "INFO")
+    monkeypatch.setenv("REDIS_URL", "redis://fila.internal:6379/0")
+    monkeypatch.setenv("REDIS_CACHE_URL", "redis://cache.internal:6380/0")
+    settings = load_settings()
+    assert settings["CACHE_REDIS_URL"] == "redis://cache.internal:6380/0"
+    assert settings["RATELIMIT_STORAGE_URI"] == "redis://fila.internal:6379/0" and settings["HUEY_STORAGE"] == "redis"
+    assert settings["LOG_FORMAT"] == "json"
+    monkeypatch.setenv("LOG_FORMAT", "text")
+    monkeypatch.setenv("LOG_LEVEL", "warning")
+    assert (load_settings()["LOG_FORMAT"], load_settings()["LOG_LEVEL"]) == ("text", "WARNING")
+
+
 @pytest.mark.parametrize("url", ["postgres://u@h/db", "postgresql://u@h/db"])
 def test_plain_postgres_urls_get_the_psycopg3_driver(clean_env, monkeypatch, url):
     monkeypatch.setenv("DATABASE_URL", url)
