@@ -36,7 +36,6 @@ def _database() -> None:
     """A committed write, not only a SELECT: a full disk or a read-only database still answers reads. In embedded
     mode the data dir (database, WAL, queue, PDFs) must also take a new file."""
     try:
-        db.session.execute(sa.text("SELECT 1"))
         atualizado = db.session.execute(
             sa.update(SondaEscrita).where(SondaEscrita.id == 1).values(instante=relogio.agora())
         )

@@ -27,7 +27,7 @@ class Pergunta(StrEnum):
 
 class EtapaCancelamento(StrEnum):
     CODIGO = "codigo"
-    """The note was shown; waiting for the reason (1 erro na emissão, 2 serviço não prestado, 3 outro)."""
+    """The note was shown; waiting for the reason (1 erro na emissão, 2 serviço não prestado, 9 outros)."""
     TEXTO = "texto"
     """Waiting for the reason in words (15 to 255 characters)."""
     CONFIRMACAO = "confirmacao"

@@ -12,6 +12,7 @@ from flask import Flask, current_app
 from ..extensions import cache
 from ..models import ClienteTomador
 from .http import novo_cliente, registrar
+from .valores import texto
 
 log = logging.getLogger(__name__)
 EXTENSION_KEY = "agentnfe.brasilapi"
@@ -45,18 +46,10 @@ def init_app(app: Flask) -> None:
     registrar(app, EXTENSION_KEY, novo_cliente(app.config["BRASILAPI_URL"], timeout=app.config["HTTP_TIMEOUT"]))
 
 
-def _texto(valor, maximo: int) -> str | None:
-    """A text field of the answer: text or a number, blank as None, cut to its column's width."""
-    if isinstance(valor, bool) or not isinstance(valor, str | int):
-        return None
-    valor = str(valor).strip()
-    return valor[:maximo] or None
-
-
 def _digitos(valor, tamanho: int) -> str | None:
     """A code made of digits (CEP, IBGE), zero-padded to its size; anything else is unknown."""
-    texto = _texto(valor, 20)
-    digitos = "".join(c for c in texto if c.isdigit()) if texto else ""
+    bruto = texto(valor, 20)
+    digitos = "".join(c for c in bruto if c.isdigit()) if bruto else ""
     return digitos.zfill(tamanho) if digitos and len(digitos) <= tamanho else None
 
 
@@ -64,18 +57,18 @@ def _ler(cnpj: str, corpo: dict) -> DadosCNPJ:
     """The answer as a typed record that fits the registry's columns, whatever BrasilAPI put in each field."""
     largura = {coluna.name: getattr(coluna.type, "length", None) for coluna in ClienteTomador.__table__.columns}
     campos = {
-        campo: _texto(corpo.get(campo), largura[campo])
+        campo: texto(corpo.get(campo), largura[campo])
         for campo in ("razao_social", "nome_fantasia", "logradouro", "numero", "complemento", "bairro", "municipio")
     }
-    email = _texto(corpo.get("email"), largura["email"])
-    uf = (_texto(corpo.get("uf"), 3) or "").upper()
+    email = texto(corpo.get("email"), largura["email"])
+    uf = (texto(corpo.get("uf"), 3) or "").upper()
     return DadosCNPJ(
         cnpj=cnpj,
         email=email if email and "@" in email else None,
         cep=_digitos(corpo.get("cep"), 8),
         codigo_municipio_ibge=_digitos(corpo.get("codigo_municipio_ibge"), 7),
         uf=uf if len(uf) == 2 and uf.isalpha() else None,
-        situacao_cadastral=_texto(corpo.get("descricao_situacao_cadastral"), largura["situacao_cadastral"]),
+        situacao_cadastral=texto(corpo.get("descricao_situacao_cadastral"), largura["situacao_cadastral"]),
         **campos,
     )
 
@@ -133,6 +126,6 @@ def _pedir(cnpj: str, timeout: float | None) -> dict:
         corpo = resposta.json()
     except ValueError:
         raise ConsultaFalhou("BrasilAPI answered something that is not JSON") from None
-    if not isinstance(corpo, dict) or not _texto(corpo.get("razao_social"), 200):
+    if not isinstance(corpo, dict) or not texto(corpo.get("razao_social"), 200):
         raise ConsultaFalhou("BrasilAPI answered without a razão social")
     return corpo

@@ -234,7 +234,7 @@ def _via_evolution(instance: str, rota: str, corpo: dict) -> str | None:
         raise EntregaFalhou("no Evolution instance for this message and EVOLUTION_INSTANCE is not set", False)
     resposta = _post(canais().evolution, f"/message/{rota}/{_segmento(instancia)}", corpo)
     chave = resposta.get("key") if isinstance(resposta, dict) else None
-    return _id_devolvido(chave.get("id") if isinstance(chave, dict) else None)
+    return entrada.identificador(chave.get("id") if isinstance(chave, dict) else None)
 
 
 def _via_meta(instance: str, numero: str, conteudo: dict) -> str | None:
@@ -247,14 +247,7 @@ def _via_meta(instance: str, numero: str, conteudo: dict) -> str | None:
     )
     mensagens = resposta.get("messages") if isinstance(resposta, dict) else None
     primeira = mensagens[0] if isinstance(mensagens, list) and mensagens else None
-    return _id_devolvido(primeira.get("id") if isinstance(primeira, dict) else None)
-
-
-def _id_devolvido(valor) -> str | None:
-    """The provider's id of a sent message, when it is one (an accepted send with an odd answer is still sent)."""
-    if not isinstance(valor, str) or not 0 < len(valor) <= entrada.ID_MAXIMO:
-        return None
-    return valor
+    return entrada.identificador(primeira.get("id") if isinstance(primeira, dict) else None)
 
 
 def enviar_texto(provider: Provider, instance: str, numero: str, texto: str) -> str | None:

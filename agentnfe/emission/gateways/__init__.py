@@ -9,6 +9,7 @@ from typing import Any, Protocol
 from flask import Flask, current_app
 
 from ...integrations.http import registrar
+from ...integrations.valores import texto
 from ...models import NFSe
 
 EXTENSION_KEY = "agentnfe.gateway"
@@ -35,18 +36,18 @@ class RespostaGateway:
     """The gateway already had a note with this integration id (PlugNotas 409): adopted, never a rejection."""
 
     def __post_init__(self):
-        situacao = _texto(self.situacao)
+        situacao = texto(self.situacao)
         self.situacao = situacao.upper()[:30] if situacao else "PROCESSANDO"
         for campo in ("gateway_id", "protocolo", "numero", "codigo_verificacao"):
             bruto = getattr(self, campo)
-            valor = _texto(bruto)
+            valor = texto(bruto)
             if (valor is None and bruto not in (None, "")) or (valor is not None and len(valor) > _LARGURAS[campo]):
                 raise RespostaIlegivel(f"the gateway answered a {campo} this client cannot keep: {str(bruto)[:60]}")
             setattr(self, campo, valor)
         for campo in ("pdf_url", "xml_url"):
-            valor = _texto(getattr(self, campo))
+            valor = texto(getattr(self, campo))
             setattr(self, campo, valor if valor and len(valor) <= _LARGURAS[campo] else None)
-        mensagem = _texto(self.mensagem)
+        mensagem = texto(self.mensagem)
         self.mensagem = mensagem[:MENSAGEM_MAXIMA] if mensagem else None
         self.bruto = guardavel(self.bruto)
 
@@ -54,13 +55,6 @@ class RespostaGateway:
 MENSAGEM_MAXIMA = 2000
 BRUTO_MAXIMO = 65_536
 _LARGURAS = {coluna.name: getattr(coluna.type, "length", None) for coluna in NFSe.__table__.columns}
-
-
-def _texto(valor) -> str | None:
-    """Text or a number as text; any other shape (list, object, boolean) is no value at all."""
-    if isinstance(valor, bool) or not isinstance(valor, str | int):
-        return None
-    return str(valor).strip() or None
 
 
 def guardavel(bruto: Any) -> Any:
@@ -85,11 +79,11 @@ class RespostaCancelamento:
     bruto: Any = field(default_factory=dict)
 
     def __post_init__(self):
-        protocolo = _texto(self.protocolo)
+        protocolo = texto(self.protocolo)
         if protocolo is not None and len(protocolo) > _LARGURAS["cancelamento_protocolo"]:
             raise RespostaIlegivel(f"the gateway answered a cancellation protocol of {len(protocolo)} characters")
         self.protocolo = protocolo
-        mensagem = _texto(self.mensagem)
+        mensagem = texto(self.mensagem)
         self.mensagem = mensagem[:MENSAGEM_MAXIMA] if mensagem else None
         self.bruto = guardavel(self.bruto)
 
