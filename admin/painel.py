@@ -10,6 +10,7 @@ from flask import current_app
 from flask_admin import expose
 
 from agentnfe import relogio
+from agentnfe.conversation.llm import custo_usd
 from agentnfe.extensions import cache, db
 from agentnfe.models import Certificado, Empresa, Mensagem, NFSe, Notificacao, Sessao, StatusNFSe
 from agentnfe.models.enums import ESTADOS_FINAIS
@@ -87,11 +88,7 @@ def numeros(contabilidade: int | None) -> dict:
     status = {s.value: {"hoje": int(linha[2 * i]), "mes": int(linha[2 * i + 1])} for i, s in enumerate(StatusNFSe)}
     base = 2 * len(StatusNFSe)
     tokens_in, tokens_out = int(linha[base + 7]), int(linha[base + 8])
-    precos = current_app.config
-    custo = (
-        Decimal(tokens_in) * Decimal(precos["LLM_PRICE_INPUT_PER_MTOK"])
-        + Decimal(tokens_out) * Decimal(precos["LLM_PRICE_OUTPUT_PER_MTOK"])
-    ) / 1_000_000
+    custo = custo_usd(tokens_in, tokens_out, current_app.config)
     recentes = db.session.execute(
         sa.select(Sessao.id, Sessao.telefone, Sessao.estado, Sessao.atualizado_em, Empresa.razao_social)
         .join(Empresa, Empresa.id == Sessao.empresa_id)

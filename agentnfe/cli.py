@@ -7,13 +7,14 @@ import secrets
 import signal
 import sys
 import time
+from pathlib import Path
 
 import click
 import sqlalchemy as sa
 from flask import current_app
 from flask.cli import with_appcontext
 
-from . import relogio
+from . import metricas, relogio
 from .contas import ContaInvalida, criar_contabilidade, criar_usuario
 from .conversation.extracao_cli import extrair_linha
 from .extensions import db, huey
@@ -28,6 +29,11 @@ def upgrade_database() -> None:
     from flask_migrate import upgrade
 
     upgrade()
+
+
+def compartilhar_metricas() -> None:
+    """A service process counts into the installation's shared metrics directory, so /metrics shows them all."""
+    metricas.multiprocesso(Path(current_app.config["DATA_DIR"]) / "metricas")
 
 
 def first_run_hint() -> str | None:
@@ -50,6 +56,7 @@ def first_run_hint() -> str | None:
 @with_appcontext
 def serve(host: str, port: int, threads: int, no_worker: bool) -> None:
     """Serve the app with waitress (schema upgraded first)."""
+    compartilhar_metricas()
     upgrade_database()
     hint = first_run_hint()
     if hint:
@@ -94,6 +101,7 @@ def _interrupt(signum, frame):
 @with_appcontext
 def worker(workers: int) -> None:
     """Run the Huey consumer that processes messages and emissions."""
+    compartilhar_metricas()
     consumer = huey.create_consumer(workers=workers, worker_type="thread")
     click.echo(f"Consumidor da fila com {workers} threads ({current_app.config['HUEY_STORAGE']}).")
     consumer.run()

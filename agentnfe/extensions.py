@@ -1,5 +1,7 @@
 """Extension objects, created unbound; each is initialised in the app factory."""
 
+import time
+
 from flask_babel import Babel
 from flask_caching import Cache
 from flask_limiter import Limiter
@@ -9,16 +11,44 @@ from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf import CSRFProtect
 from huey import Huey
+from huey.api import Task
 from huey.storage import MemoryStorage
 
+from . import metricas
 from .models.base import Base
+
+
+class CacheMedido(Cache):
+    """flask-caching's Cache, counting hits and misses of every read (agentnfe_cache_requests_total)."""
+
+    def get(self, key: str, *args, **kwargs):
+        valor = super().get(key, *args, **kwargs)
+        metricas.cache(key, valor is not None)
+        return valor
+
+
+class Fila(Huey):
+    """Huey whose task ids begin with the instant (ms) the task last entered the queue — when it was queued, or
+    when its scheduled time came — so the age of the next task to run is read from the queue itself."""
+
+    def enqueue(self, task):
+        if isinstance(task, Task):
+            task.id = f"{time.time_ns() // 1_000_000}.{task.id.rpartition('.')[2]}"
+        return super().enqueue(task)
+
+
+def enfileirada_em(task_id: str) -> float | None:
+    """The instant (seconds since the epoch) a task id of `Fila` records, or None for an id without one."""
+    instante, _, resto = task_id.partition(".")
+    return int(instante) / 1000 if resto and instante.isdigit() else None
+
 
 db = SQLAlchemy(model_class=Base)
 migrate = Migrate()
-cache = Cache()
+cache = CacheMedido()
 limiter = Limiter(key_func=get_remote_address)
 login_manager = LoginManager()
 csrf = CSRFProtect()
 babel = Babel()
-huey = Huey("agentnfe", storage_class=MemoryStorage, immediate_use_memory=False, utc=True)
+huey = Fila("agentnfe", storage_class=MemoryStorage, immediate_use_memory=False, utc=True)
 """Task decorators bind to this object at import; its storage is chosen by `agentnfe.queue.init_app`."""

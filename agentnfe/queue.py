@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import functools
+import logging
 import os
 import threading
+import time
 from pathlib import Path
 
 from flask import Flask
 from huey.storage import RedisStorage, SqliteStorage
 
-from .extensions import huey
+from .extensions import enfileirada_em, huey
 
+log = logging.getLogger(__name__)
 _app: Flask | None = None
 
 
@@ -35,6 +38,25 @@ def ping() -> None:
     chave = f"healthz-{os.getpid()}-{threading.get_ident()}"
     huey.storage.put_data(chave, b"1")
     huey.storage.pop_data(chave)
+
+
+def medidas() -> dict[str, tuple[str, float | None]]:
+    """Gauges for /metrics read from the queue's storage now: tasks waiting, tasks scheduled for later, and how
+    long the next task to run has waited (0 when none waits). Empty when the storage cannot be read."""
+    try:
+        espera = huey.pending_count()
+        agendadas = huey.scheduled_count()
+        proxima = huey.pending(limit=1)
+    except Exception:
+        log.warning("queue storage unreadable for /metrics", exc_info=True)
+        return {}
+    desde = enfileirada_em(proxima[0].id) if proxima else None
+    idade = max(0.0, time.time() - desde) if desde is not None else (0.0 if not proxima else None)
+    return {
+        "agentnfe_queue_depth": ("Tasks waiting in the queue.", espera),
+        "agentnfe_queue_scheduled": ("Tasks scheduled for later (retries, polls).", agendadas),
+        "agentnfe_queue_oldest_task_age_seconds": ("How long the next task to run has waited.", idade),
+    }
 
 
 def in_app_context(func):

@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import hmac
+import ipaddress
 import logging
+import time
 
 import sqlalchemy as sa
-from flask import current_app, jsonify, request, send_file
+from flask import current_app, g, jsonify, request, send_file
 from limits import parse as parse_limit
 from sqlalchemy.exc import SQLAlchemyError
 
-from agentnfe import health, logs
+from agentnfe import health, logs, metricas, queue
 from agentnfe.conversation import engine
 from agentnfe.conversation.api import conversar
 from agentnfe.conversation.entrada import registrar
@@ -64,6 +66,12 @@ def _dentro_do_limite(telefone: str) -> bool:
 
 def _receber(entrada: Entrada) -> str | tuple:
     """Store then enqueue one inbound message; returns its status or a 503 response."""
+    resultado = _guardar_e_enfileirar(entrada)
+    metricas.mensagem("entrada", resultado if isinstance(resultado, str) else "unavailable")
+    return resultado
+
+
+def _guardar_e_enfileirar(entrada: Entrada) -> str | tuple:
     if not _dentro_do_limite(entrada.telefone):
         return "throttled"
     try:
@@ -81,6 +89,30 @@ def _receber(entrada: Entrada) -> str | tuple:
         log.exception("could not queue message %s; the sweeper will pick it up", mensagem_id)
         return _erro("fila indisponível; a mensagem foi guardada e será processada", 503)
     return "queued"
+
+
+MEDIDOS = {
+    "bot.webhook_evolution",
+    "bot.webhook_meta",
+    "bot.webhook_meta_verificar",
+    "bot.webhook_plugnotas",
+    "bot.send",
+}
+
+
+@bp.before_request
+def _inicio() -> None:
+    g.inicio_bot = time.perf_counter()
+
+
+@bp.after_request
+def _medir(resposta):
+    """Latency of every webhook and /send/ answer, by endpoint and status code."""
+    if request.endpoint in MEDIDOS and "inicio_bot" in g:
+        metricas.webhook(
+            request.endpoint.removeprefix("bot."), resposta.status_code, time.perf_counter() - g.inicio_bot
+        )
+    return resposta
 
 
 @bp.post("/webhook/evolution")
@@ -179,6 +211,7 @@ def send():
     except TelefoneInvalido as erro:
         return _erro(str(erro), 400)
     resultado = conversar(telefone, corpo["mensagem"])
+    metricas.mensagem("entrada", "api")
     despachar(resultado)
     return jsonify(
         {"resposta": "\n\n".join(resultado.textos), "estado": resultado.estado.value if resultado.estado else None}
@@ -215,6 +248,30 @@ def corpo_grande_demais(_erro_http):
 def healthz():
     body, code = health.report()
     return jsonify(body), code
+
+
+def _metricas_permitidas() -> bool:
+    """With METRICS_TOKEN, its Bearer; without, only a direct local client (nothing forwarded by a proxy)."""
+    token = current_app.config["METRICS_TOKEN"]
+    if token:
+        return _segredo_confere(_bearer(), token)
+    if request.headers.get("X-Forwarded-For") or request.headers.get("Forwarded"):
+        return False
+    try:
+        return ipaddress.ip_address(request.remote_addr or "").is_loopback
+    except ValueError:
+        return False
+
+
+@bp.get("/metrics")
+@limiter.exempt
+def metrics():
+    if not _metricas_permitidas():
+        if current_app.config["METRICS_TOKEN"]:
+            return _erro("unauthorized", 401)
+        return _erro("/metrics answers only local clients, or a Bearer METRICS_TOKEN when it is set", 403)
+    texto, tipo = metricas.exposicao(queue.medidas())
+    return texto, 200, {"Content-Type": tipo}
 
 
 @bp.post("/webhook/plugnotas")

@@ -9,7 +9,7 @@ PACOTES = ("agentnfe", "admin", "bot", "tasks")
 MAXIMO_DE_LINHAS = 400
 
 CAMADAS = [
-    ("agentnfe.relogio", "agentnfe.config", "agentnfe.crypto", "agentnfe.logs",
+    ("agentnfe.relogio", "agentnfe.config", "agentnfe.crypto", "agentnfe.logs", "agentnfe.metricas",
      "agentnfe.proxies", "agentnfe.requisicao",
      "agentnfe.planilha"),
     ("agentnfe.fiscal",),

@@ -16,7 +16,7 @@ from datetime import datetime, timedelta
 import sqlalchemy as sa
 from flask import current_app
 
-from .. import relogio
+from .. import metricas, relogio
 from ..emission import links, pdfs
 from ..extensions import db
 from ..integrations import whatsapp
@@ -123,6 +123,7 @@ def entregar(mensagem_id: int, espera: datetime | None = None) -> Adiada | None:
         if agora > prazo:  # stored while the provider was off or the workers stopped: too late to say it now
             log.error("reply %s to phone …%s not sent: past its delivery deadline", vez.id, vez.telefone[-4:])
             _registrar(vez.id, envio=Envio.FALHOU)
+            metricas.mensagem("saida", "expired")
         elif not _reservar(vez.id, agora, espera if vez.id == mensagem_id else None):
             return None  # an attempt in progress, or a wait whose retry comes back for it (and for the rest)
         else:
@@ -144,11 +145,16 @@ def _tentar(vez: Vez, agora: datetime, prazo: datetime) -> Adiada | None:
         if erro.temporaria and ate < prazo:
             log.warning("reply %s not delivered yet (%s); next attempt in %d s", vez.id, erro, segundos)
             _registrar(vez.id, entrega_tentativas=vez.entrega_tentativas + 1, entrega_em=ate)
+            metricas.entrega("retry")
             return Adiada(vez.id, segundos, ate)
         log.error("reply %s to phone …%s failed for good: %s", vez.id, vez.telefone[-4:], erro)
         _registrar(vez.id, envio=Envio.FALHOU, entrega_tentativas=vez.entrega_tentativas + 1, entrega_em=None)
+        metricas.entrega("failed")
+        metricas.mensagem("saida", "failed")
         return None
     _registrar(vez.id, envio=Envio.ENVIADA, provider_id=provider_id, entrega_em=None)
+    metricas.entrega("sent")
+    metricas.mensagem("saida", "sent")
     return None
 
 

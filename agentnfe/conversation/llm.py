@@ -5,14 +5,16 @@ from __future__ import annotations
 import json
 import logging
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Literal
 
 from flask import Flask, current_app
 from openai import OpenAI, OpenAIError
 from pydantic import BaseModel, ValidationError, field_validator
 
-from .. import resultados
+from .. import metricas, resultados
 from ..integrations.entrada import TEXTO_MAXIMO
 
 log = logging.getLogger(__name__)
@@ -55,10 +57,26 @@ class ChamadaLLM:
     erro: str | None = None
 
 
+def custo_usd(tokens_in: int, tokens_out: int, precos: Mapping) -> Decimal:
+    """What `tokens_in` prompt and `tokens_out` completion tokens cost at the configured US$ per million."""
+    return (
+        Decimal(tokens_in) * Decimal(precos["LLM_PRICE_INPUT_PER_MTOK"])
+        + Decimal(tokens_out) * Decimal(precos["LLM_PRICE_OUTPUT_PER_MTOK"])
+    ) / 1_000_000
+
+
 class ExtratorLLM:
-    def __init__(self, api_key: str, base_url: str | None, model: str, timeout: float = DEFAULT_TIMEOUT):
+    def __init__(
+        self,
+        api_key: str,
+        base_url: str | None,
+        model: str,
+        timeout: float = DEFAULT_TIMEOUT,
+        precos: Mapping | None = None,
+    ):
         self.model = model
         self.timeout = timeout
+        self.precos = precos or {"LLM_PRICE_INPUT_PER_MTOK": "0", "LLM_PRICE_OUTPUT_PER_MTOK": "0"}
         self.client = OpenAI(api_key=api_key, base_url=base_url, timeout=timeout, max_retries=1)
 
     def extrair(self, texto: str, conhecidos: dict, timeout: float | None = None) -> ChamadaLLM:
@@ -93,11 +111,12 @@ class ExtratorLLM:
             chamada.campos = mensagem.parsed
         return self._registrar(chamada)
 
-    @staticmethod
-    def _registrar(chamada: ChamadaLLM) -> ChamadaLLM:
+    def _registrar(self, chamada: ChamadaLLM) -> ChamadaLLM:
         if chamada.erro:
             log.warning("LLM extraction failed after %d ms: %s", chamada.ms, chamada.erro)
         resultados.registrar("llm", not chamada.erro)
+        custo = custo_usd(chamada.tokens_in, chamada.tokens_out, self.precos)
+        metricas.llm(not chamada.erro, chamada.ms / 1000, chamada.tokens_in, chamada.tokens_out, custo)
         return chamada
 
 
@@ -113,6 +132,7 @@ def init_app(app: Flask) -> None:
             app.config["OPENAI_BASE_URL"],
             app.config["OPENAI_MODEL"],
             app.config["OPENAI_TIMEOUT"],
+            {chave: app.config[chave] for chave in ("LLM_PRICE_INPUT_PER_MTOK", "LLM_PRICE_OUTPUT_PER_MTOK")},
         )
     else:
         app.extensions[EXTENSION_KEY] = None

@@ -25,7 +25,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from .. import relogio, resultados
 from ..extensions import db
 from ..fiscal import formatar_brl, formatar_documento, iss
-from ..models import AcaoTentativa, Certificado, NFSe, SituacaoCancelamento, StatusNFSe
+from ..models import AcaoTentativa, Certificado, NFSe, SituacaoCancelamento, StatusNFSe, contagem
 from . import links, mensagens, tomadores
 from .avisos import notificar
 from .gateways import Gateway, GatewayIndisponivel, GatewayRecusou, RespostaGateway, gateway_atual
@@ -94,6 +94,8 @@ def reservar(nota: NFSe, novo_status: StatusNFSe | None = None, **valores) -> bo
         .values(**valores)
         .execution_options(synchronize_session=False)
     )
+    if resultado.rowcount == 1 and novo_status is not None:
+        contagem.anotar(db.session, novo_status)
     db.session.commit()
     return resultado.rowcount == 1
 

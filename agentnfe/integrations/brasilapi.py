@@ -43,7 +43,9 @@ class ConsultaFalhou(Exception):
 
 
 def init_app(app: Flask) -> None:
-    registrar(app, EXTENSION_KEY, novo_cliente(app.config["BRASILAPI_URL"], timeout=app.config["HTTP_TIMEOUT"]))
+    registrar(
+        app, EXTENSION_KEY, novo_cliente("brasilapi", app.config["BRASILAPI_URL"], timeout=app.config["HTTP_TIMEOUT"])
+    )
 
 
 def _digitos(valor, tamanho: int) -> str | None:

@@ -3,20 +3,46 @@
 from __future__ import annotations
 
 import atexit
+import time
 
 import httpx
 from flask import Flask
 
+from .. import metricas
+
 USER_AGENT = "AgentNFe/1.0"
 
 
-def novo_cliente(base_url: str, headers: dict[str, str] | None = None, timeout: float = 10.0) -> httpx.Client:
-    """A keep-alive client bound to one service's base URL."""
+class TransporteMedido(httpx.HTTPTransport):
+    """httpx's pooled transport, timing every call to one service (agentnfe_external_request_duration_seconds)."""
+
+    def __init__(self, servico: str, **kwargs):
+        super().__init__(**kwargs)
+        self.servico = servico
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        inicio = time.perf_counter()
+        try:
+            resposta = super().handle_request(request)
+        except httpx.TimeoutException:
+            metricas.externo(self.servico, "timeout", time.perf_counter() - inicio)
+            raise
+        except httpx.TransportError:
+            metricas.externo(self.servico, "error", time.perf_counter() - inicio)
+            raise
+        metricas.externo(self.servico, f"{resposta.status_code // 100}xx", time.perf_counter() - inicio)
+        return resposta
+
+
+def novo_cliente(
+    servico: str, base_url: str, headers: dict[str, str] | None = None, timeout: float = 10.0
+) -> httpx.Client:
+    """A keep-alive client bound to one service's base URL, its calls timed under `servico`."""
     return httpx.Client(
         base_url=base_url,
         headers={"User-Agent": USER_AGENT, **(headers or {})},
         timeout=httpx.Timeout(timeout, connect=5.0),
-        limits=httpx.Limits(max_connections=20, max_keepalive_connections=10),
+        transport=TransporteMedido(servico, limits=httpx.Limits(max_connections=20, max_keepalive_connections=10)),
     )
 
 

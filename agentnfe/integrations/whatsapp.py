@@ -181,14 +181,14 @@ def init_app(app: Flask) -> None:
     evolution = None
     if config["EVOLUTION_API_URL"] and config["EVOLUTION_API_KEY"]:
         evolution = novo_cliente(
-            config["EVOLUTION_API_URL"], {"apikey": config["EVOLUTION_API_KEY"]}, config["HTTP_TIMEOUT"]
+            "evolution", config["EVOLUTION_API_URL"], {"apikey": config["EVOLUTION_API_KEY"]}, config["HTTP_TIMEOUT"]
         )
     else:
         log.info("EVOLUTION_API_URL/EVOLUTION_API_KEY not set: Evolution replies are stored, not sent")
     meta = None
     if config["META_ACCESS_TOKEN"]:
         token = {"Authorization": f"Bearer {config['META_ACCESS_TOKEN']}"}
-        meta = novo_cliente(config["META_API_URL"], token, config["HTTP_TIMEOUT"])
+        meta = novo_cliente("meta", config["META_API_URL"], token, config["HTTP_TIMEOUT"])
     registrar(app, EXTENSION_KEY, Canais(evolution, meta))
 
 

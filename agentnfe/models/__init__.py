@@ -1,5 +1,6 @@
 """SQLAlchemy 2 typed models of the domain (DESIGN.md §2), split by area."""
 
+from . import contagem  # noqa: F401  (counts note status changes at commit)
 from .avisos import Notificacao, SondaEscrita
 from .base import Base
 from .contas import Contabilidade, User

@@ -41,7 +41,7 @@ class PlugNotas:
     exige_endereco = True
 
     def __init__(self, base_url: str, api_key: str | None, timeout: float = 30.0):
-        self.http = novo_cliente(base_url, {"x-api-key": api_key or ""}, timeout)
+        self.http = novo_cliente("plugnotas", base_url, {"x-api-key": api_key or ""}, timeout)
 
     def close(self) -> None:
         self.http.close()
