@@ -19,7 +19,7 @@ from agentnfe.models import (
     UsuarioEmpresa,
 )
 
-from . import auth, erros
+from . import auth, erros, formatos
 from .paginas import ImportarEmpresas, Simulador
 from .painel import Painel
 from .views.cadastros import EmpresaView, TelefoneView, TomadorEmpresaView, TomadorView
@@ -37,6 +37,7 @@ def init_app(app: Flask) -> None:
     babel.init_app(app, locale_selector=lambda: "pt_BR")
     app.register_blueprint(auth.bp)
     erros.init_app(app)
+    formatos.registrar_filtros(app)
     admin = Admin(
         app, name="AgentNFe", theme=Bootstrap4Theme(swatch="flatly"), index_view=Painel(name="Painel", url="/admin")
     )

@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import sqlalchemy as sa
-from flask import abort, redirect, request, url_for
+from flask import Response, abort, redirect, request, stream_with_context, url_for
 from flask_admin import AdminIndexView, BaseView
 from flask_admin.contrib.sqla import ModelView
 from flask_login import current_user
 
 from agentnfe.extensions import db
 from agentnfe.models import Papel, User
-from agentnfe.planilha import celula_segura
+from agentnfe.planilha import celula_segura, linhas_csv
+
+from . import formatos
+from .filtros import ConversorDeFiltros
 
 LEITURA_E_REPLAY = (Papel.SUPORTE,)
 
@@ -74,6 +77,10 @@ class Escopada(Protegida, ModelView):
     can_set_page_size = False
     export_max_rows = 10_000
     somente_leitura = False
+    column_type_formatters = formatos.LISTA
+    filter_converter = ConversorDeFiltros()
+    column_type_formatters_detail = formatos.DETALHES
+    column_type_formatters_export = formatos.EXPORTACAO
 
     @property
     def can_create(self) -> bool:
@@ -131,6 +138,18 @@ class Escopada(Protegida, ModelView):
     def get_export_value(self, model, name):
         """Every exported cell, from a WhatsApp description or a razão social alike, stays text in a spreadsheet."""
         return celula_segura(super().get_export_value(model, name))
+
+    def _export_csv(self, return_url):
+        """The list as a spreadsheet for Excel pt-BR (`;`, UTF-8 BOM, decimal comma), streamed."""
+        _, registros = self._export_data()
+        colunas = self._export_columns
+        linhas = ([self.get_export_value(r, nome) for nome, _ in colunas] for r in registros)
+        nome = self.get_export_name(export_type="csv")
+        return Response(
+            stream_with_context(linhas_csv([titulo for _, titulo in colunas], linhas)),
+            headers={"Content-Disposition": f'attachment; filename="{nome}"'},
+            mimetype="text/csv; charset=utf-8",
+        )
 
     def escopados(self, ids):
         """Reload the ids of a bulk action through the scoped query: ids of another firm simply vanish."""

@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from flask import current_app
 from flask_admin import expose
 
-from agentnfe import relogio
+from agentnfe import relogio, rotulos
 from agentnfe.conversation.llm import custo_usd
 from agentnfe.extensions import cache, db
 from agentnfe.models import Certificado, Empresa, Mensagem, NFSe, Notificacao, Sessao, StatusNFSe
@@ -85,7 +85,10 @@ def numeros(contabilidade: int | None) -> dict:
         .select_from(llm)
         .outerjoin(NFSe, sa.and_(da_firma, NFSe.criado_em >= inicio_mes))
     ).one()
-    status = {s.value: {"hoje": int(linha[2 * i]), "mes": int(linha[2 * i + 1])} for i, s in enumerate(StatusNFSe)}
+    status = {
+        s.value: {"rotulo": rotulos.rotulo(s), "hoje": int(linha[2 * i]), "mes": int(linha[2 * i + 1])}
+        for i, s in enumerate(StatusNFSe)
+    }
     base = 2 * len(StatusNFSe)
     tokens_in, tokens_out = int(linha[base + 7]), int(linha[base + 8])
     custo = custo_usd(tokens_in, tokens_out, current_app.config)

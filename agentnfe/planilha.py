@@ -1,6 +1,37 @@
-"""Cells of exported spreadsheets (CSV) that no spreadsheet program runs as a formula."""
+"""Spreadsheets the firm opens in Excel pt-BR: `;`-separated CSV with a UTF-8 BOM (values already written as
+the firm reads them: `1234,56`, `27/11/2026`), and cells no spreadsheet program runs as a formula."""
 
 from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterable, Iterator
+
+BOM = "\ufeff"
+"""Without it, Excel reads UTF-8 as cp1252 (`SÃ£o Paulo`)."""
+
+
+class ExcelBR(csv.excel):
+    """Excel's own dialect in a pt-BR locale: the comma is the decimal mark, so fields are split by `;`."""
+
+    delimiter = ";"
+
+
+def linhas_csv(cabecalho: Iterable[str], linhas: Iterable[Iterable]) -> Iterator[str]:
+    """The CSV text, row by row (for a streamed download), every cell made safe."""
+    buffer = io.StringIO()
+    escritor = csv.writer(buffer, dialect=ExcelBR)
+
+    def linha(celulas) -> str:
+        buffer.seek(0)
+        buffer.truncate()
+        escritor.writerow([celula_segura("" if c is None else c) for c in celulas])
+        return buffer.getvalue()
+
+    yield BOM + linha(cabecalho)
+    for celulas in linhas:
+        yield linha(celulas)
+
 
 INICIOS_DE_FORMULA = ("=", "+", "-", "@", "\t", "\r")
 """What makes Excel, LibreOffice or Google Sheets read a cell as a formula (OWASP "CSV Injection")."""

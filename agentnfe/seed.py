@@ -14,7 +14,7 @@ from decimal import Decimal
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from . import relogio
+from . import relogio, rotulos
 from .contas import criar_usuario
 from .emission.notas import tributacao
 from .fiscal.documents import completar_cnpj, completar_cpf
@@ -312,7 +312,7 @@ def _seed_notas(session, firma_id, rng, agora, empresas, servico_padrao, tomador
         NFSeTentativa,
         [
             dict(
-                nfse_id=nid, acao=AcaoTentativa.EMITIR, id_integracao=row["id_integracao"], resultado=f"demo: {row['status'].value}",
+                nfse_id=nid, acao=AcaoTentativa.EMITIR, id_integracao=row["id_integracao"], resultado=f"demonstração: {rotulos.rotulo(row['status'])}",
                 status_resultante=row["status"], criado_em=row["atualizado_em"],
             )
             for row, nid in zip(notas, nota_ids, strict=True)

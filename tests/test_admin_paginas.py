@@ -1,6 +1,8 @@
 """Back-office pages an accountant uses all day: dashboard, lists, forms, actions, simulator, import."""
 
+import csv
 import io
+import re
 
 import sqlalchemy as sa
 
@@ -183,8 +185,14 @@ def test_note_export_is_bounded_csv(client, auth, firmas):
     auth.login("contador@a.com")
     exportado = client.get("/admin/notas/export/csv/")
     assert exportado.status_code == 200
-    linhas = exportado.get_data(as_text=True).strip().splitlines()
-    assert len(linhas) == 3 and "100.00" in exportado.get_data(as_text=True)
+    assert exportado.mimetype == "text/csv"
+    texto = exportado.get_data(as_text=True)
+    assert texto.startswith("\ufeff")  # Excel reads the accents right
+    linhas = list(csv.reader(io.StringIO(texto[1:]), delimiter=";"))
+    assert linhas[0][:6] == ["Número", "Criada em", "Empresa", "Tomador", "Valor", "Situação"]
+    assert sorted(linha[4] for linha in linhas[1:]) == ["100,00", "200,00"]  # a number for Excel pt-BR
+    assert {linha[5] for linha in linhas[1:]} == {"Pendente"}
+    assert all(re.fullmatch(r"\d{2}/\d{2}/\d{4} \d{2}:\d{2}", linha[1]) for linha in linhas[1:])
     from admin.views.notas import NotaView
 
     assert NotaView.export_max_rows == 10_000

@@ -13,7 +13,7 @@ CAMADAS = [
      "agentnfe.proxies", "agentnfe.requisicao",
      "agentnfe.planilha"),
     ("agentnfe.fiscal",),
-    ("agentnfe.models", "agentnfe.extensions", "agentnfe.queue", "agentnfe.resultados"),
+    ("agentnfe.models", "agentnfe.extensions", "agentnfe.queue", "agentnfe.resultados", "agentnfe.rotulos"),
     ("agentnfe.integrations", "agentnfe.perfis", "agentnfe.contas", "agentnfe.cadastro", "agentnfe.importacao"),
     ("agentnfe.emission",),
     ("agentnfe.conversation",),

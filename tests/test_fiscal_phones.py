@@ -53,6 +53,6 @@ def test_invalid_numbers_are_explained(texto, motivo):
 
 
 def test_display_format():
-    assert formatar_telefone("5511987654321") == "+55 11 98765-4321"
-    assert formatar_telefone("551133334444") == "+55 11 3333-4444"
+    assert formatar_telefone("5511987654321") == "+55 (11) 98765-4321"
+    assert formatar_telefone("551133334444") == "+55 (11) 3333-4444"
     assert formatar_telefone("14155552671") == "+14155552671"

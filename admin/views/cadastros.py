@@ -15,7 +15,6 @@ from agentnfe.cadastro import harmonizar
 from agentnfe.extensions import db
 from agentnfe.fiscal import (
     formatar_documento,
-    formatar_telefone,
 )
 from agentnfe.models import (
     ClienteTomador,
@@ -177,7 +176,6 @@ class TelefoneView(PorEmpresa):
     column_list = ("empresa", "telefone", "nome", "ativo")
     column_details_list = column_list
     column_labels = {"empresa": "Empresa", "telefone": "Telefone", "nome": "Nome", "ativo": "Ativo"}
-    column_formatters = {"telefone": lambda v, c, m, n: formatar_telefone(m.telefone)}
     column_searchable_list = ("telefone", "nome")
     form_columns = ("empresa", "telefone", "nome", "ativo")
     form_args = {"empresa": {"query_factory": empresas_do_usuario, "validators": [DataRequired()]}}

@@ -6,18 +6,14 @@ import sqlalchemy as sa
 from markupsafe import Markup
 from wtforms import ValidationError
 
-from agentnfe import relogio
+from agentnfe import relogio, rotulos
 from agentnfe.extensions import db
 from agentnfe.fiscal import (
     DocumentoInvalido,
-    formatar_brl,
     formatar_documento,
     parse_cnpj,
 )
-from agentnfe.models import (
-    Empresa,
-    Regime,
-)
+from agentnfe.models import Ambiente, Empresa, Regime, RegimeEspecial
 
 from ..acesso import Escopada, contabilidade_id, usuario
 
@@ -25,22 +21,13 @@ CORES_STATUS = {
     "concluida": "success", "processando": "info", "enviada": "info", "pendente": "secondary",
     "rejeitada": "danger", "erro": "danger", "atencao": "warning", "cancelada": "dark",
 }  # fmt: skip
-REGIMES = [(r.value, r.value.replace("_", " ").title()) for r in Regime]
-REGIMES_ESPECIAIS = [
-    ("nenhum", "Nenhum"), ("me_municipal", "Microempresa municipal"), ("estimativa", "Estimativa"),
-    ("sociedade_profissionais", "Sociedade de profissionais"), ("cooperativa", "Cooperativa"), ("mei", "MEI"),
-    ("me_epp_simples", "ME/EPP do Simples Nacional"), ("autonomo", "Profissional autônomo"),
-]  # fmt: skip
-AMBIENTES = [("homologacao", "Homologação (testes)"), ("producao", "Produção")]
+REGIMES = rotulos.opcoes(Regime)
+REGIMES_ESPECIAIS = rotulos.opcoes(RegimeEspecial)
+AMBIENTES = rotulos.opcoes(Ambiente)
 
 
 def documento_formatado(view, context, model, name):
     return formatar_documento(getattr(model, name) or "")
-
-
-def dinheiro(view, context, model, name):
-    valor = getattr(model, name)
-    return formatar_brl(valor) if valor is not None else ""
 
 
 def validade(view, context, model, name):

@@ -11,7 +11,6 @@ from agentnfe.conversation import entrega
 from agentnfe.extensions import db
 from agentnfe.fiscal import (
     formatar_documento,
-    formatar_telefone,
 )
 from agentnfe.models import (
     Direcao,
@@ -38,7 +37,6 @@ class SessaoView(PorEmpresa):
         "atualizado_em": "Última mensagem", "criado_em": "Início", "expira_em": "Expira em",
     }  # fmt: skip
     column_details_list = ("telefone", "empresa", "estado", "provider", "criado_em", "atualizado_em", "expira_em")
-    column_formatters = {"telefone": lambda v, c, m, n: formatar_telefone(m.telefone)}
     column_searchable_list = ("telefone",)
     column_filters = ("estado", "provider")
     column_default_sort = ("atualizado_em", True)
@@ -87,11 +85,7 @@ class NaoEntregueView(Escopada):
         "criado_em": "Escrita em", "sessao.telefone": "Telefone", "sessao.empresa": "Empresa", "texto": "Resposta",
         "entrega_tentativas": "Tentativas",
     }  # fmt: skip
-    column_formatters = {
-        "sessao.telefone": lambda v, c, m, n: formatar_telefone(m.sessao.telefone),
-        "texto": lambda v, c, m, n: (m.texto or "")[:140],
-        "criado_em": lambda v, c, m, n: f"{m.criado_em:%d/%m/%Y %H:%M}",
-    }  # fmt: skip
+    column_formatters = {"texto": lambda v, c, m, n: (m.texto or "")[:140]}
     column_default_sort = ("id", True)
     simple_list_pager = True
 

@@ -14,7 +14,7 @@ from markupsafe import Markup
 from sqlalchemy.orm import joinedload
 from wtforms import ValidationError
 
-from agentnfe import relogio
+from agentnfe import relogio, rotulos
 from agentnfe.emission.links import link_pdf
 from agentnfe.emission.notas import NotaNaoCorrigivel, corrigir
 from agentnfe.extensions import db
@@ -31,14 +31,14 @@ from .. import validacao
 from ..acesso import LEITURA_E_REPLAY, Escopada, escreve, usuario
 from .comum import (
     CORES_STATUS,
-    dinheiro,
     empresas_do_usuario,
 )
 
 
 def _status(view, context, model, name):
-    valor = model.status.value
-    return Markup(f'<span class="badge badge-{CORES_STATUS[valor]}">{valor}</span>')
+    return Markup('<span class="badge badge-{}">{}</span>').format(
+        CORES_STATUS[model.status.value], rotulos.rotulo(model.status)
+    )
 
 
 def _tomador(view, context, model, name):
@@ -66,18 +66,11 @@ class NotaView(Escopada):
         "codigo_municipio_prestacao": "Onde o serviço foi prestado; fora do município da empresa o ISS é devido lá.",
         "iss_retido": "Se o tomador retém o ISS. A alíquota segue o regime da empresa (Simples: a alíquota efetiva).",
     }  # fmt: skip
-    column_formatters = {
-        "valor": dinheiro, "status": _status, "tomador": _tomador,
-        "criado_em": lambda v, c, m, n: f"{m.criado_em:%d/%m/%Y %H:%M}",
-    }  # fmt: skip
-    column_formatters_export = {
-        "valor": lambda v, c, m, n: str(m.valor),
-        "status": lambda v, c, m, n: m.status.value,
-        "tomador": _tomador,
-    }
+    column_formatters = {"status": _status, "tomador": _tomador}
+    column_formatters_export = {"tomador": _tomador}
     column_searchable_list = ("numero", "tomador.razao_social", "tomador.documento", "empresa.cnpj")
     column_filters = (
-        filters.FilterEqual(NFSe.status, "Situação", options=[(s.value, s.value) for s in StatusNFSe]),
+        filters.FilterEqual(NFSe.status, "Situação", options=rotulos.opcoes(StatusNFSe)),
         filters.IntEqualFilter(NFSe.empresa_id, "Empresa", options=(("", ""),)),
         filters.DateTimeBetweenFilter(NFSe.criado_em, "Período"),
     )

@@ -1,8 +1,10 @@
-"""States (UF), IBGE municipality codes and CEPs."""
+"""States (UF), IBGE municipality codes (with their names, municipios.tsv) and CEPs."""
 
 from __future__ import annotations
 
+import functools
 import re
+from pathlib import Path
 
 UF_IBGE = {
     "RO": "11", "AC": "12", "AM": "13", "RR": "14", "PA": "15", "AP": "16", "TO": "17",
@@ -31,7 +33,25 @@ def parse_codigo_municipio(texto: str, uf: str) -> str:
         raise LocalidadeInvalida(f"código de município {texto!r} deve ter 7 dígitos (código IBGE, ex. 3550308).")
     if codigo[:2] != UF_IBGE[uf]:
         raise LocalidadeInvalida(f"código de município {codigo} não pertence a {uf}.")
+    if codigo not in _municipios():
+        raise LocalidadeInvalida(f"código de município {codigo} não existe na tabela do IBGE.")
     return codigo
+
+
+@functools.cache
+def _municipios() -> dict[str, str]:
+    """IBGE code → name, read once from the table shipped with the package (its header names the sources)."""
+    linhas = (Path(__file__).with_name("municipios.tsv")).read_text(encoding="utf-8").splitlines()
+    return dict(linha.split("\t", 1) for linha in linhas if linha and not linha.startswith("#"))
+
+
+def nome_municipio(codigo: str) -> str | None:
+    """`São Paulo/SP` for 3550308; None for a code the IBGE table does not have."""
+    nome = _municipios().get(codigo)
+    if nome is None:
+        return None
+    uf = next(sigla for sigla, prefixo in UF_IBGE.items() if prefixo == codigo[:2])
+    return f"{nome}/{uf}"
 
 
 def parse_cep(texto: str) -> str:

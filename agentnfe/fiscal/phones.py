@@ -48,8 +48,8 @@ def normalizar_telefone(texto: str) -> str:
 
 
 def formatar_telefone(numero: str) -> str:
-    """`+55 11 98765-4321` for Brazilian numbers, `+<digits>` otherwise."""
+    """`+55 (11) 98765-4321` for Brazilian numbers, `+<digits>` otherwise."""
     if numero.startswith("55") and len(numero) in (12, 13):
         local = numero[4:]
-        return f"+55 {numero[2:4]} {local[:-4]}-{local[-4:]}"
+        return f"+55 ({numero[2:4]}) {local[:-4]}-{local[-4:]}"
     return f"+{numero}"

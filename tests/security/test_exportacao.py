@@ -26,8 +26,11 @@ def test_other_values_pass_unchanged(valor):
 
 
 def linhas(resposta) -> list[list[str]]:
+    """The rows of a CSV as Excel pt-BR reads it (UTF-8 BOM, `;`-separated)."""
     assert resposta.status_code == 200
-    return list(csv.reader(io.StringIO(resposta.get_data(as_text=True))))
+    texto = resposta.get_data(as_text=True)
+    assert texto.startswith("\ufeff")
+    return list(csv.reader(io.StringIO(texto[1:]), delimiter=";"))
 
 
 def test_note_and_registry_exports_neutralise_every_formula(client, auth, firmas):
