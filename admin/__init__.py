@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from flask import Flask
 from flask_admin import Admin
 from flask_admin.theme import Bootstrap4Theme
@@ -19,7 +21,7 @@ from agentnfe.models import (
     UsuarioEmpresa,
 )
 
-from . import auth, erros, formatos
+from . import auth, erros, formatos, tema
 from .paginas import ImportarEmpresas, Simulador
 from .painel import Painel
 from .views.cadastros import EmpresaView, TelefoneView, TomadorEmpresaView, TomadorView
@@ -36,10 +38,15 @@ def init_app(app: Flask) -> None:
     login_manager.login_message = "Entre para continuar."
     babel.init_app(app, locale_selector=lambda: "pt_BR")
     app.register_blueprint(auth.bp)
+    app.register_blueprint(tema.bp)
     erros.init_app(app)
     formatos.registrar_filtros(app)
     admin = Admin(
-        app, name="AgentNFe", theme=Bootstrap4Theme(swatch="flatly"), index_view=Painel(name="Painel", url="/admin")
+        app,
+        name="AgentNFe",
+        theme=Bootstrap4Theme(swatch="flatly"),
+        index_view=Painel(name="Painel", url="/admin"),
+        translations_path=str(Path(__file__).with_name("traducoes")),
     )
     admin.add_view(EmpresaView(Empresa, db, name="Empresas", category="Cadastros", endpoint="empresas"))
     admin.add_view(

@@ -2,20 +2,26 @@
 
 from __future__ import annotations
 
+import logging
+
 import sqlalchemy as sa
-from flask import Response, abort, redirect, request, stream_with_context, url_for
+from flask import Response, abort, flash, redirect, request, stream_with_context, url_for
 from flask_admin import AdminIndexView, BaseView
 from flask_admin.contrib.sqla import ModelView
 from flask_login import current_user
+from wtforms import ValidationError
 
 from agentnfe.extensions import db
 from agentnfe.models import Papel, User
 from agentnfe.planilha import celula_segura, linhas_csv
 
 from . import formatos
+from .campos import ConversorDeCampos
 from .filtros import ConversorDeFiltros
 
 LEITURA_E_REPLAY = (Papel.SUPORTE,)
+REPETIDO_OU_EM_USO = "Não foi possível salvar: um dos valores já existe em outro registro ou está em uso."
+log = logging.getLogger(__name__)
 
 
 def usuario() -> User | None:
@@ -79,6 +85,7 @@ class Escopada(Protegida, ModelView):
     somente_leitura = False
     column_type_formatters = formatos.LISTA
     filter_converter = ConversorDeFiltros()
+    model_form_converter = ConversorDeCampos
     column_type_formatters_detail = formatos.DETALHES
     column_type_formatters_export = formatos.EXPORTACAO
 
@@ -150,6 +157,18 @@ class Escopada(Protegida, ModelView):
             headers={"Content-Disposition": f'attachment; filename="{nome}"'},
             mimetype="text/csv; charset=utf-8",
         )
+
+    def handle_view_exception(self, exc: Exception) -> bool:
+        """A refusal is said in Portuguese; what the database refused is logged, never shown with its SQL."""
+        if isinstance(exc, ValidationError):
+            flash(str(exc), "error")
+            return True
+        if isinstance(exc, sa.exc.IntegrityError):
+            db.session.rollback()
+            log.warning("admin %s: the database refused the change: %s", self.endpoint, exc.orig)
+            flash(REPETIDO_OU_EM_USO, "error")
+            return True
+        return super().handle_view_exception(exc)
 
     def escopados(self, ids):
         """Reload the ids of a bulk action through the scoped query: ids of another firm simply vanish."""

@@ -5,12 +5,14 @@ from __future__ import annotations
 import logging
 
 import sqlalchemy as sa
-from flask import Flask, render_template, request
+from flask import Flask, current_app, render_template, request
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
 from agentnfe.extensions import db
 from agentnfe.requisicao import sem_espaco
+
+from .acesso import usuario
 
 TITULOS = {
     400: ("Pedido inválido", "O endereço ou o formulário trouxe um valor que não pode ser usado."),
@@ -18,6 +20,8 @@ TITULOS = {
     404: ("Página não encontrada", "O endereço não existe ou o registro não está mais disponível."),
     405: ("Pedido inválido", "Esta página não aceita esse tipo de pedido."),
     413: ("Arquivo grande demais", "O envio passou do tamanho máximo aceito."),
+    429: ("Muitas tentativas", "Foram muitas tentativas em pouco tempo; aguarde um minuto e tente de novo."),
+    500: ("Erro inesperado", "Algo deu errado do nosso lado e foi registrado para a equipe de suporte. Tente de novo."),
     503: ("Serviço indisponível", "O sistema não conseguiu concluir agora; tente novamente em instantes."),
 }
 log = logging.getLogger(__name__)
@@ -34,7 +38,7 @@ def _indisponivel(erro: Exception):
     log.error("storage unavailable for %s %s: %s", request.method, request.path, erro)
     db.session.rollback()
     titulo, mensagem = TITULOS[503]
-    return render_template("erro.html", titulo=titulo, mensagem=mensagem), 503
+    return _render(titulo, mensagem), 503
 
 
 def _sem_espaco(erro: OSError):
@@ -52,7 +56,15 @@ def _pagina(erro: HTTPException):
         mensagem = "O formulário expirou; recarregue a página e tente de novo."
     else:
         mensagem = erro.description if _em_portugues(erro) else padrao
-    return render_template("erro.html", titulo=titulo, mensagem=mensagem), erro.code
+    return _render(titulo, mensagem), erro.code
+
+
+def _render(titulo: str, mensagem: str) -> str:
+    """Inside the back-office (menu and all) for a logged-in user on an admin page; the login layout otherwise."""
+    if usuario() is not None and request.path.startswith("/admin"):
+        painel = current_app.extensions["admin"][0].index_view
+        return painel.render("admin/erro.html", titulo=titulo, mensagem=mensagem)
+    return render_template("erro.html", titulo=titulo, mensagem=mensagem)
 
 
 def _em_portugues(erro: HTTPException) -> bool:

@@ -12,6 +12,10 @@ def marcar(form, erros: Mapping[str, str]) -> bool:
     """Put each problem under its field (PT-BR, beside the input); True when there was none."""
     for campo, mensagem in erros.items():
         campo_form = getattr(form, campo, None)
+        if mensagem == f"{campo} está vazio":  # the CSV import names the column; beside the field it is known
+            if campo_form is not None and campo_form.errors:
+                continue
+            mensagem = "Preencha este campo."
         if campo_form is not None:
             campo_form.errors = [*campo_form.errors, mensagem]
     return not erros

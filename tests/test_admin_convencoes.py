@@ -34,7 +34,10 @@ def texto_visivel(html: str) -> str:
         grupos = json.loads(unescape(filtros.group(1)))
         nomes = [nome for opcoes in grupos.values() for f in opcoes for _, nome in f.get("options") or []]
         html = html.replace(filtros.group(0), " ".join(nomes))
-    html = re.sub(r'<div id="(actions-confirmation-data|message-data|active-filters-data)"[^>]*>.*?</div>', " ", html, flags=re.S)
+    html = re.sub(
+        r'<div id="(actions-confirmation-data|message-data|active-filters-data)"[^>]*>.*?</div>', " ", html, flags=re.S
+    )
+    html = re.sub(r'<div class="inline-field-template[^"]*">.*?</div>', " ", html, flags=re.S)  # the "add" template
     html = re.sub(r"<(script|style)\b.*?</\1>", " ", html, flags=re.S | re.I)
     html = re.sub(r"<[^>]+>", " ", html)
     return re.sub(r"\s+", " ", html.replace("&nbsp;", " "))

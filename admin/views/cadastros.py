@@ -9,7 +9,7 @@ from flask_admin.helpers import is_form_submitted
 from markupsafe import Markup
 from sqlalchemy.orm import joinedload, undefer
 from wtforms import SelectField, StringField, ValidationError
-from wtforms.validators import DataRequired
+from wtforms.validators import DataRequired, InputRequired
 
 from agentnfe.cadastro import harmonizar
 from agentnfe.extensions import db
@@ -21,12 +21,14 @@ from agentnfe.models import (
     Contabilidade,
     Empresa,
     EmpresaClienteTomador,
+    NFSe,
     ServicoEmpresa,
     UsuarioEmpresa,
 )
 
 from .. import validacao
 from ..acesso import Escopada, contabilidade_id, escreve, usuario
+from ..campos import CampoAliquota, CampoTelefone
 from .comum import (
     AMBIENTES,
     REGIMES,
@@ -93,7 +95,7 @@ class EmpresaView(Escopada):
         # typed as people type them ("01310-100", "2,79"); agentnfe.cadastro cleans and checks them
         "cep": StringField("CEP"),
         "telefone": StringField("Telefone da empresa"),
-        "aliquota_simples_iss": StringField("Alíquota efetiva do Simples (ISS, %)"),
+        "aliquota_simples_iss": CampoAliquota("Alíquota efetiva do Simples (ISS, %)"),
     }
     form_overrides = {"regime": SelectField, "regime_especial": SelectField, "ambiente": SelectField}
     form_args = {
@@ -122,7 +124,7 @@ class EmpresaView(Escopada):
                 ),
                 "form_label": "Serviço",
                 "form_extra_fields": {
-                    "aliquota_iss": StringField("Alíquota do ISS (%)"),
+                    "aliquota_iss": CampoAliquota("Alíquota do ISS (%)"),
                     "cnae": StringField("CNAE"),
                     "codigo_tributacao_nacional": StringField("Código de tributação nacional (6 dígitos)"),
                     "nbs": StringField("NBS (9 dígitos)"),
@@ -145,7 +147,14 @@ class EmpresaView(Escopada):
                 },  # fmt: skip
             },
         ),
-        (UsuarioEmpresa, {"form_columns": ("id", "telefone", "nome", "ativo"), "form_label": "Telefone autorizado"}),
+        (
+            UsuarioEmpresa,
+            {
+                "form_columns": ("id", "telefone", "nome", "ativo"),
+                "form_label": "Telefone autorizado",
+                "form_extra_fields": {"telefone": CampoTelefone("Telefone (WhatsApp)")},
+            },
+        ),
     )
 
     def filtrar(self, query, contabilidade):
@@ -153,6 +162,30 @@ class EmpresaView(Escopada):
 
     def get_query(self):
         return super().get_query().options(undefer(Empresa.telefones_ativos), undefer(Empresa.certificado_ate))
+
+    def on_model_delete(self, model):
+        if db.session.scalar(sa.select(NFSe.id).where(NFSe.empresa_id == model.id).limit(1)) is not None:
+            raise ValidationError(
+                f"{model.razao_social} tem notas emitidas e não pode ser excluída; desative-a (ação “Desativar”)."
+            )
+
+    def is_action_allowed(self, name):
+        return escreve() and super().is_action_allowed(name)
+
+    @action("desativar", "Desativar", "Desativar as empresas selecionadas? Os telefones delas deixam de emitir.")
+    def desativar(self, ids):
+        self._ativar(ids, False)
+
+    @action("reativar", "Reativar", "Reativar as empresas selecionadas?")
+    def reativar(self, ids):
+        self._ativar(ids, True)
+
+    def _ativar(self, ids, ativa: bool) -> None:
+        empresas = self.escopados(ids)
+        for empresa in empresas:
+            empresa.ativa = ativa
+        db.session.commit()
+        flash(f"{len(empresas)} empresa(s) {'reativada' if ativa else 'desativada'}(s).", "success")
 
     def validate_form(self, form):
         """The CSV import's rules, with each problem beside its field."""
@@ -178,6 +211,9 @@ class TelefoneView(PorEmpresa):
     column_labels = {"empresa": "Empresa", "telefone": "Telefone", "nome": "Nome", "ativo": "Ativo"}
     column_searchable_list = ("telefone", "nome")
     form_columns = ("empresa", "telefone", "nome", "ativo")
+    form_extra_fields = {
+        "telefone": CampoTelefone("Telefone (WhatsApp)", validators=[InputRequired("Informe o telefone.")])
+    }
     form_args = {"empresa": {"query_factory": empresas_do_usuario, "validators": [DataRequired()]}}
 
     def get_query(self):
@@ -263,6 +299,14 @@ class TomadorEmpresaView(PorEmpresa):
             .get_query()
             .options(joinedload(EmpresaClienteTomador.empresa), joinedload(EmpresaClienteTomador.tomador))
         )
+
+    def on_model_delete(self, model):
+        notas = sa.select(NFSe.id).where(NFSe.empresa_id == model.empresa_id, NFSe.tomador_id == model.tomador_id)
+        if db.session.scalar(notas.limit(1)) is not None:
+            raise ValidationError(
+                f"{model.empresa.razao_social} tem notas para {model.nome or model.tomador.razao_social or 'este tomador'}"
+                "; o cadastro dele fica guardado com elas e não pode ser excluído."
+            )
 
     def validate_form(self, form):
         valido = super().validate_form(form)

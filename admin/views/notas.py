@@ -13,6 +13,7 @@ from flask_admin.helpers import is_form_submitted
 from markupsafe import Markup
 from sqlalchemy.orm import joinedload
 from wtforms import ValidationError
+from wtforms.validators import InputRequired
 
 from agentnfe import relogio, rotulos
 from agentnfe.emission.links import link_pdf
@@ -29,6 +30,7 @@ from agentnfe.models import (
 
 from .. import validacao
 from ..acesso import LEITURA_E_REPLAY, Escopada, escreve, usuario
+from ..campos import CampoCompetencia, CampoDinheiro
 from .comum import (
     CORES_STATUS,
     empresas_do_usuario,
@@ -83,6 +85,10 @@ class NotaView(Escopada):
     can_export = True
     column_export_list = ("numero", "criado_em", "empresa", "tomador", "valor", "status", "descricao", "id_integracao")
     form_columns = ("descricao", "valor", "iss_retido", "competencia", "codigo_municipio_prestacao")
+    form_extra_fields = {
+        "valor": CampoDinheiro("Valor (R$)", validators=[InputRequired("Informe o valor.")]),
+        "competencia": CampoCompetencia("Competência (mm/aaaa)", validators=[InputRequired("Informe a competência.")]),
+    }
 
     @property
     def can_create(self):
