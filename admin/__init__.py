@@ -10,6 +10,7 @@ from flask_admin.theme import Bootstrap4Theme
 
 from agentnfe.extensions import babel, db, login_manager
 from agentnfe.models import (
+    Auditoria,
     Certificado,
     ClienteTomador,
     Empresa,
@@ -24,6 +25,7 @@ from agentnfe.models import (
 from . import auth, erros, formatos, tema
 from .paginas import ImportarEmpresas, Simulador
 from .painel import Painel
+from .views.auditoria import AuditoriaView
 from .views.cadastros import EmpresaView, TelefoneView, TomadorEmpresaView, TomadorView
 from .views.certificados import CertificadoView
 from .views.conversas import NaoEntregueView, SessaoView
@@ -74,3 +76,4 @@ def init_app(app: Flask) -> None:
     admin.add_view(NaoEntregueView(Mensagem, db, name="Não entregues", endpoint="nao_entregues"))
     admin.add_view(Simulador(name="Simulador", endpoint="simulador"))
     admin.add_view(UsuarioView(User, db, name="Usuários", endpoint="usuarios"))
+    admin.add_view(AuditoriaView(Auditoria, db, name="Auditoria", endpoint="auditoria"))

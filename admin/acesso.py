@@ -11,8 +11,9 @@ from flask_admin.contrib.sqla import ModelView
 from flask_login import current_user
 from wtforms import ValidationError
 
+from agentnfe import auditoria
 from agentnfe.extensions import db
-from agentnfe.models import Papel, User
+from agentnfe.models import Auditoria, Papel, User
 from agentnfe.planilha import celula_segura, linhas_csv
 
 from . import formatos
@@ -84,6 +85,9 @@ class Escopada(Protegida, ModelView):
     export_max_rows = 10_000
     somente_leitura = False
     column_type_formatters = formatos.LISTA
+    details_template = "admin/detalhes.html"
+    objeto_auditado: str | None = None
+    """What the audit trail calls this view's records (`empresa`, `nota`…); None: nothing here is audited."""
     filter_converter = ConversorDeFiltros()
     model_form_converter = ConversorDeCampos
     column_type_formatters_detail = formatos.DETALHES
@@ -158,6 +162,45 @@ class Escopada(Protegida, ModelView):
             mimetype="text/csv; charset=utf-8",
         )
 
+    def _on_model_change(self, form, model, is_created):
+        """After the view's own checks, the act goes into the audit trail in the same transaction."""
+        super()._on_model_change(form, model, is_created)
+        if self.objeto_auditado is None:
+            return
+        mudancas = auditoria.mudancas(model, self.column_labels or {})
+        db.session.flush()  # a new record gets its id
+        acao = "criar" if is_created else "editar"
+        self.auditar(acao, model, f"{self.name}: {acao} {model}", mudancas)
+
+    def delete_model(self, model):
+        if self.objeto_auditado is not None:
+            self.auditar("excluir", model, f"{self.name}: excluir {model}")
+        return super().delete_model(model)
+
+    def auditar(self, acao: str, model, descricao: str, mudancas=None) -> None:
+        """One line of the audit trail about `model`, by the logged-in user."""
+        auditoria.registrar(
+            db.session,
+            acao,
+            self.objeto_auditado,
+            model.id,
+            descricao,
+            usuario=usuario(),
+            contabilidade_id=_firma_de(model),
+            mudancas=mudancas,
+        )
+
+    def historico(self, model) -> list[Auditoria]:
+        """The audit trail of one record, newest first (details pages)."""
+        if self.objeto_auditado is None:
+            return []
+        return db.session.scalars(
+            sa.select(Auditoria)
+            .where(Auditoria.objeto == self.objeto_auditado, Auditoria.objeto_id == model.id)
+            .order_by(Auditoria.id.desc())
+            .limit(50)
+        ).all()
+
     def handle_view_exception(self, exc: Exception) -> bool:
         """A refusal is said in Portuguese; what the database refused is logged, never shown with its SQL."""
         if isinstance(exc, ValidationError):
@@ -174,6 +217,14 @@ class Escopada(Protegida, ModelView):
         """Reload the ids of a bulk action through the scoped query: ids of another firm simply vanish."""
         chave = self.model.__mapper__.primary_key[0]
         return self.get_query().filter(chave.in_([_inteiro(i) for i in ids])).all()
+
+
+def _firma_de(model) -> int | None:
+    """The firm a record belongs to, directly or through its empresa."""
+    firma = getattr(model, "contabilidade_id", None)
+    if firma is None and getattr(model, "empresa", None) is not None:
+        firma = model.empresa.contabilidade_id
+    return firma
 
 
 MAIOR_ID = 2**63 - 1

@@ -15,7 +15,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from wtforms import EmailField, PasswordField
 from wtforms.validators import DataRequired, EqualTo, Length
 
-from agentnfe import relogio
+from agentnfe import auditoria, relogio
 from agentnfe.contas import MIN_PASSWORD
 from agentnfe.extensions import cache, db, limiter, login_manager
 from agentnfe.models import User, contas
@@ -139,6 +139,9 @@ def senha():
         else:
             current_user.set_password(form.nova.data)
             current_user.encerrar_sessoes()
+            usuario = current_user._get_current_object()
+            auditoria.registrar(db.session, "senha", "usuario", usuario.id, f"{usuario.email} trocou a própria senha",
+                                usuario=usuario)  # fmt: skip
             db.session.commit()
             login_user(current_user._get_current_object())  # this session goes on; the others end
             flash("Senha alterada. As outras sessões abertas com esta conta foram encerradas.", "success")

@@ -8,6 +8,7 @@ import sqlalchemy as sa
 from flask import abort, flash, jsonify, request
 from flask_admin import expose
 
+from agentnfe import auditoria
 from agentnfe.conversation.api import conversar
 from agentnfe.conversation.engine import do_canal
 from agentnfe.extensions import db
@@ -78,6 +79,13 @@ class Simulador(PaginaProtegida):
         )
 
 
+def _resumo_importacao(nome: str, resultado) -> str:
+    return (
+        f"Importação de empresas ({nome}): {resultado.criadas} criadas, {resultado.atualizadas} atualizadas, "
+        f"{len(resultado.erros)} linhas com erro"
+    )
+
+
 class ImportarEmpresas(PaginaProtegida):
     """The CLI's CSV import, from the browser, with the same per-row errors."""
 
@@ -95,6 +103,10 @@ class ImportarEmpresas(PaginaProtegida):
                 try:
                     texto = io.TextIOWrapper(arquivo.stream, encoding="utf-8-sig", newline="")
                     resultado = importar_empresas(texto, db.session, somente)
+                    auditoria.registrar(
+                        db.session, "importar", "importacao", None, _resumo_importacao(arquivo.filename, resultado),
+                        usuario=usuario(),
+                    )  # fmt: skip
                     db.session.commit()
                 except CabecalhoInvalido as erro:
                     db.session.rollback()

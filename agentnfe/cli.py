@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from flask import current_app
 from flask.cli import with_appcontext
 
-from . import metricas, relogio
+from . import auditoria, metricas, relogio
 from .contas import ContaInvalida, criar_contabilidade, criar_usuario
 from .conversation.extracao_cli import extrair_linha
 from .extensions import db, huey
@@ -159,6 +159,15 @@ def import_empresas(arquivo) -> None:
     except UnicodeDecodeError as erro:
         db.session.rollback()
         raise click.ClickException(f"o arquivo não está em UTF-8 ({erro.reason} no byte {erro.start})") from None
+    auditoria.registrar(
+        db.session,
+        "importar",
+        "importacao",
+        None,
+        f"Importação de empresas ({arquivo.name}): {resultado.criadas} criadas, {resultado.atualizadas} atualizadas, "
+        f"{len(resultado.erros)} linhas com erro",
+        origem="cli",
+    )
     db.session.commit()
     for nome in resultado.contabilidades_criadas:
         click.echo(f"Contabilidade criada: {nome}")

@@ -120,3 +120,20 @@ def municipio(codigo: str | None) -> str:
 
 def sim_nao(valor: bool | None) -> str:
     return "" if valor is None else "Sim" if valor else "Não"
+
+
+def texto(valor) -> str:
+    """Any stored value as a line of text the firm reads (audit trail, spreadsheets)."""
+    if valor is None:
+        return ""
+    if isinstance(valor, Enum):
+        return rotulo(valor)
+    if isinstance(valor, bool):
+        return sim_nao(valor)
+    if isinstance(valor, datetime):
+        return data_hora(valor)
+    if isinstance(valor, date):
+        return data(valor)
+    if isinstance(valor, Decimal):
+        return format(valor.normalize(), "f").replace(".", ",")
+    return str(valor)

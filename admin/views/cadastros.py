@@ -11,6 +11,7 @@ from sqlalchemy.orm import joinedload, undefer
 from wtforms import SelectField, StringField, ValidationError
 from wtforms.validators import DataRequired, InputRequired
 
+from agentnfe import rotulos
 from agentnfe.cadastro import harmonizar
 from agentnfe.extensions import db
 from agentnfe.fiscal import (
@@ -51,6 +52,7 @@ def _firma_do_operador() -> int:
 
 
 class EmpresaView(Escopada):
+    objeto_auditado = "empresa"
     column_list = (
         "cnpj",
         "razao_social",
@@ -182,8 +184,11 @@ class EmpresaView(Escopada):
 
     def _ativar(self, ids, ativa: bool) -> None:
         empresas = self.escopados(ids)
+        acao = "reativar" if ativa else "desativar"
         for empresa in empresas:
+            mudancas = {"Ativa": [rotulos.sim_nao(empresa.ativa), rotulos.sim_nao(ativa)]}
             empresa.ativa = ativa
+            self.auditar(acao, empresa, f"{self.name}: {acao} {empresa}", mudancas)
         db.session.commit()
         flash(f"{len(empresas)} empresa(s) {'reativada' if ativa else 'desativada'}(s).", "success")
 
@@ -206,6 +211,7 @@ class EmpresaView(Escopada):
 
 
 class TelefoneView(PorEmpresa):
+    objeto_auditado = "telefone"
     column_list = ("empresa", "telefone", "nome", "ativo")
     column_details_list = column_list
     column_labels = {"empresa": "Empresa", "telefone": "Telefone", "nome": "Nome", "ativo": "Ativo"}
@@ -270,6 +276,8 @@ def _tomador_do_vinculo(view, context, model, name):
 
 class TomadorEmpresaView(PorEmpresa):
     """What the firm says about each tomador of an empresa: name, the e-mail notes go to, address, ISS override."""
+
+    objeto_auditado = "tomador"
 
     column_list = ("empresa", "tomador", "nome", "email", "iss_retido")
     column_details_list = (

@@ -46,6 +46,8 @@ class VenceEm30Dias(filters.BaseSQLAFilter):
 class CertificadoView(PorEmpresa):
     """Upload form: the file and its password go straight to the parser; nothing secret is ever shown."""
 
+    objeto_auditado = "certificado"
+
     column_list = ("empresa", "titular", "cnpj", "valido_de", "valido_ate", "enviado_gateway_em")
     column_details_list = column_list
     column_export_list = column_list
@@ -100,6 +102,13 @@ class CertificadoView(PorEmpresa):
             db.session.rollback()
             flash(str(erro), "error")
             return False
+        db.session.flush()
+        self.auditar(
+            "certificado",
+            registro,
+            f"Certificado A1 de {empresa.razao_social} ({registro.titular}), válido até "
+            f"{registro.valido_ate:%d/%m/%Y}, enviado",
+        )
         db.session.commit()
         flash(f"Certificado de {registro.titular} válido até {registro.valido_ate:%d/%m/%Y} guardado.", "success")
         self._enviar([registro])

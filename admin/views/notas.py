@@ -52,6 +52,7 @@ def _tomador(view, context, model, name):
 
 
 class NotaView(Escopada):
+    objeto_auditado = "nota"
     papeis = (Papel.ADMIN, Papel.CONTADOR)
     details_template = "admin/nota_detalhes.html"
     column_list = ("numero", "criado_em", "empresa", "tomador", "valor", "status")
@@ -136,6 +137,9 @@ class NotaView(Escopada):
 
         notas = [n for n in self.escopados(ids) if n.status not in (StatusNFSe.CONCLUIDA, StatusNFSe.CANCELADA)]
         for nota in notas:
+            self.auditar("reemitir", nota, f"Notas: reemitir {nota} ({rotulos.rotulo(nota.status)})")
+        db.session.commit()
+        for nota in notas:
             replay_nfse(nota.id, "admin", usuario().id)
         ignoradas = len(ids) - len(notas)
         flash(
@@ -174,6 +178,10 @@ class NotaView(Escopada):
             except cancelamento.CancelamentoInvalido as invalido:
                 erro = str(invalido)
             else:
+                texto = cancelamento.CODIGOS[codigo]
+                for nota in notas:
+                    self.auditar("cancelar", nota, f"Notas: cancelar {nota} — código {codigo} ({texto}): {motivo}")
+                db.session.commit()
                 for nota in notas:
                     cancel_nfse(nota.id, codigo, motivo, "admin", usuario().id)
                 flash(

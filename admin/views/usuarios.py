@@ -22,6 +22,8 @@ from ..acesso import Escopada, contabilidade_id, usuario
 class UsuarioView(Escopada):
     """Users of the firm; support staff and operators belong to no firm and only the operator sees them."""
 
+    objeto_auditado = "usuario"
+
     papeis = (Papel.ADMIN,)
     column_list = ("email", "role", "contabilidade", "is_superuser", "ativo", "ultimo_login_em")
     column_details_list = column_list

@@ -1,6 +1,7 @@
 """SQLAlchemy 2 typed models of the domain (DESIGN.md §2), split by area."""
 
 from . import contagem  # noqa: F401  (counts note status changes at commit)
+from .auditoria import Auditoria
 from .avisos import Notificacao, SondaEscrita
 from .base import Base
 from .contas import Contabilidade, User
@@ -27,6 +28,7 @@ from .tomadores import ClienteTomador, EmpresaClienteTomador
 
 __all__ = [
     "AcaoTentativa",
+    "Auditoria",
     "Ambiente",
     "Base",
     "Certificado",

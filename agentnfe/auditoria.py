@@ -1,0 +1,73 @@
+"""Writing the audit trail (models.Auditoria): one line per act, added to the session of the act itself so the
+two commit or roll back together."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from . import rotulos
+from .models import Auditoria, User
+
+SISTEMA, LINHA_DE_COMANDO = "sistema", "linha de comando"
+SEGREDOS = {"password_hash": "Senha", "senha": "Senha do certificado", "arquivo": "Arquivo do certificado"}
+"""Secrets: the trail says they changed, never what they were or became."""
+NUNCA = frozenset({"sessao_versao", "criado_em", "atualizado_em", "versao"})
+"""Bookkeeping nobody reads as a change."""
+
+
+def registrar(
+    session: Session,
+    acao: str,
+    objeto: str,
+    objeto_id: int | None,
+    descricao: str,
+    *,
+    usuario: User | None = None,
+    contabilidade_id: int | None = None,
+    mudancas: Mapping[str, list] | None = None,
+    origem: str = "admin",
+) -> None:
+    """Add one line: `acao` (criar, editar, excluir, cancelar…) on `objeto` #`objeto_id`, by `usuario`."""
+    if usuario is not None:
+        quem = usuario.email
+    else:
+        quem = LINHA_DE_COMANDO if origem == "cli" else SISTEMA
+    session.add(
+        Auditoria(
+            contabilidade_id=contabilidade_id
+            if contabilidade_id is not None
+            else getattr(usuario, "contabilidade_id", None),
+            usuario_id=usuario.id if usuario is not None else None,
+            usuario=quem,
+            origem=origem,
+            acao=acao,
+            objeto=objeto,
+            objeto_id=objeto_id,
+            descricao=descricao[:1000],
+            mudancas=dict(mudancas) if mudancas else None,
+        )
+    )
+
+
+def mudancas(registro: Any, nomes: Mapping[str, str]) -> dict[str, list[str]]:
+    """{label: [before, after]} of the columns of an ORM object changed in this session, as the firm reads
+    them; secrets and bookkeeping left out."""
+    estado = sa.inspect(registro)
+    resultado = {}
+    for coluna in estado.mapper.column_attrs:
+        if coluna.key in NUNCA:
+            continue
+        historia = estado.attrs[coluna.key].history
+        if not historia.has_changes():
+            continue
+        antes = historia.deleted[0] if historia.deleted else None
+        depois = historia.added[0] if historia.added else None
+        if coluna.key in SEGREDOS:
+            resultado[SEGREDOS[coluna.key]] = ["", "alterada" if historia.deleted else "definida"]
+        elif antes != depois:
+            resultado[nomes.get(coluna.key, coluna.key)] = [rotulos.texto(antes), rotulos.texto(depois)]
+    return resultado
