@@ -23,13 +23,15 @@ from agentnfe.models import (
 )
 
 from . import auth, erros, formatos, tema
+from .emitir import EmitirNota
 from .paginas import ImportarEmpresas, Simulador
 from .painel import Painel
 from .views.auditoria import AuditoriaView
-from .views.cadastros import EmpresaView, TelefoneView, TomadorEmpresaView, TomadorView
+from .views.cadastros import EmpresaView, TelefoneView
 from .views.certificados import CertificadoView
 from .views.conversas import NaoEntregueView, SessaoView
 from .views.notas import NotaParadaView, NotaView
+from .views.tomadores import TomadorEmpresaView, TomadorView
 from .views.usuarios import UsuarioView
 
 
@@ -69,6 +71,7 @@ def init_app(app: Flask) -> None:
     )
     admin.add_view(ImportarEmpresas(name="Importar empresas (CSV)", category="Cadastros", endpoint="importar"))
     admin.add_view(NotaView(NFSe, db, name="Notas", category="Notas", endpoint="notas"))
+    admin.add_view(EmitirNota(name="Emitir nota", category="Notas", endpoint="emitir"))
     admin.add_view(
         NotaParadaView(NFSe, db, name="Paradas em processamento", category="Notas", endpoint="notas_paradas")
     )

@@ -206,12 +206,17 @@ class Escopada(Protegida, ModelView):
         if isinstance(exc, ValidationError):
             flash(str(exc), "error")
             return True
+        db.session.rollback()
         if isinstance(exc, sa.exc.IntegrityError):
-            db.session.rollback()
             log.warning("admin %s: the database refused the change: %s", self.endpoint, exc.orig)
             flash(REPETIDO_OU_EM_USO, "error")
-            return True
-        return super().handle_view_exception(exc)
+        elif isinstance(exc, sa.exc.SQLAlchemyError):
+            log.error("admin %s: the database failed: %s", self.endpoint, exc)
+            flash("O banco de dados não concluiu a operação; nada foi alterado. Tente de novo em instantes.", "error")
+        else:
+            log.exception("admin %s: unexpected failure", self.endpoint)
+            flash("Algo deu errado do nosso lado e nada foi alterado; o erro ficou registrado para o suporte.", "error")
+        return True
 
     def escopados(self, ids):
         """Reload the ids of a bulk action through the scoped query: ids of another firm simply vanish."""

@@ -1,20 +1,51 @@
-"""List filters in the firm's words: a vocabulary column offers its Portuguese names."""
+"""List filters in the firm's words and time: vocabularies by their Portuguese names, periods in local time,
+and links that open a list already filtered (the dashboard's cards)."""
 
 from __future__ import annotations
 
-from flask_admin.contrib.sqla.filters import FilterConverter
-from flask_admin.model import filters
+from datetime import UTC, datetime
 
-from agentnfe import rotulos
+from flask import current_app, url_for
+from flask_admin.contrib.sqla import filters
+from flask_admin.contrib.sqla.filters import FilterConverter
+from flask_admin.model.filters import convert
+
+from agentnfe import relogio, rotulos
 
 
 class ConversorDeFiltros(FilterConverter):
     """Flask-Admin's filters, with each vocabulary's members offered by name (what its filters read back)
     and shown by their Portuguese label."""
 
-    @filters.convert("enum")
+    @convert("enum")
     def conv_enum(self, column, name, options=None, **kwargs):
         if not options:
             vocabulario = column.type.enum_class
             options = [(membro.name, rotulos.rotulo(membro)) for membro in vocabulario]
         return [f(column, name, options, **kwargs) for f in self.enum]
+
+
+class PeriodoLocal(filters.DateTimeBetweenFilter):
+    """A period typed in the firm's time zone (as every time the admin shows), compared with UTC timestamps."""
+
+    def clean(self, value):
+        return [instante.replace(tzinfo=relogio.fuso()).astimezone(UTC) for instante in super().clean(value)]
+
+
+def periodo(inicio: datetime, fim: datetime) -> str:
+    """The value of a `PeriodoLocal` filter for two local instants."""
+    return f"{inicio:%Y-%m-%d %H:%M:%S} to {fim:%Y-%m-%d %H:%M:%S}"
+
+
+def vista(endpoint: str):
+    """The admin view registered under `endpoint` (for links between lists)."""
+    return next(v for v in current_app.extensions["admin"][0]._views if v.endpoint == endpoint)
+
+
+def url_filtrada(view, *criterios: tuple[str, type, str]) -> str:
+    """The list of `view` with filters set, each given as (filter name, filter class, value)."""
+    argumentos = {}
+    for posicao, (nome, classe, valor) in enumerate(criterios):
+        indice = next(i for i, f in enumerate(view._filters) if str(f.name) == nome and type(f) is classe)
+        argumentos[f"flt{posicao}_{indice}"] = valor
+    return url_for(f"{view.endpoint}.index_view", **argumentos)

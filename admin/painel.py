@@ -131,7 +131,35 @@ def numeros_em_cache(contabilidade: int | None) -> dict:
     return dados
 
 
+def _atalhos() -> dict:
+    """Where each card and status line leads: the matching list, already filtered."""
+    from flask_admin.contrib.sqla import filters
+
+    from .filtros import PeriodoLocal, periodo, url_filtrada, vista
+    from .views.certificados import VenceEm30Dias
+
+    notas = vista("notas")
+    hoje = relogio.agora_local().replace(hour=0, minute=0, second=0, microsecond=0)
+    finais = ",".join(estado.name for estado in ESTADOS_FINAIS)
+    return {
+        "empresas": url_filtrada(vista("empresas"), ("Ativa", filters.BooleanEqualFilter, "1")),
+        "emitidas_hoje": url_filtrada(
+            notas,
+            ("Situação", filters.FilterEqual, StatusNFSe.CONCLUIDA.value),
+            ("Período", PeriodoLocal, periodo(hoje, hoje.replace(hour=23, minute=59, second=59))),
+        ),
+        "precisam_atencao": url_filtrada(
+            notas, ("Situação", filters.FilterInList, ",".join(status.value for status in ATENCAO))
+        ),
+        "certificados_vencendo": url_filtrada(vista("certificados"), ("Vence em 30 dias", VenceEm30Dias, "sim")),
+        "sessoes_ativas": url_filtrada(vista("sessoes"), ("Estado", filters.EnumFilterNotInList, finais)),
+        "status": {
+            status.value: url_filtrada(notas, ("Situação", filters.FilterEqual, status.value)) for status in StatusNFSe
+        },
+    }
+
+
 class Painel(IndiceProtegido):
     @expose("/")
     def index(self):
-        return self.render("admin/painel.html", **numeros_em_cache(contabilidade_id()))
+        return self.render("admin/painel.html", atalhos=_atalhos(), **numeros_em_cache(contabilidade_id()))

@@ -66,8 +66,16 @@ def mudancas(registro: Any, nomes: Mapping[str, str]) -> dict[str, list[str]]:
             continue
         antes = historia.deleted[0] if historia.deleted else None
         depois = historia.added[0] if historia.added else None
+        nome = nomes.get(coluna.key, coluna.key)
         if coluna.key in SEGREDOS:
             resultado[SEGREDOS[coluna.key]] = ["", "alterada" if historia.deleted else "definida"]
-        elif antes != depois:
-            resultado[nomes.get(coluna.key, coluna.key)] = [rotulos.texto(antes), rotulos.texto(depois)]
+        elif antes == depois:
+            continue
+        elif coluna.key.endswith("_id") and coluna.key[:-3] in estado.mapper.relationships:
+            relacionado = coluna.key[:-3]  # a link to another record reads as that record's name
+            alvo = estado.mapper.relationships[relacionado].mapper.class_
+            nome_alvo = getattr(registro, relacionado) or (estado.session.get(alvo, depois) if depois else None)
+            resultado[nomes.get(relacionado, relacionado)] = [rotulos.texto(antes), rotulos.texto(nome_alvo)]
+        else:
+            resultado[nome] = [rotulos.texto(antes), rotulos.texto(depois)]
     return resultado

@@ -61,31 +61,27 @@ def _carregar(telefone: str) -> list[PerfilEmpresa]:
         .options(selectinload(Empresa.servicos))
         .order_by(Empresa.razao_social)
     )
-    return [
-        PerfilEmpresa(
-            id=e.id,
-            contabilidade_id=e.contabilidade_id,
-            cnpj=e.cnpj,
-            razao_social=e.razao_social,
-            nome_fantasia=e.nome_fantasia,
-            regime=e.regime,
-            codigo_municipio=e.codigo_municipio,
-            aliquota_simples_iss=e.aliquota_simples_iss,
-            servicos=tuple(
-                PerfilServico(
-                    s.id,
-                    s.codigo_servico,
-                    s.descricao,
-                    s.aliquota_iss,
-                    s.iss_retido,
-                    _palavras(s.palavras_chave),
-                    s.padrao,
-                )
-                for s in e.servicos
-            ),
-        )
-        for e in db.session.scalars(consulta).unique()
-    ]
+    return [perfil(e) for e in db.session.scalars(consulta).unique()]
+
+
+def perfil(e: Empresa) -> PerfilEmpresa:
+    """What issuing a note needs of an empresa and its services (the bot's and the admin's)."""
+    return PerfilEmpresa(
+        id=e.id,
+        contabilidade_id=e.contabilidade_id,
+        cnpj=e.cnpj,
+        razao_social=e.razao_social,
+        nome_fantasia=e.nome_fantasia,
+        regime=e.regime,
+        codigo_municipio=e.codigo_municipio,
+        aliquota_simples_iss=e.aliquota_simples_iss,
+        servicos=tuple(
+            PerfilServico(
+                s.id, s.codigo_servico, s.descricao, s.aliquota_iss, s.iss_retido, _palavras(s.palavras_chave), s.padrao
+            )
+            for s in e.servicos
+        ),
+    )
 
 
 def _cache(operacao, *args):

@@ -8,6 +8,7 @@ from markupsafe import Markup
 from agentnfe.models import Auditoria, Papel
 
 from ..acesso import Escopada
+from ..filtros import PeriodoLocal
 
 ACOES = [(a, a.capitalize()) for a in ("criar", "editar", "excluir", "desativar", "reativar", "reemitir", "cancelar",
                                        "certificado", "importar", "senha")]  # fmt: skip
@@ -42,7 +43,7 @@ class AuditoriaView(Escopada):
         filters.FilterEqual(Auditoria.acao, "Ação", options=ACOES),
         filters.FilterEqual(Auditoria.objeto, "Registro", options=OBJETOS),
         filters.FilterLike(Auditoria.usuario, "Quem"),
-        filters.DateTimeBetweenFilter(Auditoria.criado_em, "Período"),
+        PeriodoLocal(Auditoria.criado_em, "Período"),
     )
     column_searchable_list = ("descricao", "usuario")
     column_default_sort = ("id", True)

@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import sqlalchemy as sa
-from flask import flash, g, request
+from flask import flash, g, url_for
 from flask_admin.actions import action
 from flask_admin.helpers import is_form_submitted
-from markupsafe import Markup
 from sqlalchemy.orm import joinedload, undefer
 from wtforms import SelectField, StringField, ValidationError
 from wtforms.validators import DataRequired, InputRequired
@@ -14,22 +13,19 @@ from wtforms.validators import DataRequired, InputRequired
 from agentnfe import rotulos
 from agentnfe.cadastro import harmonizar
 from agentnfe.extensions import db
-from agentnfe.fiscal import (
-    formatar_documento,
-)
 from agentnfe.models import (
-    ClienteTomador,
     Contabilidade,
     Empresa,
-    EmpresaClienteTomador,
     NFSe,
     ServicoEmpresa,
+    Sessao,
     UsuarioEmpresa,
 )
 
 from .. import validacao
 from ..acesso import Escopada, contabilidade_id, escreve, usuario
 from ..campos import CampoAliquota, CampoTelefone
+from ..filtros import url_filtrada, vista
 from .comum import (
     AMBIENTES,
     REGIMES,
@@ -51,8 +47,20 @@ def _firma_do_operador() -> int:
     return primeira
 
 
+def _atalhos_da_empresa(empresa_id: int) -> dict[str, str]:
+    from flask_admin.contrib.sqla import filters
+
+    criterio = ("Empresa", filters.IntEqualFilter, str(empresa_id))
+    return {
+        "notas": url_filtrada(vista("notas"), criterio),
+        "conversas": url_filtrada(vista("sessoes"), criterio),
+        "emitir": url_for("emitir.index", empresa=empresa_id),
+    }
+
+
 class EmpresaView(Escopada):
     objeto_auditado = "empresa"
+    details_template = "admin/empresa_detalhes.html"
     column_list = (
         "cnpj",
         "razao_social",
@@ -165,6 +173,19 @@ class EmpresaView(Escopada):
     def get_query(self):
         return super().get_query().options(undefer(Empresa.telefones_ativos), undefer(Empresa.certificado_ate))
 
+    def render(self, template, **kwargs):
+        """The empresa's page: its latest notes and conversations beside the registration, with links to all."""
+        if template == self.details_template and kwargs.get("model") is not None:
+            empresa = kwargs["model"]
+            kwargs["notas"] = db.session.scalars(
+                sa.select(NFSe).where(NFSe.empresa_id == empresa.id).order_by(NFSe.id.desc()).limit(10)
+            ).all()
+            kwargs["conversas"] = db.session.scalars(
+                sa.select(Sessao).where(Sessao.empresa_id == empresa.id).order_by(Sessao.atualizado_em.desc()).limit(10)
+            ).all()
+            kwargs["atalhos"] = _atalhos_da_empresa(empresa.id)
+        return super().render(template, **kwargs)
+
     def on_model_delete(self, model):
         if db.session.scalar(sa.select(NFSe.id).where(NFSe.empresa_id == model.id).limit(1)) is not None:
             raise ValidationError(
@@ -224,106 +245,3 @@ class TelefoneView(PorEmpresa):
 
     def get_query(self):
         return super().get_query().options(joinedload(UsuarioEmpresa.empresa))
-
-
-class TomadorView(Escopada):
-    """The Receita's registry of tomadores (BrasilAPI), shared by every firm: read only, refreshed on demand."""
-
-    somente_leitura = True
-    column_list = ("documento", "razao_social", "municipio", "uf", "situacao_cadastral", "fonte", "atualizado_em")
-    column_details_list = (
-        "documento", "razao_social", "nome_fantasia", "logradouro", "numero", "complemento", "bairro", "cep",
-        "municipio", "codigo_municipio", "uf", "situacao_cadastral", "fonte", "atualizado_em",
-    )  # fmt: skip
-    column_export_list = column_details_list
-    column_labels = {
-        "documento": "CPF/CNPJ", "razao_social": "Razão social", "municipio": "Município", "uf": "UF",
-        "situacao_cadastral": "Situação", "fonte": "Fonte", "atualizado_em": "Atualizado em", "email": "E-mail",
-        "codigo_municipio": "Município (IBGE)",
-    }  # fmt: skip
-    column_formatters = {"documento": documento_formatado}
-    column_searchable_list = ("documento", "razao_social")
-    column_filters = ("fonte", "situacao_cadastral", "uf")
-    can_export = True
-
-    def is_action_allowed(self, name):
-        return escreve() and super().is_action_allowed(name)
-
-    def filtrar(self, query, contabilidade):
-        vinculo = (
-            sa.select(EmpresaClienteTomador.id)
-            .join(Empresa)
-            .where(EmpresaClienteTomador.tomador_id == ClienteTomador.id, Empresa.contabilidade_id == contabilidade)
-        )
-        return query.filter(vinculo.exists())
-
-    @action("brasilapi", "Atualizar pela BrasilAPI", "Consultar de novo a BrasilAPI para os tomadores selecionados?")
-    def atualizar(self, ids):
-        from tasks.emissao import refresh_tomador
-
-        tomadores = self.escopados(ids)
-        for tomador in tomadores:
-            refresh_tomador(tomador.id)
-        flash(f"{len(tomadores)} tomador(es) na fila para consulta na BrasilAPI.", "success")
-
-
-def _tomador_do_vinculo(view, context, model, name):
-    registro = model.tomador
-    return Markup("{} <small class='text-muted'>{}</small>").format(
-        formatar_documento(registro.documento), registro.razao_social or ""
-    )
-
-
-class TomadorEmpresaView(PorEmpresa):
-    """What the firm says about each tomador of an empresa: name, the e-mail notes go to, address, ISS override."""
-
-    objeto_auditado = "tomador"
-
-    column_list = ("empresa", "tomador", "nome", "email", "iss_retido")
-    column_details_list = (
-        "empresa", "tomador", "nome", "email", "logradouro", "numero", "complemento", "bairro", "cep", "uf",
-        "codigo_municipio", "iss_retido",
-    )  # fmt: skip
-    column_labels = {
-        "empresa": "Empresa", "tomador": "CPF/CNPJ (cadastro da Receita)", "nome": "Nome", "email": "E-mail para a nota",
-        "iss_retido": "ISS retido (exceção)", "logradouro": "Logradouro", "numero": "Número", "complemento": "Complemento",
-        "bairro": "Bairro", "cep": "CEP", "codigo_municipio": "Município (IBGE)", "uf": "UF",
-    }  # fmt: skip
-    column_descriptions = {"nome": "Obrigatório quando a Receita não tem o nome (sempre para CPF)."}
-    column_formatters = {"tomador": _tomador_do_vinculo}
-    column_searchable_list = ("nome", "tomador.documento")
-    form_extra_fields = {"cep": StringField("CEP")}
-    form_columns = (
-        "nome", "email", "logradouro", "numero", "complemento", "bairro", "cep", "uf", "codigo_municipio", "iss_retido",
-    )  # fmt: skip
-
-    @property
-    def can_create(self):
-        return False
-
-    def get_query(self):
-        return (
-            super()
-            .get_query()
-            .options(joinedload(EmpresaClienteTomador.empresa), joinedload(EmpresaClienteTomador.tomador))
-        )
-
-    def on_model_delete(self, model):
-        notas = sa.select(NFSe.id).where(NFSe.empresa_id == model.empresa_id, NFSe.tomador_id == model.tomador_id)
-        if db.session.scalar(notas.limit(1)) is not None:
-            raise ValidationError(
-                f"{model.empresa.razao_social} tem notas para {model.nome or model.tomador.razao_social or 'este tomador'}"
-                "; o cadastro dele fica guardado com elas e não pode ser excluído."
-            )
-
-    def validate_form(self, form):
-        valido = super().validate_form(form)
-        if not hasattr(form, "nome") or not is_form_submitted():
-            return valido
-        atual = self.get_one(request.args.get("id")) if request.args.get("id") else None
-        g.vinculo_limpo = validacao.vinculo(form, atual.tomador.razao_social if atual else None)
-        return valido and g.vinculo_limpo is not None
-
-    def on_model_change(self, form, model, is_created):
-        for campo, valor in (g.get("vinculo_limpo") or {}).items():
-            setattr(model, campo, valor)

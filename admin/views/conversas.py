@@ -5,6 +5,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from flask import flash
 from flask_admin.actions import action
+from flask_admin.contrib.sqla import filters
 from sqlalchemy.orm import joinedload
 
 from agentnfe.conversation import entrega
@@ -38,7 +39,7 @@ class SessaoView(PorEmpresa):
     }  # fmt: skip
     column_details_list = ("telefone", "empresa", "estado", "provider", "criado_em", "atualizado_em", "expira_em")
     column_searchable_list = ("telefone",)
-    column_filters = ("estado", "provider")
+    column_filters = ("estado", "provider", filters.IntEqualFilter(Sessao.empresa_id, "Empresa"))
     column_default_sort = ("atualizado_em", True)
     simple_list_pager = True
 

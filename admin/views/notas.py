@@ -4,20 +4,22 @@ from __future__ import annotations
 
 import re
 from datetime import timedelta
+from decimal import Decimal
 
-from flask import Response, abort, flash, redirect, request, url_for
+import sqlalchemy as sa
+from flask import Response, abort, flash, g, redirect, request, url_for
 from flask_admin import expose
 from flask_admin.actions import action
 from flask_admin.contrib.sqla import filters
 from flask_admin.helpers import is_form_submitted
 from markupsafe import Markup
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import Query, joinedload
 from wtforms import ValidationError
 from wtforms.validators import InputRequired
 
 from agentnfe import relogio, rotulos
 from agentnfe.emission.links import link_pdf
-from agentnfe.emission.notas import NotaNaoCorrigivel, corrigir
+from agentnfe.emission.notas import CORRIGIVEIS, NotaNaoCorrigivel, corrigir
 from agentnfe.extensions import db
 from agentnfe.fiscal import (
     formatar_documento,
@@ -31,6 +33,7 @@ from agentnfe.models import (
 from .. import validacao
 from ..acesso import LEITURA_E_REPLAY, Escopada, escreve, usuario
 from ..campos import CampoCompetencia, CampoDinheiro
+from ..filtros import PeriodoLocal
 from .comum import (
     CORES_STATUS,
     empresas_do_usuario,
@@ -41,6 +44,16 @@ def _status(view, context, model, name):
     return Markup('<span class="badge badge-{}">{}</span>').format(
         CORES_STATUS[model.status.value], rotulos.rotulo(model.status)
     )
+
+
+class ContagemComTotais(Query):
+    """The list's count query carrying the filtered notes' totals in the same statement: `scalar()`, which
+    Flask-Admin reads for the pager, keeps the whole row for the totals line."""
+
+    def scalar(self):
+        linha = self.one()
+        g.totais_notas = linha
+        return linha[0]
 
 
 def _tomador(view, context, model, name):
@@ -55,6 +68,7 @@ class NotaView(Escopada):
     objeto_auditado = "nota"
     papeis = (Papel.ADMIN, Papel.CONTADOR)
     details_template = "admin/nota_detalhes.html"
+    list_template = "admin/notas_lista.html"
     column_list = ("numero", "criado_em", "empresa", "tomador", "valor", "status")
     column_labels = {
         "numero": "Número", "criado_em": "Criada em", "empresa": "Empresa", "tomador": "Tomador", "valor": "Valor",
@@ -75,7 +89,8 @@ class NotaView(Escopada):
     column_filters = (
         filters.FilterEqual(NFSe.status, "Situação", options=rotulos.opcoes(StatusNFSe)),
         filters.IntEqualFilter(NFSe.empresa_id, "Empresa", options=(("", ""),)),
-        filters.DateTimeBetweenFilter(NFSe.criado_em, "Período"),
+        PeriodoLocal(NFSe.criado_em, "Período"),
+        filters.FilterInList(NFSe.status, "Situação", options=rotulos.opcoes(StatusNFSe)),
     )
     column_default_sort = ("criado_em", True)
     column_details_list = (
@@ -101,6 +116,36 @@ class NotaView(Escopada):
 
     def filtrar(self, query, contabilidade):
         return query.filter(NFSe.contabilidade_id == contabilidade)
+
+    def get_count_query(self):
+        iss = sa.func.round(NFSe.valor * sa.func.coalesce(NFSe.aliquota_iss, 0) / 100, 2)
+        soma = sa.func.coalesce
+        totais = (sa.func.count(NFSe.id), soma(sa.func.sum(NFSe.valor), 0), soma(sa.func.sum(iss), 0))
+        return self.escopo(ContagemComTotais(totais, session=db.session()).select_from(NFSe))
+
+    def totais(self) -> dict | None:
+        """Count, sum of values and of ISS of the notes the list's filters and search select (all pages)."""
+        linha = g.get("totais_notas")
+        if linha is None:
+            return None
+        centavos = Decimal("0.01")
+        return {
+            "notas": int(linha[0]),
+            "valor": Decimal(str(linha[1])).quantize(centavos),
+            "iss": Decimal(str(linha[2])).quantize(centavos),
+        }
+
+    def editavel(self, nota: NFSe) -> bool:
+        """Only a note not yet accepted can be corrected (then replayed)."""
+        return self.can_edit and nota.status in CORRIGIVEIS
+
+    @expose("/edit/", methods=("GET", "POST"))
+    def edit_view(self):
+        nota = self.get_one(request.args.get("id"))
+        if not self.editavel(nota):
+            flash(f"A nota {nota} está {rotulos.rotulo(nota.status).lower()} e não pode mais ser corrigida.", "warning")
+            return redirect(url_for(".details_view", id=nota.id))
+        return super().edit_view()
 
     def get_query(self):
         return super().get_query().options(joinedload(NFSe.empresa), joinedload(NFSe.tomador))

@@ -1,0 +1,147 @@
+"""Issuing a note from the back-office: the same facts the bot asks for, the same espelho before confirming, the
+same emission service and task after."""
+
+from __future__ import annotations
+
+import hashlib
+
+import sqlalchemy as sa
+from flask import abort, flash, redirect, request, url_for
+from flask_admin import expose
+from flask_wtf import FlaskForm
+from sqlalchemy.orm import selectinload
+from wtforms import SelectField, StringField, TextAreaField
+from wtforms.validators import InputRequired, Optional
+
+from agentnfe import auditoria, relogio
+from agentnfe.conversation import respostas
+from agentnfe.conversation.tomador import conhecer
+from agentnfe.emission.notas import PedidoNota, criar_nota, tributacao
+from agentnfe.extensions import db
+from agentnfe.fiscal import DocumentoInvalido, formatar_brl, formatar_documento, parse_documento
+from agentnfe.models import Empresa, TipoDocumento
+from agentnfe.perfis import PerfilEmpresa, perfil
+
+from . import validacao
+from .acesso import PaginaProtegida, contabilidade_id, escreve, usuario
+from .campos import CampoCompetencia, CampoDinheiro
+
+
+class FormNota(FlaskForm):
+    empresa = SelectField("Empresa", coerce=int, validators=[InputRequired("Escolha a empresa.")])
+    servico = SelectField("Serviço", coerce=int, validators=[Optional()])
+    documento = StringField("CPF ou CNPJ do tomador", validators=[InputRequired("Informe o CPF ou o CNPJ.")])
+    nome = StringField("Nome do tomador", description="Obrigatório para CPF, quando ainda não conhecido.")
+    valor = CampoDinheiro("Valor (R$)", validators=[InputRequired("Informe o valor.")])
+    descricao = TextAreaField("Descrição do serviço", validators=[InputRequired("Descreva o serviço.")])
+    competencia = CampoCompetencia("Competência (mm/aaaa)", validators=[Optional()])
+
+
+def _impressao(pedido: PedidoNota) -> str:
+    """What the espelho showed, as a short digest: a confirmation counts only for the note it mirrored."""
+    return hashlib.sha256(repr(pedido).encode()).hexdigest()[:32]
+
+
+def _empresas() -> list[Empresa]:
+    consulta = sa.select(Empresa).where(Empresa.ativa).options(selectinload(Empresa.servicos))
+    if contabilidade_id() is not None:
+        consulta = consulta.where(Empresa.contabilidade_id == contabilidade_id())
+    return list(db.session.scalars(consulta.order_by(Empresa.razao_social)))
+
+
+class EmitirNota(PaginaProtegida):
+    @expose("/", methods=["GET", "POST"])
+    def index(self):
+        if not escreve():
+            abort(403)
+        empresas = {e.id: e for e in _empresas()}
+        form = FormNota(request.form if request.method == "POST" else None)
+        form.empresa.choices = [(e.id, e.razao_social) for e in empresas.values()]
+        if request.method == "GET" and request.args.get("empresa", "").isdigit():
+            form.empresa.data = int(request.args["empresa"])
+        empresa = empresas.get(form.empresa.data)
+        servicos = empresa.servicos if empresa else []
+        form.servico.choices = [(s.id, f"{s.codigo_servico} {s.descricao or ''}".strip()) for s in servicos]
+        espelho = conferido = None
+        if request.method == "POST" and empresa is not None:
+            pedido = self._pedido(form, perfil(empresa))
+            if pedido is not None:
+                conferido = _impressao(pedido)
+                if request.form.get("confirmar") and request.form.get("conferido") == conferido:  # after this espelho
+                    return self._emitir(pedido, empresa)
+                espelho = self._espelho(pedido, perfil(empresa))
+        return self.render("admin/emitir.html", form=form, espelho=espelho, conferido=conferido)
+
+    def _pedido(self, form: FormNota, empresa: PerfilEmpresa) -> PedidoNota | None:
+        """The note the form describes, or None with each problem beside its field."""
+        valido = form.validate()
+        erros = {}
+        try:
+            documento = parse_documento(form.documento.data or "")
+        except DocumentoInvalido as erro:
+            erros["documento"] = str(erro)
+            documento = None
+        servico = next((s for s in empresa.servicos if s.id == form.servico.data), None)
+        servico = servico or next((s for s in empresa.servicos if s.padrao), None)
+        if servico is None:
+            erros["servico"] = "A empresa não tem serviço cadastrado; cadastre um na ficha da empresa."
+        competencia = form.competencia.data or relogio.hoje().replace(day=1)
+        if competencia > relogio.hoje().replace(day=1):
+            erros["competencia"] = "A competência não pode ser depois do mês atual."
+        nome = form.nome.data.strip() if form.nome.data else None
+        conhecido = conhecer(empresa.id, documento.numero) if documento else None
+        conhecido_nome = conhecido and (conhecido.nome_vinculo or conhecido.razao_social)
+        if documento and documento.tipo is TipoDocumento.CPF and not (nome or conhecido_nome):
+            erros["nome"] = "Informe o nome do tomador: a Receita não informa nomes de CPF."
+        if not validacao.marcar(form, erros) or not valido:
+            return None
+        return PedidoNota(
+            contabilidade_id=empresa.contabilidade_id,
+            empresa_id=empresa.id,
+            regime=empresa.regime,
+            codigo_municipio=empresa.codigo_municipio,
+            aliquota_simples_iss=empresa.aliquota_simples_iss,
+            servico_id=servico.id,
+            aliquota_servico=servico.aliquota_iss,
+            documento=documento.numero,
+            tipo_documento=documento.tipo,
+            nome_tomador=nome or conhecido_nome or None,
+            valor=form.valor.data,
+            descricao=" ".join(form.descricao.data.split()),
+            competencia=competencia,
+            iss_retido=conhecido.iss_retido(servico, empresa),
+        )
+
+    @staticmethod
+    def _espelho(pedido: PedidoNota, empresa: PerfilEmpresa) -> list[str]:
+        """The bot's espelho, line by line, without its WhatsApp question."""
+        servico = next(s for s in empresa.servicos if s.id == pedido.servico_id)
+        imposto = tributacao(
+            pedido.regime, pedido.aliquota_servico, pedido.aliquota_simples_iss, pedido.iss_retido, pedido.valor
+        )
+        avisos = []
+        if (relogio.hoje().replace(day=1) - pedido.competencia).days > 31:
+            avisos.append(f"A competência {pedido.competencia:%m/%Y} é de mais de um mês atrás.")
+        texto = respostas.espelho(
+            empresa, servico, pedido.documento, pedido.nome_tomador or "nome pela Receita, na emissão", pedido.valor,
+            pedido.descricao,
+            pedido.competencia, imposto, avisos,
+        )  # fmt: skip
+        return [linha for linha in texto.splitlines()[1:] if linha and not linha.startswith("Confirma")]
+
+    def _emitir(self, pedido: PedidoNota, empresa: Empresa):
+        from tasks.emissao import emit_nfse
+
+        nota = criar_nota(pedido)
+        db.session.flush()
+        tomador = pedido.nome_tomador or formatar_documento(pedido.documento)
+        auditoria.registrar(
+            db.session, "emitir", "nota", nota.id,
+            f"Nota emitida pelo painel: {empresa.razao_social} para {tomador}, {formatar_brl(nota.valor)}: "
+            f"{pedido.descricao[:80]}",
+            usuario=usuario(), contabilidade_id=empresa.contabilidade_id,
+        )  # fmt: skip
+        db.session.commit()
+        emit_nfse(nota.id)
+        flash("Nota enviada para emissão; a situação aparece aqui e na lista de notas.", "success")
+        return redirect(url_for("notas.details_view", id=nota.id))
