@@ -24,6 +24,7 @@ from agentnfe.models import (
 
 from . import auth, erros, formatos, tema
 from .emitir import EmitirNota
+from .fechamento import Fechamento
 from .paginas import ImportarEmpresas, Simulador
 from .painel import Painel
 from .views.auditoria import AuditoriaView
@@ -72,6 +73,7 @@ def init_app(app: Flask) -> None:
     admin.add_view(ImportarEmpresas(name="Importar empresas (CSV)", category="Cadastros", endpoint="importar"))
     admin.add_view(NotaView(NFSe, db, name="Notas", category="Notas", endpoint="notas"))
     admin.add_view(EmitirNota(name="Emitir nota", category="Notas", endpoint="emitir"))
+    admin.add_view(Fechamento(name="Fechamento do mês", category="Notas", endpoint="fechamento"))
     admin.add_view(
         NotaParadaView(NFSe, db, name="Paradas em processamento", category="Notas", endpoint="notas_paradas")
     )

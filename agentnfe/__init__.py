@@ -103,9 +103,9 @@ def register_admin(app: Flask) -> None:
 
 def register_commands(app: Flask) -> None:
     """Add the AgentNFe commands to `flask`/`python -m agentnfe`."""
-    from . import cli, cli_backup, cli_desktop
+    from . import cli, cli_backup, cli_desktop, cli_fechamento
 
-    for command in (*cli.COMMANDS, *cli_backup.COMMANDS, *cli_desktop.COMMANDS):
+    for command in (*cli.COMMANDS, *cli_backup.COMMANDS, *cli_desktop.COMMANDS, *cli_fechamento.COMMANDS):
         app.cli.add_command(command)
 
 

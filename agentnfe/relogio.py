@@ -23,6 +23,13 @@ def fuso() -> ZoneInfo:
     return ZoneInfo(current_app.config["AGENTNFE_TIMEZONE"])
 
 
+def local(instante: datetime) -> datetime:
+    """A stored instant (UTC; naive ones are UTC) in the firm's time zone."""
+    if instante.tzinfo is None:
+        instante = instante.replace(tzinfo=UTC)
+    return instante.astimezone(fuso())
+
+
 def hoje() -> date:
     return agora_local().date()
 

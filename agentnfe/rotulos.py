@@ -3,7 +3,7 @@ AGENTNFE_TIMEZONE (dd/mm/aaaa hh:mm), competência as mm/aaaa, rates as `2,5 %`,
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from decimal import Decimal
 from enum import Enum
 
@@ -89,9 +89,7 @@ def data_hora(instante: datetime | None) -> str:
     """`27/11/2026 15:52` in AGENTNFE_TIMEZONE; stored timestamps without a zone are UTC."""
     if instante is None:
         return ""
-    if instante.tzinfo is None:
-        instante = instante.replace(tzinfo=UTC)
-    return f"{instante.astimezone(relogio.fuso()):%d/%m/%Y %H:%M}"
+    return f"{relogio.local(instante):%d/%m/%Y %H:%M}"
 
 
 def data(dia: date | None) -> str:

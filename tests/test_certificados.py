@@ -1,10 +1,11 @@
 """A1 certificates: parsing, checks, encrypted storage, `certificado add`, expiry warnings."""
 
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
 import sqlalchemy as sa
+import time_machine
 
 from agentnfe.conversation.engine import avisar_telefones
 from agentnfe.emission import certificados, certificados_aviso
@@ -18,8 +19,16 @@ from .fakes import FakePlugNotas
 
 CNPJ = "11222333000181"
 FUSO = ZoneInfo("America/Sao_Paulo")
-HOJE = datetime.now(FUSO).date()
+INSTANTE = datetime.now(UTC).replace(hour=15, minute=0, second=0, microsecond=0)
+"""Noon in São Paulo of today's date: the module's clock starts here and runs on, so no test crosses midnight."""
+HOJE = INSTANTE.astimezone(FUSO).date()
 """Today where the firm is: certificate dates are the days they begin and end in AGENTNFE_TIMEZONE."""
+
+
+@pytest.fixture(autouse=True)
+def meio_dia():
+    with time_machine.travel(INSTANTE, tick=True):
+        yield
 
 
 @pytest.mark.parametrize("kwargs", [{}, {"san": "printable"}, {"san": None, "cn_com_cnpj": True}])

@@ -1,0 +1,59 @@
+"""The month-end package in the back-office: choose the empresa (or all of the firm's) and the month, follow the
+background job, download each ZIP."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from flask import abort, flash, redirect, request, send_file, url_for
+from flask_admin import expose
+
+from agentnfe import relogio
+from agentnfe.emission import fechamento as pacotes
+from tasks import fechamento as trabalhos
+
+from .acesso import PaginaProtegida, contabilidade_id, escreve, usuario
+from .views.comum import empresas_do_usuario
+
+
+class Fechamento(PaginaProtegida):
+    @expose("/", methods=["GET", "POST"])
+    def index(self):
+        empresas = empresas_do_usuario()
+        mes_passado = (relogio.hoje().replace(day=1) - timedelta(days=1)).replace(day=1)
+        if request.method == "POST":
+            if not escreve():
+                abort(403)
+            try:
+                mes = pacotes.competencia(request.form.get("competencia", ""))
+            except ValueError:
+                flash("Competência inválida: use mm/aaaa, por exemplo 10/2026.", "error")
+                return self.render(
+                    "admin/fechamento.html", empresas=empresas, competencia=request.form.get("competencia")
+                )
+            escolhida = request.form.get("empresa", "todas")
+            ids = [e.id for e in empresas if escolhida == "todas" or str(e.id) == escolhida]
+            if not ids:
+                abort(404)
+            trabalho = trabalhos.iniciar(contabilidade_id(), usuario().email, ids, mes)
+            return redirect(url_for(".acompanhar", trabalho=trabalho))
+        return self.render("admin/fechamento.html", empresas=empresas, competencia=f"{mes_passado:%m/%Y}")
+
+    def _do_usuario(self, trabalho: str) -> dict:
+        estado = trabalhos.estado(trabalho)
+        firma = contabilidade_id()
+        if estado is None or (firma is not None and estado["contabilidade_id"] != firma):
+            abort(404)
+        return estado
+
+    @expose("/<trabalho>/")
+    def acompanhar(self, trabalho: str):
+        return self.render("admin/fechamento_andamento.html", trabalho=trabalho, estado=self._do_usuario(trabalho))
+
+    @expose("/<trabalho>/<nome>")
+    def baixar(self, trabalho: str, nome: str):
+        self._do_usuario(trabalho)
+        arquivo = trabalhos.arquivo(trabalho, nome)
+        if arquivo is None or not arquivo.is_file():
+            abort(404)
+        return send_file(arquivo, mimetype="application/zip", as_attachment=True, download_name=nome)
