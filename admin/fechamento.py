@@ -10,7 +10,7 @@ from flask_admin import expose
 
 from agentnfe import relogio
 from agentnfe.emission import fechamento as pacotes
-from tasks import fechamento as trabalhos
+from tasks import fechamento, trabalhos
 
 from .acesso import PaginaProtegida, contabilidade_id, escreve, usuario
 from .views.comum import empresas_do_usuario
@@ -35,12 +35,12 @@ class Fechamento(PaginaProtegida):
             ids = [e.id for e in empresas if escolhida == "todas" or str(e.id) == escolhida]
             if not ids:
                 abort(404)
-            trabalho = trabalhos.iniciar(contabilidade_id(), usuario().email, ids, mes)
+            trabalho = fechamento.iniciar(contabilidade_id(), usuario().email, ids, mes)
             return redirect(url_for(".acompanhar", trabalho=trabalho))
         return self.render("admin/fechamento.html", empresas=empresas, competencia=f"{mes_passado:%m/%Y}")
 
     def _do_usuario(self, trabalho: str) -> dict:
-        estado = trabalhos.estado(trabalho)
+        estado = trabalhos.ler(trabalho)
         firma = contabilidade_id()
         if estado is None or (firma is not None and estado["contabilidade_id"] != firma):
             abort(404)

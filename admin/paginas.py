@@ -2,20 +2,19 @@
 
 from __future__ import annotations
 
-import io
-
 import sqlalchemy as sa
-from flask import abort, flash, jsonify, request
+from flask import abort, flash, jsonify, redirect, request, url_for
 from flask_admin import expose
 
-from agentnfe import auditoria
 from agentnfe.conversation.api import conversar
 from agentnfe.conversation.engine import do_canal
 from agentnfe.extensions import db
 from agentnfe.fiscal import TelefoneInvalido, formatar_telefone, normalizar_telefone
-from agentnfe.importacao import CabecalhoInvalido, importar_empresas
+from agentnfe.importacao import ArquivoIlegivel, CabecalhoInvalido, decodificar, prever
 from agentnfe.models import Contabilidade, Empresa, Mensagem, Sessao, UsuarioEmpresa
 from agentnfe.requisicao import json_do_corpo
+from tasks import importacao as importacoes
+from tasks import trabalhos
 from tasks.conversa import despachar
 
 from .acesso import PaginaProtegida, contabilidade_id, escreve, usuario
@@ -79,45 +78,53 @@ class Simulador(PaginaProtegida):
         )
 
 
-def _resumo_importacao(nome: str, resultado) -> str:
-    return (
-        f"Importação de empresas ({nome}): {resultado.criadas} criadas, {resultado.atualizadas} atualizadas, "
-        f"{len(resultado.erros)} linhas com erro"
-    )
-
-
 class ImportarEmpresas(PaginaProtegida):
-    """The CLI's CSV import, from the browser, with the same per-row errors."""
+    """The CLI's CSV import from the browser: a preview (first rows, row errors, what would change) before
+    anything is stored; a large file is then imported in the worker with progress."""
 
     @expose("/", methods=["GET", "POST"])
     def index(self):
-        resultado = None
         if request.method == "POST":
             if not escreve():
                 abort(403)
-            arquivo = request.files.get("arquivo")
-            if arquivo is None or not arquivo.filename:
-                flash("Escolha um arquivo CSV.", "error")
-            else:
-                somente = db.session.get(Contabilidade, contabilidade_id()) if contabilidade_id() is not None else None
-                try:
-                    texto = io.TextIOWrapper(arquivo.stream, encoding="utf-8-sig", newline="")
-                    resultado = importar_empresas(texto, db.session, somente)
-                    auditoria.registrar(
-                        db.session, "importar", "importacao", None, _resumo_importacao(arquivo.filename, resultado),
-                        usuario=usuario(),
-                    )  # fmt: skip
-                    db.session.commit()
-                except CabecalhoInvalido as erro:
-                    db.session.rollback()
-                    flash(str(erro), "error")
-                except UnicodeDecodeError:
-                    db.session.rollback()
-                    flash("O arquivo não está em UTF-8. Salve o CSV como UTF-8 e tente de novo.", "error")
-                else:
-                    categoria = "warning" if resultado.erros else "success"
-                    flash(
-                        f"{resultado.criadas} empresas criadas, {resultado.atualizadas} atualizadas, {len(resultado.erros)} linhas com erro.",
-                        categoria,
-                    )
-        return self.render("admin/importar.html", resultado=resultado)
+            if request.form.get("trabalho"):
+                return self._confirmar(request.form["trabalho"])
+            return self._previa(request.files.get("arquivo"))
+        return self.render("admin/importar.html")
+
+    def _previa(self, arquivo):
+        if arquivo is None or not arquivo.filename:
+            flash("Escolha um arquivo CSV.", "error")
+            return self.render("admin/importar.html")
+        try:
+            texto, aviso = decodificar(arquivo.read())
+        except ArquivoIlegivel as erro:
+            flash(str(erro), "error")
+            return self.render("admin/importar.html")
+        try:
+            previa = prever(texto, db.engine, _somente())
+        except CabecalhoInvalido as erro:
+            flash(str(erro), "error")
+            return self.render("admin/importar.html")
+        trabalho = importacoes.guardar(texto, contabilidade_id(), usuario().id, arquivo.filename, aviso)
+        return self.render("admin/importar.html", previa=previa, trabalho=trabalho, aviso=aviso)
+
+    def _do_usuario(self, trabalho: str) -> dict:
+        estado = trabalhos.ler(trabalho)
+        if estado is None or estado.get("tipo") != "importacao" or estado["usuario_id"] != usuario().id:
+            abort(404)
+        return estado
+
+    def _confirmar(self, trabalho: str):
+        self._do_usuario(trabalho)
+        importacoes.confirmar(trabalho)
+        return redirect(url_for(".acompanhar", trabalho=trabalho))
+
+    @expose("/<trabalho>/")
+    def acompanhar(self, trabalho: str):
+        return self.render("admin/importar_andamento.html", estado=self._do_usuario(trabalho))
+
+
+def _somente() -> Contabilidade | None:
+    """An accountant imports only into their own firm (the operator into any)."""
+    return db.session.get(Contabilidade, contabilidade_id()) if contabilidade_id() is not None else None

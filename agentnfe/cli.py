@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 import secrets
 import signal
@@ -19,7 +20,7 @@ from .contas import ContaInvalida, criar_contabilidade, criar_usuario
 from .conversation.extracao_cli import extrair_linha
 from .extensions import db, huey
 from .fiscal import DocumentoInvalido, parse_cnpj
-from .importacao import CabecalhoInvalido, importar_empresas
+from .importacao import ArquivoIlegivel, CabecalhoInvalido, decodificar, importar_empresas
 from .models import Papel, SituacaoCancelamento, User
 from .seed import seed_demo
 
@@ -146,19 +147,22 @@ def create_user(email: str, role: str, contabilidade: str | None, superuser: boo
 
 
 @click.command("import-empresas")
-@click.argument("arquivo", type=click.File("r", encoding="utf-8-sig"))
+@click.argument("arquivo", type=click.File("rb"))
 @with_appcontext
 def import_empresas(arquivo) -> None:
     """Import or update empresas from a CSV file (contract header, see README)."""
     try:
-        resultado = importar_empresas(arquivo, db.session)
+        texto, aviso = decodificar(arquivo.read())
+    except ArquivoIlegivel as erro:
+        raise click.ClickException(str(erro)) from None
+    if aviso:
+        click.echo(aviso, err=True)
+    try:
+        resultado = importar_empresas(io.StringIO(texto), db.session)
     except CabecalhoInvalido as erro:
         db.session.rollback()
         click.echo(str(erro), err=True)
         sys.exit(1)
-    except UnicodeDecodeError as erro:
-        db.session.rollback()
-        raise click.ClickException(f"o arquivo não está em UTF-8 ({erro.reason} no byte {erro.start})") from None
     auditoria.registrar(
         db.session,
         "importar",

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import csv
+import io
 import itertools
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any, TextIO
 
@@ -26,6 +27,29 @@ OPTIONAL = (
     "aliquota_simples_iss",
 )  # fmt: skip
 _CHUNK = 500
+AMOSTRA = 10
+"""Rows shown in the admin's preview before an import is confirmed."""
+AVISO_CP1252 = (
+    "O arquivo não estava em UTF-8 e foi lido como Windows-1252 (o padrão do Excel no Windows); confira os acentos."
+)
+
+
+class ArquivoIlegivel(ValueError):
+    """The upload is not text a CSV can be (neither UTF-8 nor Windows-1252)."""
+
+
+def decodificar(dados: bytes) -> tuple[str, str | None]:
+    """The CSV's text and, when it was not UTF-8 (a BOM is accepted), a note that it was read as cp1252."""
+    try:
+        return dados.decode("utf-8-sig"), None
+    except UnicodeDecodeError:
+        pass
+    try:
+        return dados.decode("cp1252"), AVISO_CP1252
+    except UnicodeDecodeError:
+        raise ArquivoIlegivel(
+            "O arquivo não é um CSV de texto (nem UTF-8 nem Windows-1252); salve-o como CSV."
+        ) from None
 
 
 class LinhaInvalida(ValueError):
@@ -54,6 +78,9 @@ class Resultado:
     atualizadas: int = 0
     contabilidades_criadas: list[str] = field(default_factory=list)
     erros: list[tuple[int, str]] = field(default_factory=list)
+    cabecalho: list[str] = field(default_factory=list)
+    amostra: list[list[str]] = field(default_factory=list)
+    """The first rows as written in the file (the admin's preview)."""
 
 
 def _telefones(texto: str) -> list[str]:
@@ -180,23 +207,32 @@ def _linha_inicial(ultima_linha: int, row: dict) -> int:
     return ultima_linha - quebras
 
 
-def importar_empresas(arquivo: TextIO, session: Session, somente: Contabilidade | None = None) -> Resultado:
-    """Import every good row of a contract CSV; the caller commits. Raises CabecalhoInvalido.
+def importar_empresas(
+    arquivo: TextIO,
+    session: Session,
+    somente: Contabilidade | None = None,
+    progresso: Callable[[], None] | None = None,
+) -> Resultado:
+    """Import every good row of a contract CSV; the caller commits (or rolls back: a preview). Raises
+    CabecalhoInvalido.
 
-    `somente` confines the file to one firm (an accountant importing from the admin).
+    `somente` confines the file to one firm (an accountant importing from the admin); `progresso` is called
+    after each row is applied.
     """
     cabecalho = arquivo.readline()
     separador = ";" if cabecalho.count(";") > cabecalho.count(",") else ","
     leitor = csv.DictReader(itertools.chain([cabecalho], arquivo), delimiter=separador)
     _check_header(leitor.fieldnames)
     leitor.fieldnames = [c.strip() for c in leitor.fieldnames]
-    resultado = Resultado()
+    resultado = Resultado(cabecalho=list(leitor.fieldnames))
     linhas: list[Linha] = []
     vistas: dict[str, int] = {}
     for row in leitor:
         numero = _linha_inicial(leitor.line_num, row)
         if not any((valor or "").strip() for chave, valor in row.items() if chave is not None):
             continue
+        if len(resultado.amostra) < AMOSTRA:
+            resultado.amostra.append([row.get(campo) or "" for campo in resultado.cabecalho])
         try:
             linha = parse_linha(numero, row)
             if linha.cnpj in vistas:
@@ -219,5 +255,22 @@ def importar_empresas(arquivo: TextIO, session: Session, somente: Contabilidade 
             resultado.erros.append((linha.numero, str(erro)))
         except IntegrityError as erro:
             resultado.erros.append((linha.numero, f"rejeitada pelo banco de dados: {erro.orig}"))
+        if progresso:
+            progresso()
     resultado.erros.sort()
     return resultado
+
+
+def prever(texto: str, engine: sa.Engine, somente: Contabilidade | None = None) -> Resultado:
+    """What importing `texto` would do — created, updated, row errors, first rows — in a transaction of its own
+    that is always rolled back. On SQLite the transaction is begun explicitly: the driver does not, and a
+    savepoint released outside a transaction would commit its row."""
+    with engine.connect() as conexao:
+        if engine.dialect.name == "sqlite":
+            conexao.exec_driver_sql("BEGIN")
+        sessao = Session(bind=conexao, join_transaction_mode="create_savepoint")
+        try:
+            return importar_empresas(io.StringIO(texto), sessao, somente)
+        finally:
+            sessao.close()
+            conexao.rollback()

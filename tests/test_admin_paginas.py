@@ -154,6 +154,19 @@ def test_simulator_talks_to_the_engine(client, auth, firmas):
     assert "Valor: R$ 1.500,00" in client.get(f"/admin/simulador/?telefone={telefone}").get_data(as_text=True)
 
 
+def importar_pelo_painel(client, token: str, conteudo: bytes, nome: str = "e.csv"):
+    """Upload a CSV (the preview) and confirm it; returns (preview, result) responses."""
+    previa = client.post(
+        "/admin/importar/",
+        data={"csrf_token": token, "arquivo": (io.BytesIO(conteudo), nome)},
+        content_type="multipart/form-data",
+    )
+    trabalho = re.search(r'name="trabalho" value="([^"]+)"', previa.get_data(as_text=True)).group(1)
+    confirmado = client.post("/admin/importar/", data={"csrf_token": token, "trabalho": trabalho})
+    assert confirmado.status_code == 302
+    return previa, client.get(confirmado.headers["Location"])
+
+
 def test_csv_import_from_the_admin_is_confined_to_the_firm(client, auth, firmas):
     auth.login("admin@a.com")
     token = auth.csrf("/admin/importar/")
@@ -163,12 +176,11 @@ def test_csv_import_from_the_admin_is_confined_to_the_firm(client, auth, firmas)
         "Firma B,06.990.590/0001-23,Intrusa Ltda,1,3550308,SP,mei,01.07,0,\n"
         "Firma A,43.268.432/0001-91,Errada Ltda,1,3550308,SP,mei,01.07,0,\n"
     )
-    resposta = client.post(
-        "/admin/importar/",
-        data={"csrf_token": token, "arquivo": (io.BytesIO(csv.encode()), "e.csv")},
-        content_type="multipart/form-data",
-    )
-    html = resposta.get_data(as_text=True)
+    previa, resposta = importar_pelo_painel(client, token, csv.encode())
+    texto_previa = re.sub(r"<[^>]+>", "", previa.get_data(as_text=True))
+    assert "1 empresa(s) serão criadas, 0 atualizadas;" in texto_previa and "2 linha(s) com erro" in texto_previa
+    assert "Importada Ltda" in texto_previa  # the first rows, as written
+    html = " ".join(re.sub(r"<[^>]+>", "", resposta.get_data(as_text=True)).split())
     assert "1 empresas criadas, 0 atualizadas, 2 linhas com erro." in html
     assert "não é a sua (Firma A)" in html and "é inválido, confira os dígitos" in html
     assert (
@@ -233,3 +245,43 @@ def test_xml_download_and_filters_stay_inside_the_firm(client, auth, firmas):
     assert filtrada.status_code == 200 and f"id={nota_a.id}" in filtrada.get_data(as_text=True)
     detalhes = client.get(f"/admin/notas/details/?id={nota_a.id}").get_data(as_text=True)
     assert "PDF da nota" in detalhes and "XML da nota" in detalhes
+
+
+CABECALHO_CSV = "contabilidade;cnpj;razao_social;inscricao_municipal;codigo_municipio;uf;regime;codigo_servico;aliquota_iss;telefones\n"
+
+
+def test_the_preview_stores_nothing_and_reads_excel_files(client, auth, firmas):
+    auth.login("admin@a.com")
+    token = auth.csrf("/admin/importar/")
+    conteudo = (CABECALHO_CSV + "Firma A;11.444.777/0001-61;Serviços Ação Ltda;1;3550308;SP;mei;01.07;0;\n").encode(
+        "cp1252"
+    )
+    previa = client.post(
+        "/admin/importar/", data={"csrf_token": token, "arquivo": (io.BytesIO(conteudo), "excel.csv")},
+        content_type="multipart/form-data",
+    )  # fmt: skip
+    texto = previa.get_data(as_text=True)
+    assert "foi lido como Windows-1252" in texto and "Serviços Ação Ltda" in texto
+    assert db.session.scalar(sa.select(Empresa.id).where(Empresa.cnpj == "11444777000161")) is None
+    trabalho = re.search(r'name="trabalho" value="([^"]+)"', texto).group(1)
+    auth.login("admin@b.com")  # another firm's user cannot confirm or follow it
+    outro = auth.csrf("/admin/importar/")
+    assert client.post("/admin/importar/", data={"csrf_token": outro, "trabalho": trabalho}).status_code == 404
+    assert client.get(f"/admin/importar/{trabalho}/").status_code == 404
+    assert db.session.scalar(sa.select(Empresa.id).where(Empresa.cnpj == "11444777000161")) is None
+
+
+def test_a_large_file_is_imported_by_the_worker_with_progress(client, auth, firmas):
+    from agentnfe.fiscal.documents import completar_cnpj
+    from tasks.importacao import LIMITE_NA_HORA
+
+    linhas = [f"Firma A;{completar_cnpj(f'{30000000 + i:08d}0001')};Empresa {i} Ltda;1;3550308;SP;mei;01.07;0;\n"
+              for i in range(LIMITE_NA_HORA + 5)]  # fmt: skip
+    auth.login("admin@a.com")
+    token = auth.csrf("/admin/importar/")
+    previa, resultado = importar_pelo_painel(client, token, (CABECALHO_CSV + "".join(linhas)).encode(), "grande.csv")
+    assert f"{LIMITE_NA_HORA + 5} empresa(s) serão criadas" in re.sub(r"<[^>]+>", "", previa.get_data(as_text=True))
+    texto = " ".join(re.sub(r"<[^>]+>", "", resultado.get_data(as_text=True)).split())
+    assert f"{LIMITE_NA_HORA + 5} empresas criadas, 0 atualizadas, 0 linhas com erro." in texto
+    total = db.session.scalar(sa.select(sa.func.count(Empresa.id)).where(Empresa.cnpj.like("30%")))
+    assert total == LIMITE_NA_HORA + 5

@@ -15,6 +15,7 @@ from . import factories
 from .certs import gerar_pfx
 from .conftest import SENHA
 from .test_admin_convencoes import texto_visivel
+from .test_admin_paginas import importar_pelo_painel
 
 
 def linhas(**filtro) -> list[Auditoria]:
@@ -117,8 +118,7 @@ def test_the_csv_import_is_kept_from_the_admin_and_from_the_command_line(client,
     cabecalho = ("contabilidade,cnpj,razao_social,inscricao_municipal,codigo_municipio,uf,regime,codigo_servico,"
                  "aliquota_iss,telefones\n")  # fmt: skip
     csv = cabecalho + "Firma A,11444777000161,Nova Ltda,123,3550308,SP,simples_nacional,1.07,2,11987654321\n"
-    client.post("/admin/importar/", data={"csrf_token": token, "arquivo": (io.BytesIO(csv.encode()), "empresas.csv")},
-                content_type="multipart/form-data")  # fmt: skip
+    importar_pelo_painel(client, token, csv.encode(), "empresas.csv")
     arquivo = tmp_path / "lote.csv"
     arquivo.write_text(cabecalho + "Firma A,06990590000123,Outra Ltda,9,3550308,SP,lucro_presumido,1.07,3,\n")
     runner.invoke(args=["import-empresas", str(arquivo)])

@@ -149,12 +149,22 @@ def test_header_errors_import_nothing(runner, session, tmp_path):
     assert session.scalar(sa.select(sa.func.count(Empresa.id))) == 0
 
 
-def test_a_file_that_is_not_utf8_is_refused(runner, tmp_path):
-    path = tmp_path / "latin1.csv"
-    path.write_bytes((HEADER + f"\nContábil,{ALFA},Ação,1,3550308,SP,mei,01.07,0,\n").encode("latin-1"))
+def test_an_excel_file_in_windows_1252_is_read_with_a_note(runner, tmp_path, session):
+    path = tmp_path / "excel.csv"
+    path.write_bytes((HEADER.replace(",", ";") + f"\nContábil Ação;{ALFA};Serviços Ação;1;3550308;SP;mei;01.07;0;\n")
+                     .encode("cp1252"))  # fmt: skip
+    result = run_import(runner, str(path))
+    assert result.exit_code == 0, result.output
+    assert "foi lido como Windows-1252" in result.stderr
+    assert session.scalar(sa.select(Empresa.razao_social).where(Empresa.cnpj == "11222333000181")) == "Serviços Ação"
+
+
+def test_a_file_that_is_not_text_is_refused(runner, tmp_path):
+    path = tmp_path / "binario.csv"
+    path.write_bytes(b"\x81\x8d\x8f\x90\x9d" * 10)
     result = run_import(runner, str(path))
     assert result.exit_code == 1
-    assert "não está em UTF-8" in result.output
+    assert "não é um CSV de texto" in result.output
 
 
 def test_missing_file(runner):

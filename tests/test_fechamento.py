@@ -149,14 +149,14 @@ def test_packages_are_kept_a_week_then_removed(app, tmp_path):
     import os
     import time
 
-    from tasks.fechamento import prune_month_end
+    from tasks.trabalhos import prune_jobs
 
-    raiz = app.config["DATA_DIR"] / "fechamentos"
+    raiz = app.config["DATA_DIR"] / "trabalhos"
     velho, novo = raiz / "velho", raiz / "novo"
     for pasta in (velho, novo):
         pasta.mkdir(parents=True)
         (pasta / "estado.json").write_text("{}")
     oito_dias = time.time() - 8 * 86400
     os.utime(velho, (oito_dias, oito_dias))
-    prune_month_end.call_local()
+    prune_jobs.call_local()
     assert not velho.exists() and novo.exists()

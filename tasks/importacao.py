@@ -1,0 +1,85 @@
+"""Confirming a CSV import of empresas (tasks.trabalhos): the file kept at the preview is imported, inline
+for a small one, in the worker with progress for a large one."""
+
+from __future__ import annotations
+
+import io
+
+from agentnfe import auditoria
+from agentnfe.extensions import db, huey
+from agentnfe.importacao import importar_empresas
+from agentnfe.models import Contabilidade, User
+from agentnfe.queue import in_app_context
+
+from . import trabalhos
+
+ENTRADA = "entrada.csv"
+LIMITE_NA_HORA = 200
+"""Up to this many rows the import runs while the accountant waits; beyond, in the worker."""
+
+
+def guardar(texto: str, contabilidade_id: int | None, usuario_id: int, nome: str, aviso: str | None) -> str:
+    """Keep an uploaded file for its preview and confirmation; returns the job id."""
+    linhas = max(0, len([linha for linha in texto.splitlines() if linha.strip()]) - 1)
+    trabalho = trabalhos.criar(
+        {"tipo": "importacao", "contabilidade_id": contabilidade_id, "usuario_id": usuario_id, "nome": nome,
+         "aviso": aviso, "total": linhas, "feitas": 0, "iniciado": False, "pronto": False, "erro": None}
+    )  # fmt: skip
+    (trabalhos.pasta(trabalho) / ENTRADA).write_text(texto, encoding="utf-8")
+    return trabalho
+
+
+def texto(trabalho: str) -> str:
+    return (trabalhos.pasta(trabalho) / ENTRADA).read_text(encoding="utf-8")
+
+
+def confirmar(trabalho: str) -> bool:
+    """Start the import once (a second confirmation does nothing); True when it ran here, False when queued."""
+    atual = trabalhos.ler(trabalho)
+    if atual["iniciado"]:
+        return atual["pronto"]
+    atual["iniciado"] = True
+    trabalhos.gravar(trabalho, atual)
+    if atual["total"] > LIMITE_NA_HORA:
+        import_companies(trabalho)
+        return False
+    executar(trabalho)
+    return True
+
+
+def executar(trabalho: str) -> None:
+    """Import the kept file, record it in the audit trail and commit; the job's state tells the outcome."""
+    atual = trabalhos.ler(trabalho)
+    somente = db.session.get(Contabilidade, atual["contabilidade_id"]) if atual["contabilidade_id"] else None
+    usuario = db.session.get(User, atual["usuario_id"])
+
+    def avancar() -> None:
+        atual["feitas"] += 1
+        if atual["feitas"] % 25 == 0:
+            trabalhos.gravar(trabalho, atual)
+
+    resultado = importar_empresas(io.StringIO(texto(trabalho)), db.session, somente, progresso=avancar)
+    descricao = (
+        f"Importação de empresas ({atual['nome']}): {resultado.criadas} criadas, {resultado.atualizadas} "
+        f"atualizadas, {len(resultado.erros)} linhas com erro"
+    )
+    auditoria.registrar(db.session, "importar", "importacao", None, descricao, usuario=usuario)
+    db.session.commit()
+    atual.update(
+        pronto=True, feitas=atual["total"], criadas=resultado.criadas, atualizadas=resultado.atualizadas,
+        contabilidades_criadas=resultado.contabilidades_criadas, erros=resultado.erros,
+    )  # fmt: skip
+    trabalhos.gravar(trabalho, atual)
+
+
+@huey.task(retries=0)
+@in_app_context
+def import_companies(trabalho: str) -> None:
+    try:
+        executar(trabalho)
+    except Exception:
+        db.session.rollback()
+        atual = trabalhos.ler(trabalho)
+        atual["erro"] = "A importação parou e nada foi gravado; tente de novo. O erro ficou registrado para o suporte."
+        trabalhos.gravar(trabalho, atual)
+        raise
