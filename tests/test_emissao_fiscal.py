@@ -431,3 +431,21 @@ def test_the_cancel_dialogue_takes_a_reason_that_starts_with_no_and_gives_way_to
     assert wa.enviar("nova nota").startswith("Certo, vamos começar uma nova nota.")
     assert plugnotas.chamadas("POST", "/nfse/cancelar") == []
     assert nota().status is StatusNFSe.CONCLUIDA
+
+
+def test_a_whatsapp_cancellation_belongs_to_the_notes_empresa_conversation(wa, plugnotas, alfa):
+    from agentnfe.models import Contabilidade, Sessao
+
+    from .conftest import TELEFONE
+
+    firma = db.session.get(Contabilidade, alfa.contabilidade_id)
+    outra = factories.empresa(db.session, firma, razao_social="Beta Serviços Ltda")
+    factories.telefone(db.session, outra, TELEFONE)  # the phone serves two empresas: no empresa until one is known
+    db.session.commit()
+    nota_id = criar_nota(alfa.id, status=StatusNFSe.CONCLUIDA)
+    db.session.execute(sa.update(NFSe).where(NFSe.id == nota_id).values(numero="77", gateway_id="pn-77"))
+    db.session.commit()
+    assert "Qual o motivo do cancelamento?" in wa.enviar("cancelar nota 77")
+    db.session.expire_all()
+    sessao = db.session.scalars(sa.select(Sessao).order_by(Sessao.id.desc())).first()
+    assert sessao.empresa_id == alfa.id  # so the firm sees the dialogue in Conversas, under Alfa

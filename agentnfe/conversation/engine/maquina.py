@@ -71,7 +71,7 @@ class Maquina:
         if intencao is Intencao.AJUDA:
             return Turno(respostas.AJUDA)
         if intencao is Intencao.CANCELAR_NOTA:
-            return self._pedir_cancelamento(rascunho, extracao.numero_nota)
+            return self._pedir_cancelamento(sessao, rascunho, extracao.numero_nota)
         if rascunho.cancelamento is not None:
             passo = cancelamento.responder(rascunho, texto, intencao)
             if passo.texto is not None:
@@ -107,8 +107,9 @@ class Maquina:
         setattr(rascunho, dito, True)
         return Turno(texto)
 
-    def _pedir_cancelamento(self, rascunho: Rascunho, numero: str) -> Turno:
-        """Find an authorized note of this phone's empresas by number, show it and ask for the reason."""
+    def _pedir_cancelamento(self, sessao: Sessao, rascunho: Rascunho, numero: str) -> Turno:
+        """Find an authorized note of this phone's empresas by number, show it and ask for the reason; a
+        conversation not yet about an empresa becomes the note's (so the firm sees it in Conversas)."""
         nota = db.session.scalars(
             sa.select(NFSe)
             .options(joinedload(NFSe.tomador))
@@ -121,6 +122,8 @@ class Maquina:
         ).first()
         if nota is None:
             return Turno(respostas.nota_nao_encontrada(numero))
+        if sessao.empresa_id is None:
+            sessao.empresa_id = nota.empresa_id
         tomador = (nota.tomador_dados or {}).get("nome") or (nota.tomador.razao_social if nota.tomador else None)
         if tomador is None and nota.tomador is not None:
             tomador = formatar_documento(nota.tomador.documento)
