@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import re
 from datetime import date
 from decimal import Decimal
 
@@ -13,35 +12,49 @@ from wtforms.validators import Length
 
 from agentnfe import rotulos
 from agentnfe.fiscal import (
+    CompetenciaInvalida,
     TelefoneInvalido,
     ValorInvalido,
     formatar_brl,
     formatar_telefone,
     normalizar_telefone,
+    parse_competencia,
     parse_valor,
 )
 
 
-class CampoDinheiro(StringField):
-    """Money: `1.500,00`, `1500`, `R$ 1.500,00` → Decimal('1500.00'); shown as `1.500,00`."""
+class _CampoLido(StringField):
+    """Text read by a domain parser (`ler`); what it refuses becomes the message beside the field."""
+
+    recusas: tuple[type[Exception], ...] = ()
+
+    def ler(self, texto: str):
+        raise NotImplementedError
+
+    def mostrar(self) -> str:
+        return self.data or ""
 
     def _value(self) -> str:
-        if self.raw_data:
-            return self.raw_data[0]
-        if isinstance(self.data, Decimal):
-            return formatar_brl(self.data).removeprefix("R$ ")
-        return self.data or ""
+        return self.raw_data[0] if self.raw_data else self.mostrar()
 
     def process_formdata(self, valuelist):
         texto = (valuelist[0] if valuelist else "").strip()
-        if not texto:
-            self.data = None
-            return
-        try:
-            self.data = parse_valor(texto)
-        except ValorInvalido as erro:
-            self.data = None
-            raise ValueError(str(erro)) from None
+        self.data = None
+        if texto:
+            try:
+                self.data = self.ler(texto)
+            except self.recusas as erro:
+                raise ValueError(str(erro)) from None
+
+
+class CampoDinheiro(_CampoLido):
+    """Money: `1.500,00`, `1500`, `R$ 1.500,00` → Decimal('1500.00'); shown as `1.500,00`."""
+
+    recusas = (ValorInvalido,)
+    ler = staticmethod(parse_valor)
+
+    def mostrar(self) -> str:
+        return formatar_brl(self.data).removeprefix("R$ ") if isinstance(self.data, Decimal) else super().mostrar()
 
 
 class CampoAliquota(StringField):
@@ -55,53 +68,24 @@ class CampoAliquota(StringField):
         return self.data or ""
 
 
-class CampoCompetencia(StringField):
+class CampoCompetencia(_CampoLido):
     """The month a service was rendered: `10/2026` (or `2026-10`) → date(2026, 10, 1); shown as `10/2026`."""
 
-    def _value(self) -> str:
-        if self.raw_data:
-            return self.raw_data[0]
-        return rotulos.competencia(self.data) if isinstance(self.data, date) else (self.data or "")
+    recusas = (CompetenciaInvalida,)
+    ler = staticmethod(parse_competencia)
 
-    def process_formdata(self, valuelist):
-        texto = (valuelist[0] if valuelist else "").strip()
-        if not texto:
-            self.data = None
-            return
-        self.data = _mes(texto)
-        if self.data is None:
-            raise ValueError(f"Competência {texto!r} não é um mês: use mm/aaaa, por exemplo 10/2026.")
+    def mostrar(self) -> str:
+        return rotulos.competencia(self.data) if isinstance(self.data, date) else super().mostrar()
 
 
-def _mes(texto: str) -> date | None:
-    achado = re.fullmatch(r"(\d{1,2})\s*[/.-]\s*(\d{4})", texto) or re.fullmatch(
-        r"(\d{4})-(\d{1,2})(?:-\d{1,2})?", texto
-    )
-    if achado is None:
-        return None
-    a, b = achado.groups()
-    mes, ano = (int(a), int(b)) if len(b) == 4 else (int(b), int(a))
-    return date(ano, mes, 1) if 1 <= mes <= 12 and 1900 < ano < 2200 else None
-
-
-class CampoTelefone(StringField):
+class CampoTelefone(_CampoLido):
     """A WhatsApp number as people write it (`+55 (11) 98765-1111`, `11 98765-1111`), stored as digits."""
 
-    def _value(self) -> str:
-        if self.raw_data:
-            return self.raw_data[0]
-        return formatar_telefone(self.data) if self.data else ""
+    recusas = (TelefoneInvalido,)
+    ler = staticmethod(normalizar_telefone)
 
-    def process_formdata(self, valuelist):
-        texto = (valuelist[0] if valuelist else "").strip()
-        if not texto:
-            self.data = None
-            return
-        try:
-            self.data = normalizar_telefone(texto)
-        except TelefoneInvalido as erro:
-            self.data = None
-            raise ValueError(str(erro)) from None
+    def mostrar(self) -> str:
+        return formatar_telefone(self.data) if self.data else ""
 
 
 class Comprimento(Length):

@@ -95,14 +95,9 @@ class EmitirNota(PaginaProtegida):
             erros["nome"] = "Informe o nome do tomador: a Receita não informa nomes de CPF."
         if not validacao.marcar(form, erros) or not valido:
             return None
-        return PedidoNota(
-            contabilidade_id=empresa.contabilidade_id,
-            empresa_id=empresa.id,
-            regime=empresa.regime,
-            codigo_municipio=empresa.codigo_municipio,
-            aliquota_simples_iss=empresa.aliquota_simples_iss,
-            servico_id=servico.id,
-            aliquota_servico=servico.aliquota_iss,
+        return PedidoNota.para(
+            empresa,
+            servico,
             documento=documento.numero,
             tipo_documento=documento.tipo,
             nome_tomador=nome or conhecido_nome or None,

@@ -9,7 +9,7 @@ from flask import abort, flash, redirect, request, send_file, url_for
 from flask_admin import expose
 
 from agentnfe import relogio
-from agentnfe.emission import fechamento as pacotes
+from agentnfe.fiscal import CompetenciaInvalida, parse_competencia
 from tasks import fechamento, trabalhos
 
 from .acesso import PaginaProtegida, contabilidade_id, escreve, usuario
@@ -25,8 +25,8 @@ class Fechamento(PaginaProtegida):
             if not escreve():
                 abort(403)
             try:
-                mes = pacotes.competencia(request.form.get("competencia", ""))
-            except ValueError:
+                mes = parse_competencia(request.form.get("competencia", ""))
+            except CompetenciaInvalida:
                 flash("Competência inválida: use mm/aaaa, por exemplo 10/2026.", "error")
                 return self.render(
                     "admin/fechamento.html", empresas=empresas, competencia=request.form.get("competencia")

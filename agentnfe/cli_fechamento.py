@@ -9,7 +9,7 @@ from flask.cli import with_appcontext
 
 from .emission import fechamento as pacotes
 from .extensions import db
-from .fiscal import DocumentoInvalido, parse_cnpj
+from .fiscal import CompetenciaInvalida, DocumentoInvalido, parse_cnpj, parse_competencia
 from .models import Contabilidade
 
 
@@ -24,9 +24,9 @@ def fechamento(empresa_cnpj: str | None, contabilidade_nome: str | None, compete
     if (empresa_cnpj is None) == (contabilidade_nome is None):
         raise click.UsageError("informe --empresa CNPJ ou --contabilidade NOME")
     try:
-        mes = pacotes.competencia(competencia)
+        mes = parse_competencia(competencia)
         cnpj = parse_cnpj(empresa_cnpj) if empresa_cnpj else None
-    except (ValueError, DocumentoInvalido) as erro:
+    except (CompetenciaInvalida, DocumentoInvalido) as erro:
         raise click.ClickException(str(erro)) from None
     firma = None
     if contabilidade_nome is not None:

@@ -85,7 +85,7 @@ def test_the_cli_packs_every_active_empresa_of_a_firm(runner, mes, firmas, tmp_p
     "argumentos, mensagem",
     [
         (["--competencia", "2026-10"], "informe --empresa CNPJ ou --contabilidade NOME"),
-        (["--empresa", "11.222.333/0001-81", "--competencia", "2026-13"], "competência '2026-13' inválida"),
+        (["--empresa", "11.222.333/0001-81", "--competencia", "2026-13"], "Competência '2026-13' não é um mês"),
         (["--empresa", "11.222.333/0001-00", "--competencia", "2026-10"], "inválido"),
         (["--contabilidade", "Firma Z", "--competencia", "2026-10"], "contabilidade 'Firma Z' não existe"),
         (["--empresa", "11.444.777/0001-61", "--competencia", "2026-10"], "nenhuma empresa encontrada"),

@@ -6,7 +6,6 @@ missing, never silently left out."""
 from __future__ import annotations
 
 import logging
-import re
 import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -43,19 +42,6 @@ class Pacote:
     arquivo: Path
     notas: int
     faltando: int
-
-
-def competencia(texto: str) -> date:
-    """`2026-10` (or `10/2026`) → date(2026, 10, 1); ValueError in Portuguese otherwise."""
-    achado = re.fullmatch(r"\s*(\d{4})-(\d{1,2})\s*", texto or "") or re.fullmatch(
-        r"\s*(\d{1,2})/(\d{4})\s*", texto or ""
-    )
-    if achado:
-        a, b = achado.groups()
-        ano, mes = (int(a), int(b)) if len(a) == 4 else (int(b), int(a))
-        if 1 <= mes <= 12:
-            return date(ano, mes, 1)
-    raise ValueError(f"competência {texto!r} inválida: use AAAA-MM, por exemplo 2026-10")
 
 
 def notas_do_mes(empresa_id: int, mes: date) -> list[NFSe]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
 
@@ -20,6 +21,9 @@ from ..models import (
     StatusNFSe,
     TipoDocumento,
 )
+
+if TYPE_CHECKING:
+    from ..perfis import PerfilEmpresa, PerfilServico
 
 CORRIGIVEIS = (StatusNFSe.PENDENTE, StatusNFSe.ERRO, StatusNFSe.REJEITADA)
 
@@ -42,6 +46,20 @@ class PedidoNota:
     descricao: str
     competencia: date
     iss_retido: bool
+
+    @classmethod
+    def para(cls, empresa: PerfilEmpresa, servico: PerfilServico, **campos) -> PedidoNota:
+        """The note of an empresa's profile and one of its services; `campos` are the tomador's and the note's."""
+        return cls(
+            contabilidade_id=empresa.contabilidade_id,
+            empresa_id=empresa.id,
+            regime=empresa.regime,
+            codigo_municipio=empresa.codigo_municipio,
+            aliquota_simples_iss=empresa.aliquota_simples_iss,
+            servico_id=servico.id,
+            aliquota_servico=servico.aliquota_iss,
+            **campos,
+        )
 
 
 def tributacao(regime: Regime, aliquota_servico, aliquota_simples, retido: bool, valor: Decimal) -> iss.ISS:

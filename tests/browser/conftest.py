@@ -85,3 +85,11 @@ def foto(pagina, nome: str) -> Path:
 
 def numero(pagina, titulo: str) -> int:
     return int(pagina.locator(f'[data-numero="{titulo}"]').inner_text())
+
+
+def dizer(pagina, texto: str, esperar: str) -> str:
+    """Send `texto` in the chat simulator and wait for a reply containing `esperar`; returns the page's text."""
+    pagina.fill("#mensagem", texto)
+    pagina.press("#mensagem", "Enter")
+    pagina.wait_for_selector(f"text={esperar}")
+    return pagina.inner_text("body")

@@ -14,7 +14,7 @@ from agentnfe.extensions import db
 from agentnfe.models import Auditoria, Empresa, NFSe, StatusNFSe
 
 from .. import factories
-from .conftest import SENHA, foto
+from .conftest import SENHA, dizer, foto
 
 CSV = (
     "contabilidade;cnpj;razao_social;inscricao_municipal;codigo_municipio;uf;regime;codigo_servico;aliquota_iss;telefones\n"
@@ -102,12 +102,8 @@ def test_an_accountants_month(servidor, pagina, tmp_path):
 
     # 5. a note from the simulator (the imported empresa's phone)
     pagina.goto(f"{base}/admin/simulador/?telefone=5511988887777")
-    pagina.fill("#mensagem", "nota de R$ 2.000,00 para 12.345.678/0001-95, laudo técnico")
-    pagina.press("#mensagem", "Enter")
-    pagina.wait_for_selector("text=Confirma a emissão? (sim/não)")
-    pagina.fill("#mensagem", "sim")
-    pagina.press("#mensagem", "Enter")
-    pagina.wait_for_selector("text=Estou emitindo a nota")
+    dizer(pagina, "nota de R$ 2.000,00 para 12.345.678/0001-95, laudo técnico", "Confirma a emissão? (sim/não)")
+    dizer(pagina, "sim", "Estou emitindo a nota")
 
     # 6. cancel the authorized note with a code and a reason
     pagina.goto(f"{base}/admin/notas/")

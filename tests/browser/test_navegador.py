@@ -7,7 +7,7 @@ from agentnfe.models import Empresa, NFSe, StatusNFSe
 
 from .. import factories
 from ..certs import gerar_pfx
-from .conftest import SENHA, foto, numero
+from .conftest import SENHA, dizer, foto, numero
 
 
 def test_an_accountants_day(servidor, pagina, tmp_path):
@@ -57,13 +57,10 @@ def test_an_accountants_day(servidor, pagina, tmp_path):
     pagina.wait_for_selector("text=guardado")
 
     pagina.goto(f"{base}/admin/simulador/?telefone=5511987654321")
-    pagina.fill("#mensagem", "nota de R$ 1.500,00 para 12.345.678/0001-95, consultoria de março")
-    pagina.press("#mensagem", "Enter")
-    pagina.wait_for_selector("text=Confirma a emissão? (sim/não)")
-    assert "Tomador: Cliente Exemplo (12.345.678/0001-95)" in pagina.inner_text("body")
-    pagina.fill("#mensagem", "sim")
-    pagina.press("#mensagem", "Enter")
-    pagina.wait_for_selector("text=Estou emitindo a nota")
+    pedido = "nota de R$ 1.500,00 para 12.345.678/0001-95, consultoria de março"
+    espelho = dizer(pagina, pedido, "Confirma a emissão? (sim/não)")
+    assert "Tomador: Cliente Exemplo (12.345.678/0001-95)" in espelho
+    dizer(pagina, "sim", "Estou emitindo a nota")
     foto(pagina, "simulador")
 
     pagina.wait_for_timeout(1100)  # the dashboard cache (1 s here, 60 s by default)

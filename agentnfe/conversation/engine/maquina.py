@@ -256,14 +256,9 @@ class Maquina:
         """Hand the confirmed draft to emission, which creates the pending note (integration id set first)."""
         servico = next(s for s in empresa.servicos if s.id == rascunho.servico_id)
         conhecido = conhecer(empresa.id, rascunho.documento)
-        pedido = PedidoNota(
-            contabilidade_id=empresa.contabilidade_id,
-            empresa_id=empresa.id,
-            regime=empresa.regime,
-            codigo_municipio=empresa.codigo_municipio,
-            aliquota_simples_iss=empresa.aliquota_simples_iss,
-            servico_id=servico.id,
-            aliquota_servico=servico.aliquota_iss,
+        pedido = PedidoNota.para(
+            empresa,
+            servico,
             documento=rascunho.documento,
             tipo_documento=rascunho.tipo_documento,
             nome_tomador=rascunho.nome_tomador,
