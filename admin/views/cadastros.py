@@ -30,10 +30,10 @@ from .comum import (
     AMBIENTES,
     REGIMES,
     REGIMES_ESPECIAIS,
+    EmpresasDaFirma,
     PorEmpresa,
     cnpj_valido,
     documento_formatado,
-    empresas_do_usuario,
     endereco_resumido,
     validade,
 )
@@ -50,10 +50,9 @@ def _firma_do_operador() -> int:
 def _atalhos_da_empresa(empresa_id: int) -> dict[str, str]:
     from flask_admin.contrib.sqla import filters
 
-    criterio = ("Empresa", filters.IntEqualFilter, str(empresa_id))
     return {
-        "notas": url_filtrada(vista("notas"), criterio),
-        "conversas": url_filtrada(vista("sessoes"), criterio),
+        "notas": url_filtrada(vista("notas"), ("Empresa (código)", filters.IntEqualFilter, str(empresa_id))),
+        "conversas": url_filtrada(vista("sessoes"), ("Empresa", filters.IntEqualFilter, str(empresa_id))),
         "emitir": url_for("emitir.index", empresa=empresa_id),
     }
 
@@ -241,7 +240,8 @@ class TelefoneView(PorEmpresa):
     form_extra_fields = {
         "telefone": CampoTelefone("Telefone (WhatsApp)", validators=[InputRequired("Informe o telefone.")])
     }
-    form_args = {"empresa": {"query_factory": empresas_do_usuario, "validators": [DataRequired()]}}
+    form_ajax_refs = {"empresa": EmpresasDaFirma("empresa")}
+    form_args = {"empresa": {"validators": [DataRequired("Escolha a empresa.")]}}
 
     def get_query(self):
         return super().get_query().options(joinedload(UsuarioEmpresa.empresa))

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import re
+
 import sqlalchemy as sa
+from flask_admin.contrib.sqla.ajax import QueryAjaxModelLoader
 from markupsafe import Markup
 from wtforms import ValidationError
 
@@ -69,6 +72,33 @@ def empresas_do_usuario():
     if contabilidade is not None:
         consulta = consulta.where(Empresa.contabilidade_id == contabilidade)
     return db.session.scalars(consulta).all()
+
+
+class EmpresasDaFirma(QueryAjaxModelLoader):
+    """An empresa picker searched as the user types (razão social or CNPJ, with or without punctuation), confined
+    to the user's firm: a firm with thousands of empresas never ships them all in one page."""
+
+    def __init__(self, nome: str):
+        super().__init__(
+            nome, db.session, Empresa, fields=["razao_social", "cnpj"], page_size=20, order_by=Empresa.razao_social,
+            placeholder="Digite a razão social ou o CNPJ",
+        )  # fmt: skip
+
+    def get_query(self):
+        firma = contabilidade_id()
+        consulta = super().get_query()
+        return consulta if firma is None else consulta.filter(Empresa.contabilidade_id == firma)
+
+    def get_list(self, term: str, offset: int = 0, limit: int = 20):
+        if re.fullmatch(r"[\d./\-\s]+", term or ""):
+            term = re.sub(r"\D", "", term)  # a CNPJ typed with punctuation matches the stored digits
+        return super().get_list(term, offset, limit)
+
+    def get_one(self, pk):
+        """Only an empresa of the user's firm can be chosen, whatever id a crafted form sends."""
+        empresa = super().get_one(pk)
+        firma = contabilidade_id()
+        return empresa if empresa is not None and firma in (None, empresa.contabilidade_id) else None
 
 
 class PorEmpresa(Escopada):

@@ -36,7 +36,6 @@ from ..campos import CampoCompetencia, CampoDinheiro
 from ..filtros import PeriodoLocal
 from .comum import (
     CORES_STATUS,
-    empresas_do_usuario,
 )
 
 
@@ -77,7 +76,7 @@ class NotaView(Escopada):
         "codigo_verificacao": "Código de verificação", "emitida_em": "Autorizada em", "empresa.cnpj": "CNPJ da empresa",
         "tomador.documento": "Documento do tomador", "tomador.razao_social": "Razão social do tomador",
         "codigo_municipio_prestacao": "Município da prestação (IBGE)", "cancelamento_situacao": "Cancelamento",
-        "cancelamento_motivo": "Motivo do cancelamento",
+        "cancelamento_motivo": "Motivo do cancelamento", "empresa.razao_social": "Empresa",
     }  # fmt: skip
     column_descriptions = {
         "codigo_municipio_prestacao": "Onde o serviço foi prestado; fora do município da empresa o ISS é devido lá.",
@@ -88,7 +87,8 @@ class NotaView(Escopada):
     column_searchable_list = ("numero", "tomador.razao_social", "tomador.documento", "empresa.cnpj")
     column_filters = (
         filters.FilterEqual(NFSe.status, "Situação", options=rotulos.opcoes(StatusNFSe)),
-        filters.IntEqualFilter(NFSe.empresa_id, "Empresa", options=(("", ""),)),
+        filters.IntEqualFilter(NFSe.empresa_id, "Empresa (código)"),
+        "empresa.razao_social",
         PeriodoLocal(NFSe.criado_em, "Período"),
         filters.FilterInList(NFSe.status, "Situação", options=rotulos.opcoes(StatusNFSe)),
     )
@@ -243,13 +243,6 @@ class NotaView(Escopada):
             minimo=cancelamento.MOTIVO_MINIMO,
             maximo=cancelamento.MOTIVO_MAXIMO,
         )
-
-    def _get_filter_groups(self):
-        """The empresa filter offers the user's own empresas, read per request (choices never leak)."""
-        grupos = super()._get_filter_groups()
-        for item in (grupos or {}).get("Empresa", []):
-            item["options"] = [(str(e.id), e.razao_social) for e in empresas_do_usuario()]
-        return grupos
 
     @expose("/xml/")
     def xml(self):

@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 
 import sqlalchemy as sa
 
+from admin.filtros import PeriodoLocal, periodo, url_filtrada, vista
 from agentnfe import relogio
 from agentnfe.extensions import db
 from agentnfe.models import Auditoria, Empresa, NFSe, StatusNFSe
@@ -123,7 +124,9 @@ def test_an_accountants_month(servidor, pagina, tmp_path):
         do_mes = db.session.scalars(
             sa.select(NFSe).where(NFSe.criado_em >= inicio.astimezone(UTC), NFSe.criado_em <= fim.astimezone(UTC))
         ).all()
-    pagina.goto(f"{base}/admin/notas/?flt0_2={inicio:%Y-%m-%d %H:%M:%S} to {fim:%Y-%m-%d %H:%M:%S}")
+    with app.test_request_context():
+        mes = url_filtrada(vista("notas"), ("Período", PeriodoLocal, periodo(inicio, fim)))
+    pagina.goto(base + mes)
     totais = pagina.inner_text("#totais")
     assert f"{len(do_mes)} nota(s) neste filtro" in totais
     soma = sum(n.valor for n in do_mes)
