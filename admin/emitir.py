@@ -42,11 +42,17 @@ def _impressao(pedido: PedidoNota) -> str:
     return hashlib.sha256(repr(pedido).encode()).hexdigest()[:32]
 
 
-def _empresas() -> list[Empresa]:
-    consulta = sa.select(Empresa).where(Empresa.ativa).options(selectinload(Empresa.servicos))
-    if contabilidade_id() is not None:
-        consulta = consulta.where(Empresa.contabilidade_id == contabilidade_id())
-    return list(db.session.scalars(consulta.order_by(Empresa.razao_social)))
+def _da_firma(consulta):
+    consulta = consulta.where(Empresa.ativa)
+    return consulta if contabilidade_id() is None else consulta.where(Empresa.contabilidade_id == contabilidade_id())
+
+
+def _escolhida(empresa_id: int | None) -> Empresa | None:
+    """The empresa the note is for, with its services, if it is an active one of the user's firm."""
+    if empresa_id is None:
+        return None
+    consulta = sa.select(Empresa).where(Empresa.id == empresa_id).options(selectinload(Empresa.servicos))
+    return db.session.scalar(_da_firma(consulta))
 
 
 class EmitirNota(PaginaProtegida):
@@ -54,12 +60,14 @@ class EmitirNota(PaginaProtegida):
     def index(self):
         if not escreve():
             abort(403)
-        empresas = {e.id: e for e in _empresas()}
         form = FormNota(request.form if request.method == "POST" else None)
-        form.empresa.choices = [(e.id, e.razao_social) for e in empresas.values()]
+        nomes = db.session.execute(
+            _da_firma(sa.select(Empresa.id, Empresa.razao_social)).order_by(Empresa.razao_social)
+        )
+        form.empresa.choices = [(linha.id, linha.razao_social) for linha in nomes]
         if request.method == "GET" and request.args.get("empresa", "").isdigit():
             form.empresa.data = int(request.args["empresa"])
-        empresa = empresas.get(form.empresa.data)
+        empresa = _escolhida(form.empresa.data)
         servicos = empresa.servicos if empresa else []
         form.servico.choices = [(s.id, f"{s.codigo_servico} {s.descricao or ''}".strip()) for s in servicos]
         espelho = conferido = None
