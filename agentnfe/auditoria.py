@@ -13,6 +13,16 @@ from . import rotulos
 from .models import Auditoria, User
 
 SISTEMA, LINHA_DE_COMANDO = "sistema", "linha de comando"
+ACOES = {
+    "criar": "Criar", "editar": "Editar", "excluir": "Excluir", "desativar": "Desativar", "reativar": "Reativar",
+    "emitir": "Emitir", "reemitir": "Reemitir", "cancelar": "Cancelar", "certificado": "Certificado",
+    "importar": "Importar", "senha": "Senha",
+}  # fmt: skip
+"""Every act the trail records, with the name the firm reads (and filters by)."""
+OBJETOS = {
+    "empresa": "Empresa", "telefone": "Telefone", "tomador": "Tomador", "certificado": "Certificado", "nota": "Nota",
+    "usuario": "Usuário", "importacao": "Importação",
+}  # fmt: skip
 SEGREDOS = {"password_hash": "Senha", "senha": "Senha do certificado", "arquivo": "Arquivo do certificado"}
 """Secrets: the trail says they changed, never what they were or became."""
 NUNCA = frozenset({"sessao_versao", "criado_em", "atualizado_em", "versao"})
@@ -31,7 +41,9 @@ def registrar(
     mudancas: Mapping[str, list] | None = None,
     origem: str = "admin",
 ) -> None:
-    """Add one line: `acao` (criar, editar, excluir, cancelar…) on `objeto` #`objeto_id`, by `usuario`."""
+    """Add one line: `acao` (one of ACOES) on `objeto` (one of OBJETOS) #`objeto_id`, by `usuario`."""
+    if acao not in ACOES or objeto not in OBJETOS:
+        raise ValueError(f"audit trail: unknown act {acao!r} on {objeto!r}; name it in ACOES/OBJETOS")
     if usuario is not None:
         quem = usuario.email
     else:

@@ -157,3 +157,18 @@ def test_each_firm_reads_only_its_own_trail(client, auth, firmas):
     assert "alteração da firma a" in texto and "alteração da firma b" not in texto
     assert db.session.scalar(sa.select(sa.func.count(NFSe.id))) == 0
     assert db.session.scalar(sa.select(sa.func.count(Empresa.id))) == 2
+
+
+def test_every_act_has_a_name_in_the_list_and_an_unnamed_one_is_refused(client, auth, firmas):
+    from agentnfe import auditoria
+
+    empresa = firmas["a"]["empresa"]
+    auditoria.registrar(
+        db.session, "emitir", "nota", 1, "Nota emitida pelo painel", contabilidade_id=empresa.contabilidade_id
+    )
+    db.session.commit()
+    auth.login("admin@a.com")
+    texto = texto_visivel(client.get("/admin/auditoria/").get_data(as_text=True))
+    assert "Emitir" in texto and "emitir" not in texto.split("Nota emitida")[0].split("Mudanças", 1)[-1]
+    with pytest.raises(ValueError, match="unknown act"):
+        auditoria.registrar(db.session, "apagar", "nota", 1, "x")

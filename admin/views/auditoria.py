@@ -5,15 +5,11 @@ from __future__ import annotations
 from flask_admin.contrib.sqla import filters
 from markupsafe import Markup
 
+from agentnfe.auditoria import ACOES, OBJETOS
 from agentnfe.models import Auditoria, Papel
 
 from ..acesso import Escopada
 from ..filtros import PeriodoLocal
-
-ACOES = [(a, a.capitalize()) for a in ("criar", "editar", "excluir", "desativar", "reativar", "reemitir", "cancelar",
-                                       "certificado", "importar", "senha")]  # fmt: skip
-OBJETOS = [("empresa", "Empresa"), ("telefone", "Telefone"), ("tomador", "Tomador"), ("certificado", "Certificado"),
-           ("nota", "Nota"), ("usuario", "Usuário"), ("importacao", "Importação")]  # fmt: skip
 
 
 def _mudancas(view, context, model, name):
@@ -36,12 +32,12 @@ class AuditoriaView(Escopada):
     }  # fmt: skip
     column_formatters = {
         "mudancas": _mudancas,
-        "acao": lambda v, c, m, n: dict(ACOES).get(m.acao, m.acao),
-        "objeto": lambda v, c, m, n: dict(OBJETOS).get(m.objeto, m.objeto),
+        "acao": lambda v, c, m, n: ACOES.get(m.acao, m.acao),
+        "objeto": lambda v, c, m, n: OBJETOS.get(m.objeto, m.objeto),
     }
     column_filters = (
-        filters.FilterEqual(Auditoria.acao, "Ação", options=ACOES),
-        filters.FilterEqual(Auditoria.objeto, "Registro", options=OBJETOS),
+        filters.FilterEqual(Auditoria.acao, "Ação", options=list(ACOES.items())),
+        filters.FilterEqual(Auditoria.objeto, "Registro", options=list(OBJETOS.items())),
         filters.FilterLike(Auditoria.usuario, "Quem"),
         PeriodoLocal(Auditoria.criado_em, "Período"),
     )
