@@ -105,6 +105,10 @@ class Escopada(Protegida, ModelView):
     def can_delete(self) -> bool:
         return escreve() and not self.somente_leitura
 
+    def is_action_allowed(self, name):
+        """Bulk actions change records: writers only (a view may open one to support, as replay)."""
+        return escreve() and super().is_action_allowed(name)
+
     def filtrar(self, query, contabilidade: int):
         """Restrict `query` to rows of one firm (each view knows the path)."""
         raise NotImplementedError

@@ -57,15 +57,13 @@ class CampoDinheiro(_CampoLido):
         return formatar_brl(self.data).removeprefix("R$ ") if isinstance(self.data, Decimal) else super().mostrar()
 
 
-class CampoAliquota(StringField):
-    """A rate typed as text (`2,5`, `2.5`, `2,5 %`) and checked by the registration rules; shown as `2,5`."""
+class CampoAliquota(_CampoLido):
+    """A rate typed as text (`2,5`, `2.5`, `2,5 %`), left as text for the registration rules; shown as `2,5`."""
 
-    def _value(self) -> str:
-        if self.raw_data:
-            return self.raw_data[0]
-        if isinstance(self.data, Decimal):
-            return rotulos.aliquota(self.data).removesuffix(" %")
-        return self.data or ""
+    ler = staticmethod(str)
+
+    def mostrar(self) -> str:
+        return rotulos.aliquota(self.data).removesuffix(" %") if isinstance(self.data, Decimal) else super().mostrar()
 
 
 class CampoCompetencia(_CampoLido):

@@ -15,7 +15,7 @@ from wtforms.validators import InputRequired, Optional
 
 from agentnfe import auditoria, relogio
 from agentnfe.conversation import respostas
-from agentnfe.conversation.tomador import conhecer
+from agentnfe.conversation.tomador import TomadorConhecido, conhecer
 from agentnfe.emission.notas import PedidoNota, criar_nota, tributacao
 from agentnfe.extensions import db
 from agentnfe.fiscal import DocumentoInvalido, formatar_brl, formatar_documento, parse_documento
@@ -72,16 +72,19 @@ class EmitirNota(PaginaProtegida):
         form.servico.choices = [(s.id, f"{s.codigo_servico} {s.descricao or ''}".strip()) for s in servicos]
         espelho = conferido = None
         if request.method == "POST" and empresa is not None:
-            pedido = self._pedido(form, perfil(empresa))
-            if pedido is not None:
+            perfil_da_empresa = perfil(empresa)
+            lido = self._pedido(form, perfil_da_empresa)
+            if lido is not None:
+                pedido, conhecido = lido
                 conferido = _impressao(pedido)
                 if request.form.get("confirmar") and request.form.get("conferido") == conferido:  # after this espelho
                     return self._emitir(pedido, empresa)
-                espelho = self._espelho(pedido, perfil(empresa))
+                espelho = self._espelho(pedido, perfil_da_empresa, conhecido.situacao_cadastral)
         return self.render("admin/emitir.html", form=form, espelho=espelho, conferido=conferido)
 
-    def _pedido(self, form: FormNota, empresa: PerfilEmpresa) -> PedidoNota | None:
-        """The note the form describes, or None with each problem beside its field."""
+    def _pedido(self, form: FormNota, empresa: PerfilEmpresa) -> tuple[PedidoNota, TomadorConhecido] | None:
+        """The note the form describes and what is known of its tomador, or None with each problem beside its
+        field."""
         valido = form.validate()
         erros = {}
         try:
@@ -103,7 +106,7 @@ class EmitirNota(PaginaProtegida):
             erros["nome"] = "Informe o nome do tomador: a Receita não informa nomes de CPF."
         if not validacao.marcar(form, erros) or not valido:
             return None
-        return PedidoNota.para(
+        pedido = PedidoNota.para(
             empresa,
             servico,
             documento=documento.numero,
@@ -114,17 +117,16 @@ class EmitirNota(PaginaProtegida):
             competencia=competencia,
             iss_retido=conhecido.iss_retido(servico, empresa),
         )
+        return pedido, conhecido
 
     @staticmethod
-    def _espelho(pedido: PedidoNota, empresa: PerfilEmpresa) -> list[str]:
-        """The bot's espelho, line by line, without its WhatsApp question."""
+    def _espelho(pedido: PedidoNota, empresa: PerfilEmpresa, situacao_cadastral: str | None) -> list[str]:
+        """The bot's espelho and warnings, line by line, without its WhatsApp question."""
         servico = next(s for s in empresa.servicos if s.id == pedido.servico_id)
         imposto = tributacao(
             pedido.regime, pedido.aliquota_servico, pedido.aliquota_simples_iss, pedido.iss_retido, pedido.valor
         )
-        avisos = []
-        if (relogio.hoje().replace(day=1) - pedido.competencia).days > 31:
-            avisos.append(f"A competência {pedido.competencia:%m/%Y} é de mais de um mês atrás.")
+        avisos = respostas.avisos_do_espelho(situacao_cadastral, pedido.competencia, relogio.hoje())
         texto = respostas.espelho(
             empresa, servico, pedido.documento, pedido.nome_tomador or "nome pela Receita, na emissão", pedido.valor,
             pedido.descricao,

@@ -11,7 +11,7 @@ from flask import Flask
 from flask_admin.model.typefmt import dict_formatter, empty_formatter, list_formatter
 from markupsafe import Markup
 
-from agentnfe import rotulos
+from agentnfe import planilha, rotulos
 from agentnfe.fiscal import formatar_brl, formatar_telefone
 
 
@@ -29,8 +29,7 @@ def _decimal(view, valor: Decimal, nome: str) -> str:
 
 
 def _decimal_planilha(view, valor: Decimal, nome: str) -> str:
-    """In a spreadsheet a number Excel pt-BR sums: `1234,56`."""
-    return format(valor, "f").replace(".", ",")
+    return planilha.numero(valor)
 
 
 def _enum(view, valor: Enum, nome: str) -> str:

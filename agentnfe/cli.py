@@ -163,15 +163,7 @@ def import_empresas(arquivo) -> None:
         db.session.rollback()
         click.echo(str(erro), err=True)
         sys.exit(1)
-    auditoria.registrar(
-        db.session,
-        "importar",
-        "importacao",
-        None,
-        f"Importação de empresas ({arquivo.name}): {resultado.criadas} criadas, {resultado.atualizadas} atualizadas, "
-        f"{len(resultado.erros)} linhas com erro",
-        origem="cli",
-    )
+    auditoria.registrar(db.session, "importar", "importacao", None, resultado.descricao(arquivo.name), origem="cli")
     db.session.commit()
     for nome in resultado.contabilidades_criadas:
         click.echo(f"Contabilidade criada: {nome}")

@@ -82,6 +82,13 @@ class Resultado:
     amostra: list[list[str]] = field(default_factory=list)
     """The first rows as written in the file (the admin's preview)."""
 
+    def descricao(self, arquivo: str) -> str:
+        """The import as the audit trail tells it."""
+        return (
+            f"Importação de empresas ({arquivo}): {self.criadas} criadas, {self.atualizadas} atualizadas, "
+            f"{len(self.erros)} linhas com erro"
+        )
+
 
 def _telefones(texto: str) -> list[str]:
     numeros: list[str] = []

@@ -1,9 +1,9 @@
 """Prometheus metrics: what the product does, counted where it happens and read at GET /metrics.
 
-The metric objects are built on first use. A service process (`serve`, `worker`, `desktop`) calls
-`multiprocesso()` before that, so its counters live in a directory every process of the installation shares
-(prometheus-client's multiprocess mode) and any web process answers /metrics for all of them. Other processes
-(commands, tests) keep their metrics in memory.
+The metric objects are built on first use. `serve` and `worker` call `multiprocesso()` before that, so their
+counters live in a directory every process of the installation shares (prometheus-client's multiprocess mode)
+and any web process answers /metrics for all of them. Other processes (`desktop`, one process; commands;
+tests) keep their metrics in memory.
 """
 
 from __future__ import annotations

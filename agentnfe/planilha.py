@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Iterable, Iterator
+from decimal import Decimal
 
 BOM = "\ufeff"
 """Without it, Excel reads UTF-8 as cp1252 (`SÃ£o Paulo`)."""
@@ -15,6 +16,12 @@ class ExcelBR(csv.excel):
     """Excel's own dialect in a pt-BR locale: the comma is the decimal mark, so fields are split by `;`."""
 
     delimiter = ";"
+
+
+def numero(valor: Decimal, casas: int | None = None) -> str:
+    """A number as Excel pt-BR sums it: `1234,56` (with `casas` decimal places, else the value's own)."""
+    texto = format(valor, "f") if casas is None else f"{valor:.{casas}f}"
+    return texto.replace(".", ",")
 
 
 def linhas_csv(cabecalho: Iterable[str], linhas: Iterable[Iterable]) -> Iterator[str]:

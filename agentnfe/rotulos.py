@@ -7,7 +7,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from enum import Enum
 
-from . import relogio
+from . import planilha, relogio
 from .fiscal import nome_municipio
 from .models.enums import (
     AcaoTentativa,
@@ -102,10 +102,7 @@ def competencia(dia: date | None) -> str:
 
 def aliquota(percentual: Decimal | None) -> str:
     """`2,5 %`, `5 %`, `4,54 %`: a rate as the firm writes it."""
-    if percentual is None:
-        return ""
-    texto = format(Decimal(percentual).normalize(), "f")
-    return texto.replace(".", ",") + " %"
+    return "" if percentual is None else planilha.numero(Decimal(percentual).normalize()) + " %"
 
 
 def municipio(codigo: str | None) -> str:
@@ -133,5 +130,5 @@ def texto(valor) -> str:
     if isinstance(valor, date):
         return data(valor)
     if isinstance(valor, Decimal):
-        return format(valor.normalize(), "f").replace(".", ",")
+        return planilha.numero(valor.normalize())
     return str(valor)

@@ -33,18 +33,17 @@ def texto(trabalho: str) -> str:
     return (trabalhos.pasta(trabalho) / ENTRADA).read_text(encoding="utf-8")
 
 
-def confirmar(trabalho: str) -> bool:
-    """Start the import once (a second confirmation does nothing); True when it ran here, False when queued."""
+def confirmar(trabalho: str) -> None:
+    """Start the import once (a second confirmation does nothing): here for a small file, in the worker beyond."""
     atual = trabalhos.ler(trabalho)
     if atual["iniciado"]:
-        return atual["pronto"]
+        return
     atual["iniciado"] = True
     trabalhos.gravar(trabalho, atual)
     if atual["total"] > LIMITE_NA_HORA:
         import_companies(trabalho)
-        return False
-    executar(trabalho)
-    return True
+    else:
+        executar(trabalho)
 
 
 def executar(trabalho: str) -> None:
@@ -59,11 +58,7 @@ def executar(trabalho: str) -> None:
             trabalhos.gravar(trabalho, atual)
 
     resultado = importar_empresas(io.StringIO(texto(trabalho)), db.session, somente, progresso=avancar)
-    descricao = (
-        f"Importação de empresas ({atual['nome']}): {resultado.criadas} criadas, {resultado.atualizadas} "
-        f"atualizadas, {len(resultado.erros)} linhas com erro"
-    )
-    auditoria.registrar(db.session, "importar", "importacao", None, descricao, usuario=usuario)
+    auditoria.registrar(db.session, "importar", "importacao", None, resultado.descricao(atual["nome"]), usuario=usuario)
     db.session.commit()
     atual.update(
         pronto=True, feitas=atual["total"], criadas=resultado.criadas, atualizadas=resultado.atualizadas,

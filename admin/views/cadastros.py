@@ -23,7 +23,7 @@ from agentnfe.models import (
 )
 
 from .. import validacao
-from ..acesso import Escopada, contabilidade_id, escreve, usuario
+from ..acesso import Escopada, contabilidade_id, usuario
 from ..campos import CampoAliquota, CampoTelefone
 from ..filtros import url_filtrada, vista
 from .comum import (
@@ -190,9 +190,6 @@ class EmpresaView(Escopada):
             raise ValidationError(
                 f"{model.razao_social} tem notas emitidas e não pode ser excluída; desative-a (ação “Desativar”)."
             )
-
-    def is_action_allowed(self, name):
-        return escreve() and super().is_action_allowed(name)
 
     @action("desativar", "Desativar", "Desativar as empresas selecionadas? Os telefones delas deixam de emitir.")
     def desativar(self, ids):

@@ -174,7 +174,7 @@ class NotaView(Escopada):
     def is_action_allowed(self, name):
         if name == "reemitir":
             return escreve() or (usuario() is not None and usuario().role in LEITURA_E_REPLAY)
-        return escreve() and super().is_action_allowed(name)
+        return super().is_action_allowed(name)
 
     @action("reemitir", "Reemitir", "Reprocessar as notas selecionadas (consulta o gateway antes de reenviar)?")
     def reemitir(self, ids):

@@ -18,7 +18,7 @@ from agentnfe.fiscal import DocumentoInvalido, formatar_documento, parse_documen
 from agentnfe.models import ClienteTomador, Empresa, EmpresaClienteTomador, FonteTomador, NFSe, TipoDocumento
 
 from .. import validacao
-from ..acesso import Escopada, escreve
+from ..acesso import Escopada
 from .comum import PorEmpresa, documento_formatado, empresas_do_usuario
 
 
@@ -41,9 +41,6 @@ class TomadorView(Escopada):
     column_searchable_list = ("documento", "razao_social")
     column_filters = ("fonte", "situacao_cadastral", "uf")
     can_export = True
-
-    def is_action_allowed(self, name):
-        return escreve() and super().is_action_allowed(name)
 
     def filtrar(self, query, contabilidade):
         vinculo = (

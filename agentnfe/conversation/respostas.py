@@ -102,6 +102,18 @@ def linhas_iss(imposto: ISS, regime: Regime, valor: Decimal) -> list[str]:
     return linhas
 
 
+def avisos_do_espelho(situacao_cadastral: str | None, competencia: date, hoje: date) -> list[str]:
+    """What the espelho warns about: a CNPJ not active at the Receita, a competência more than a month back."""
+    avisos = []
+    if situacao_cadastral and situacao_cadastral.upper() != "ATIVA":
+        avisos.append(f"A situação cadastral deste CNPJ na Receita é {situacao_cadastral}.")
+    if (hoje.year - competencia.year) * 12 + hoje.month - competencia.month > 1:
+        avisos.append(
+            f"A competência {competencia:%m/%Y} é de mais de um mês atrás; confira se é mesmo o mês do serviço."
+        )
+    return avisos
+
+
 def espelho(
     empresa: PerfilEmpresa,
     servico: PerfilServico,

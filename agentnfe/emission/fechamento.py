@@ -16,11 +16,10 @@ from pathlib import Path
 import sqlalchemy as sa
 from sqlalchemy.orm import joinedload
 
-from .. import relogio, rotulos
+from .. import planilha, relogio, rotulos
 from ..extensions import db
 from ..fiscal import formatar_documento
 from ..models import Empresa, NFSe, StatusNFSe
-from ..planilha import linhas_csv
 from . import links, pdfs
 from .gateways import GatewayIndisponivel, GatewayRecusou, gateway_atual
 from .tomadores import retrato
@@ -66,19 +65,14 @@ def linha(nota: NFSe) -> list[str]:
         rotulos.competencia(nota.competencia),
         formatar_documento(nota.tomador.documento) if nota.tomador else "",
         dados.get("nome") or "",
-        _reais(nota.valor),
+        planilha.numero(nota.valor, 2),
         rotulos.texto(aliquota),
-        _reais(iss),
+        planilha.numero(iss, 2),
         rotulos.sim_nao(nota.iss_retido),
         rotulos.rotulo(nota.status),
         nota.codigo_verificacao or "",
         nota.descricao or "",
     ]
-
-
-def _reais(valor: Decimal) -> str:
-    """Money as Excel pt-BR sums it: `1500,00`."""
-    return f"{valor:.2f}".replace(".", ",")
 
 
 def gerar(empresa_id: int, mes: date, destino: Path, progresso: Callable[[], None] | None = None) -> Pacote:
@@ -94,7 +88,7 @@ def gerar(empresa_id: int, mes: date, destino: Path, progresso: Callable[[], Non
     faltando = []
     temporario = arquivo.with_suffix(".zip.parcial")
     with zipfile.ZipFile(temporario, "w", compression=zipfile.ZIP_DEFLATED) as pacote:
-        pacote.writestr("notas.csv", "".join(linhas_csv(CABECALHO, linhas)).encode("utf-8"))
+        pacote.writestr("notas.csv", "".join(planilha.linhas_csv(CABECALHO, linhas)).encode("utf-8"))
         for nfse_id, nome, gateway_id, id_integracao in alvos:
             if pdfs.guardar(nfse_id):
                 pacote.write(links.caminho_pdf(id_integracao), f"pdf/{nome}.pdf")

@@ -15,6 +15,9 @@ UF_IBGE = {
 }  # fmt: skip
 
 
+_UF_DO_PREFIXO = {prefixo: uf for uf, prefixo in UF_IBGE.items()}
+
+
 class LocalidadeInvalida(ValueError):
     """A UF, IBGE code or CEP that cannot be right; str() says why in PT-BR."""
 
@@ -50,8 +53,7 @@ def nome_municipio(codigo: str) -> str | None:
     nome = _municipios().get(codigo)
     if nome is None:
         return None
-    uf = next(sigla for sigla, prefixo in UF_IBGE.items() if prefixo == codigo[:2])
-    return f"{nome}/{uf}"
+    return f"{nome}/{_UF_DO_PREFIXO[codigo[:2]]}"
 
 
 def parse_cep(texto: str) -> str:

@@ -7,7 +7,6 @@ LLM is asked outside any transaction.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
 
 import sqlalchemy as sa
 from sqlalchemy.orm import joinedload
@@ -221,13 +220,7 @@ class Maquina:
             conhecido.iss_retido(servico, empresa),
             rascunho.valor,
         )
-        avisos = []
-        if conhecido.situacao_cadastral and conhecido.situacao_cadastral.upper() != "ATIVA":
-            avisos.append(f"A situação cadastral deste CNPJ na Receita é {conhecido.situacao_cadastral}.")
-        if _meses_antes(competencia) > 1:
-            avisos.append(
-                f"A competência {competencia:%m/%Y} é de mais de um mês atrás; confira se é mesmo o mês do serviço."
-            )
+        avisos = respostas.avisos_do_espelho(conhecido.situacao_cadastral, competencia, relogio.hoje())
         espelho = respostas.espelho(
             empresa,
             servico,
@@ -277,8 +270,3 @@ def _status_da_nota(sessao: Sessao) -> StatusNFSe | None:
     return db.session.scalar(
         sa.select(NFSe.status).where(NFSe.sessao_id == sessao.id).order_by(NFSe.id.desc()).limit(1)
     )
-
-
-def _meses_antes(competencia: date) -> int:
-    atual = relogio.hoje()
-    return (atual.year - competencia.year) * 12 + atual.month - competencia.month
