@@ -6,10 +6,9 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-import sqlalchemy as sa
 from flask import Flask, current_app, request
 
-from . import crypto, queue
+from . import crypto, queue, sqlite
 from .config import load_settings
 from .extensions import cache, csrf, db, limiter, migrate
 from .logs import configure_logging
@@ -42,7 +41,7 @@ def register_extensions(app: Flask) -> None:
     db.init_app(app)
     with app.app_context():
         if db.engine.dialect.name == "sqlite":
-            sa.event.listen(db.engine, "connect", _sqlite_pragmas)
+            sqlite.configurar(db.engine)
     migrate.init_app(
         app,
         db,
@@ -62,16 +61,6 @@ def _limite_do_corpo() -> None:
     """Every body stops at MAX_BODY_KB (413) except the CSV upload of the admin, which may reach IMPORT_MAX_MB."""
     if request.endpoint == "importar.index":
         request.max_content_length = current_app.config["IMPORT_MAX_MB"] * 1024 * 1024
-
-
-def _sqlite_pragmas(dbapi_connection, _record) -> None:
-    """WAL lets readers run beside the writer; the busy timeout makes writers wait instead of failing."""
-    cursor = dbapi_connection.cursor()
-    cursor.execute("PRAGMA journal_mode=WAL")
-    cursor.execute("PRAGMA busy_timeout=10000")
-    cursor.execute("PRAGMA synchronous=NORMAL")
-    cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.close()
 
 
 def register_integrations(app: Flask) -> None:
@@ -118,7 +107,9 @@ def register_tasks(app: Flask) -> None:
 def register_security(app: Flask) -> None:
     """The client address from trusted proxies only, and headers that keep every page out of frames."""
     from .proxies import ProxiesConfiaveis
+    from .requisicao import SessaoSoNoNavegador
 
+    app.session_interface = SessaoSoNoNavegador()
     if app.config["TRUSTED_PROXIES"]:
         app.wsgi_app = ProxiesConfiaveis(app.wsgi_app, app.config["TRUSTED_PROXIES"])
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import io
 import json
 import secrets
@@ -35,6 +36,13 @@ def upgrade_database() -> None:
 def compartilhar_metricas() -> None:
     """A service process counts into the installation's shared metrics directory, so /metrics shows them all."""
     metricas.multiprocesso(Path(current_app.config["DATA_DIR"]) / "metricas")
+
+
+def congelar_objetos_da_partida() -> None:
+    """Take what the app built at start (models, admin views, tables) out of the garbage collector's scans, which
+    then walk only what requests create: a webhook request costs about a third less (tests/bench)."""
+    gc.collect()
+    gc.freeze()
 
 
 def first_run_hint() -> str | None:
@@ -79,6 +87,7 @@ def servir(host: str, port: int, threads: int, consumidor: bool, ao_iniciar=None
     for signum in (signal.SIGINT, signal.SIGTERM):
         signal.signal(signum, _interrupt)  # waitress stops on KeyboardInterrupt, then the consumer drains
     servidor = waitress.create_server(app, host=host, port=port, threads=threads, ident="AgentNFe")
+    congelar_objetos_da_partida()
     porta = getattr(servidor, "effective_port", port)  # several sockets (a host name with IPv4 and IPv6): as asked
     click.echo(f"AgentNFe em http://{host}:{porta}/ (Ctrl+C para sair)")
     if ao_iniciar is not None:
@@ -104,6 +113,7 @@ def worker(workers: int) -> None:
     """Run the Huey consumer that processes messages and emissions."""
     compartilhar_metricas()
     consumer = huey.create_consumer(workers=workers, worker_type="thread")
+    congelar_objetos_da_partida()
     click.echo(f"Consumidor da fila com {workers} threads ({current_app.config['HUEY_STORAGE']}).")
     consumer.run()
 

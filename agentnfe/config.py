@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import platformdirs
 from cryptography.fernet import Fernet
 
+from . import sqlite
 from .proxies import parse_proxies
 
 GATEWAYS = ("mock", "plugnotas")
@@ -174,6 +175,8 @@ def load_settings(env: Mapping[str, str] | None = None, overrides: Mapping[str, 
             "pool_recycle": 1800,
             **settings["SQLALCHEMY_ENGINE_OPTIONS"],
         }
+    elif settings["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
+        settings["SQLALCHEMY_ENGINE_OPTIONS"] = {**sqlite.opcoes_do_engine(), **settings["SQLALCHEMY_ENGINE_OPTIONS"]}
     settings["SECRET_KEY"] = (
         settings.get("SECRET_KEY")
         or env.get("SECRET_KEY")

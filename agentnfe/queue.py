@@ -25,12 +25,25 @@ def init_app(app: Flask) -> None:
         huey.storage_class = RedisStorage
         huey.storage_kwargs = {"url": app.config["REDIS_URL"]}
     else:
-        huey.storage_class = SqliteStorage
+        huey.storage_class = FilaSqlite
         huey.storage_kwargs = {"filename": str(Path(app.config["DATA_DIR"]) / "queue.db"), "timeout": 10}
     huey.storage = huey.create_storage()
     huey.immediate = app.config["HUEY_IMMEDIATE"]
     app.extensions["huey"] = huey
     _app = app
+
+
+class FilaSqlite(SqliteStorage):
+    """SqliteHuey's storage with WAL and synchronous=NORMAL: a commit no longer waits for the disk (the default,
+    FULL, syncs on every enqueue while holding the queue's lock). A power cut can drop the last tasks, never
+    corrupt the file; what they carried is stored in the database and the sweeper queues it again."""
+
+    begin_sql = "begin immediate"
+
+    def _create_connection(self):
+        conexao = super()._create_connection()
+        conexao.execute("pragma synchronous=NORMAL")
+        return conexao
 
 
 def ping() -> None:

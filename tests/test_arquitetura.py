@@ -11,7 +11,7 @@ MAXIMO_DE_LINHAS = 400
 CAMADAS = [
     ("agentnfe.relogio", "agentnfe.config", "agentnfe.crypto", "agentnfe.logs", "agentnfe.metricas",
      "agentnfe.proxies", "agentnfe.requisicao",
-     "agentnfe.planilha"),
+     "agentnfe.planilha", "agentnfe.sqlite"),
     ("agentnfe.fiscal",),
     ("agentnfe.models", "agentnfe.extensions", "agentnfe.queue", "agentnfe.resultados", "agentnfe.rotulos"),
     ("agentnfe.integrations", "agentnfe.perfis", "agentnfe.contas", "agentnfe.cadastro", "agentnfe.importacao",

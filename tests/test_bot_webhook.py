@@ -94,6 +94,15 @@ def test_the_sample_payload_is_stored_before_processing(whatsapp, alfa):
     assert "Confira a nota" in whatsapp.respostas()[0]
 
 
+def test_a_webhook_neither_reads_nor_sets_the_browser_session(whatsapp, alfa):
+    whatsapp.client.set_cookie("session", "anything-a-browser-sent")
+    resposta = whatsapp.postar(whatsapp.evento("nota de 100 reais"))
+    assert resposta.get_json() == {"status": "queued"}
+    assert "Set-Cookie" not in resposta.headers
+    assert "Cookie" not in resposta.headers.get("Vary", "")
+    assert whatsapp.client.get("/login").headers.get("Vary") == "Cookie"  # browser pages keep their session
+
+
 def test_queue_down_answers_503_and_keeps_the_message(whatsapp, alfa, monkeypatch):
     import bot.routes
 

@@ -6,7 +6,7 @@ import stat
 import pytest
 from cryptography.fernet import Fernet
 
-from agentnfe import create_app
+from agentnfe import create_app, sqlite
 from agentnfe.config import ConfigError, load_settings
 from agentnfe.extensions import huey
 
@@ -25,7 +25,7 @@ def test_embedded_defaults(clean_env):
     assert settings["AGENTNFE_TIMEZONE"] == "America/Sao_Paulo"
     assert settings["OPENAI_MODEL"] == "gpt-4o-mini"
     assert settings["HUEY_IMMEDIATE"] is False
-    assert settings["SQLALCHEMY_ENGINE_OPTIONS"] == {}
+    assert settings["SQLALCHEMY_ENGINE_OPTIONS"]["connect_args"]["factory"] is sqlite.Conexao
 
 
 def test_server_mode(clean_env, monkeypatch):
@@ -120,4 +120,7 @@ def test_embedded_app_uses_sqlite_wal_and_the_sqlite_queue(clean_env):
         db.engine.dispose()
     assert isinstance(huey.storage, SqliteStorage)
     assert huey.storage.filename == str(clean_env / "queue.db")
+    # the queue's commits do not wait for the disk (a lost task's message is re-queued by the sweeper)
+    assert huey.storage.conn.execute("PRAGMA synchronous").fetchone() == (1,)
+    assert huey.storage.conn.execute("PRAGMA journal_mode").fetchone() == ("wal",)
     assert app.instance_path == str(clean_env)

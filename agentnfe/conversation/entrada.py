@@ -10,6 +10,7 @@ from sqlalchemy.exc import IntegrityError
 from ..extensions import db
 from ..integrations.entrada import Entrada
 from ..models import Direcao, Mensagem, Sessao
+from ..models.base import utcnow
 from .engine.canal import nova_sessao, sessao_aberta
 
 log = logging.getLogger(__name__)
@@ -20,13 +21,55 @@ def registrar(entrada: Entrada) -> int | None:
 
     Returns the message id, or None when the provider already delivered this message (same provider,
     instance and id).
-    Mid-conversation this is exactly one INSERT: the open session is only read.
+    Mid-conversation this is exactly one statement — INSERT … SELECT from the open session — and its commit.
     """
-    sessao_id = db.session.scalar(
-        sa.select(Sessao.id).where(sessao_aberta(entrada.telefone, entrada.usuario_id).whereclause)
-    )
-    if sessao_id is None:
-        sessao_id = _abrir_sessao(entrada)
+    try:
+        mensagem_id = _na_sessao_aberta(entrada)
+        if mensagem_id is None:
+            mensagem_id = _na_sessao_nova(entrada)
+        else:
+            db.session.commit()
+    except IntegrityError:
+        db.session.rollback()
+        if entrada.provider_id and _ja_recebida(entrada):
+            return None
+        raise
+    return mensagem_id
+
+
+def _na_sessao_aberta(entrada: Entrada) -> int | None:
+    """INSERT the message into the channel's open session, if there is one; its id, or None (no row)."""
+    valores = {
+        "direcao": Direcao.ENTRADA,
+        "tipo": entrada.tipo,
+        "texto": entrada.texto,
+        "provider": entrada.provider,
+        "instance": entrada.instance,
+        "provider_id": entrada.provider_id,
+        "criado_em": utcnow(),
+        "telefone": entrada.telefone,
+        "usuario_id": entrada.usuario_id,
+    }
+    comando = _INSERIR_NA_SESSAO_ABERTA[entrada.usuario_id is not None]
+    return db.session.connection().execute(comando, valores).scalar()
+
+
+def _inserir_na_sessao_aberta(simulador: bool) -> sa.Insert:
+    """INSERT … SELECT from the open session of a channel given as parameters (built once: the webhook's path)."""
+    colunas = ["direcao", "tipo", "texto", "provider", "instance", "provider_id", "criado_em"]
+    tabela = Mensagem.__table__
+    valores = [sa.bindparam(nome, type_=tabela.c[nome].type) for nome in colunas]
+    canal = sessao_aberta(sa.bindparam("telefone"), sa.bindparam("usuario_id") if simulador else None)
+    sessao = sa.select(Sessao.id, *valores).where(canal.whereclause)
+    return sa.insert(Mensagem).from_select(["sessao_id", *colunas], sessao).returning(Mensagem.id)
+
+
+_INSERIR_NA_SESSAO_ABERTA = {simulador: _inserir_na_sessao_aberta(simulador) for simulador in (False, True)}
+
+
+def _na_sessao_nova(entrada: Entrada) -> int:
+    """The message of a channel with no open session: open one (or use the one a concurrent webhook opened)."""
+    sessao_id = _abrir_sessao(entrada)
     mensagem = Mensagem(
         sessao_id=sessao_id,
         direcao=Direcao.ENTRADA,
@@ -37,15 +80,9 @@ def registrar(entrada: Entrada) -> int | None:
         provider_id=entrada.provider_id,
     )
     db.session.add(mensagem)
-    try:
-        db.session.flush()
-        mensagem_id = mensagem.id
-        db.session.commit()
-    except IntegrityError:
-        db.session.rollback()
-        if entrada.provider_id and _ja_recebida(entrada):
-            return None
-        raise
+    db.session.flush()
+    mensagem_id = mensagem.id
+    db.session.commit()
     return mensagem_id
 
 
