@@ -92,9 +92,10 @@ def register_admin(app: Flask) -> None:
 
 def register_commands(app: Flask) -> None:
     """Add the AgentNFe commands to `flask`/`python -m agentnfe`."""
-    from . import cli, cli_backup, cli_desktop, cli_fechamento
+    from . import cli, cli_backup, cli_bench, cli_desktop, cli_fechamento
 
-    for command in (*cli.COMMANDS, *cli_backup.COMMANDS, *cli_desktop.COMMANDS, *cli_fechamento.COMMANDS):
+    comandos = (cli, cli_backup, cli_bench, cli_desktop, cli_fechamento)
+    for command in (comando for modulo in comandos for comando in modulo.COMMANDS):
         app.cli.add_command(command)
 
 

@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from flask import current_app
 from flask.cli import with_appcontext
 
-from . import auditoria, metricas, relogio
+from . import auditoria, estatisticas, metricas, relogio
 from .contas import ContaInvalida, criar_contabilidade, criar_usuario
 from .conversation.extracao_cli import extrair_linha
 from .extensions import db, huey
@@ -25,12 +25,18 @@ from .importacao import ArquivoIlegivel, CabecalhoInvalido, decodificar, importa
 from .models import Papel, SituacaoCancelamento, User
 from .seed import seed_demo
 
+CONSUMIDOR_THREADS = 32
+"""Threads of a task consumer (`worker`, and the one inside `serve`/`desktop`): tasks wait mostly on the LLM, the
+gateway and WhatsApp, so threads rather than processes, and many — with 30 % of the messages waiting 1.5 s on the
+LLM, 8 threads answered 33 messages/s and 32 threads 71/s (README, Desempenho)."""
+
 
 def upgrade_database() -> None:
     """Bring the schema to the latest migration (creates it on first start)."""
     from flask_migrate import upgrade
 
     upgrade()
+    estatisticas.atualizar()
 
 
 def compartilhar_metricas() -> None:
@@ -62,28 +68,35 @@ def first_run_hint() -> str | None:
 @click.option("--port", default=8000, show_default=True, type=int)
 @click.option("--threads", default=8, show_default=True, type=int)
 @click.option("--no-worker", is_flag=True, help="Embedded mode: do not run the task consumer in this process.")
+@click.option(
+    "--workers", default=CONSUMIDOR_THREADS, show_default=True, type=click.IntRange(1, 256),
+    help="Embedded mode: threads of the task consumer in this process.",
+)  # fmt: skip
 @with_appcontext
-def serve(host: str, port: int, threads: int, no_worker: bool) -> None:
+def serve(host: str, port: int, threads: int, no_worker: bool, workers: int) -> None:
     """Serve the app with waitress (schema upgraded first)."""
     compartilhar_metricas()
     upgrade_database()
     hint = first_run_hint()
     if hint:
         click.echo(hint)
-    servir(host, port, threads, consumidor=not no_worker)
+    servir(host, port, threads, consumidor=workers if not no_worker else 0)
 
 
-def servir(host: str, port: int, threads: int, consumidor: bool, ao_iniciar=None) -> None:
-    """Waitress on host:port until Ctrl-C or SIGTERM, with the embedded queue's consumer in this process when
-    `consumidor` (running tasks finish; queued ones stay in the queue). `ao_iniciar(porta)` runs once bound."""
+def servir(host: str, port: int, threads: int, consumidor: int, ao_iniciar=None) -> None:
+    """Waitress on host:port until Ctrl-C or SIGTERM, with the embedded queue's consumer in this process on
+    `consumidor` threads (0: none; running tasks finish, queued ones stay in the queue). `ao_iniciar(porta)` runs
+    once bound."""
     import waitress
 
     app = current_app._get_current_object()
     consumer = None
     if app.config["HUEY_STORAGE"] == "sqlite" and consumidor and not app.config["HUEY_IMMEDIATE"]:
-        consumer = huey.create_consumer(workers=2, worker_type="thread")
+        consumer = huey.create_consumer(workers=consumidor, worker_type="thread")
         consumer.start()
-        click.echo("Fila de tarefas: consumidor embutido com 2 threads (use --no-worker e 'worker' para separar).")
+        click.echo(
+            f"Fila de tarefas: consumidor embutido com {consumidor} threads (use --no-worker e 'worker' para separar)."
+        )
     for signum in (signal.SIGINT, signal.SIGTERM):
         signal.signal(signum, _interrupt)  # waitress stops on KeyboardInterrupt, then the consumer drains
     servidor = waitress.create_server(app, host=host, port=port, threads=threads, ident="AgentNFe")
@@ -107,7 +120,14 @@ def _interrupt(signum, frame):
 
 
 @click.command("worker")
-@click.option("-w", "--workers", default=4, show_default=True, type=int, help="Worker threads.")
+@click.option(
+    "-w",
+    "--workers",
+    default=CONSUMIDOR_THREADS,
+    show_default=True,
+    type=click.IntRange(1, 256),
+    help="Worker threads.",
+)
 @with_appcontext
 def worker(workers: int) -> None:
     """Run the Huey consumer that processes messages and emissions."""

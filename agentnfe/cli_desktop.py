@@ -12,7 +12,7 @@ import click
 from flask import current_app
 from flask.cli import with_appcontext
 
-from .cli import first_run_hint, servir, upgrade_database
+from .cli import CONSUMIDOR_THREADS, first_run_hint, servir, upgrade_database
 
 
 @click.command("desktop")
@@ -43,7 +43,7 @@ def desktop(port: int, no_browser: bool) -> None:
         if not no_browser:
             webbrowser.open(endereco)
 
-    servir("127.0.0.1", port, threads=8, consumidor=True, ao_iniciar=aberto)
+    servir("127.0.0.1", port, threads=8, consumidor=CONSUMIDOR_THREADS, ao_iniciar=aberto)
 
 
 def _encerrar_em_seguida() -> None:

@@ -27,6 +27,18 @@ def _flag(value: str | None) -> bool:
     return (value or "").strip().lower() in {"1", "true", "yes", "on", "sim"}
 
 
+def _limite(env: Mapping[str, str], name: str, default: str) -> str:
+    """A rate in the `limits` notation ("20/minute", "5 per second")."""
+    from limits import parse
+
+    raw = (env.get(name) or "").strip() or default
+    try:
+        parse(raw)
+    except ValueError:
+        raise ConfigError(f"{name} must be a rate like '20/minute', got {raw!r}") from None
+    return raw
+
+
 def _positive_int(env: Mapping[str, str], name: str, default: int) -> int:
     raw = env.get(name)
     if raw in (None, ""):
@@ -153,7 +165,7 @@ def load_settings(env: Mapping[str, str] | None = None, overrides: Mapping[str, 
         "SESSION_IDLE_MINUTES": _positive_int(env, "SESSION_IDLE_MINUTES", 30),
         "AGENTNFE_TIMEZONE": timezone,
         "HUEY_IMMEDIATE": _flag(env.get("HUEY_IMMEDIATE")),
-        "WEBHOOK_PHONE_LIMIT": "20/minute",
+        "WEBHOOK_PHONE_LIMIT": _limite(env, "WEBHOOK_PHONE_LIMIT", "20/minute"),
         "MAX_BODY_KB": _positive_int(env, "MAX_BODY_KB", 1024),
         "IMPORT_MAX_MB": _positive_int(env, "IMPORT_MAX_MB", 10),
         "DELIVERY_RETRY_HOURS": _positive_int(env, "DELIVERY_RETRY_HOURS", 6),

@@ -14,7 +14,7 @@ from decimal import Decimal
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from . import relogio, rotulos
+from . import estatisticas, relogio, rotulos
 from .contas import criar_usuario
 from .emission.notas import tributacao
 from .fiscal.documents import completar_cnpj, completar_cpf
@@ -53,9 +53,10 @@ SERVICOS = [
     ("08.02", "Treinamento e cursos", "treinamento, curso, aula"),
 ]
 STATUS_MIX = (
-    [StatusNFSe.CONCLUIDA] * 70 + [StatusNFSe.PROCESSANDO] * 5 + [StatusNFSe.REJEITADA] * 8 + [StatusNFSe.ERRO] * 5
-    + [StatusNFSe.ATENCAO] * 2 + [StatusNFSe.CANCELADA] * 5 + [StatusNFSe.PENDENTE] * 2 + [StatusNFSe.ENVIADA] * 3
+    [StatusNFSe.CONCLUIDA] * 70 + [StatusNFSe.PROCESSANDO] * 10 + [StatusNFSe.REJEITADA] * 8 + [StatusNFSe.ERRO] * 5
+    + [StatusNFSe.ATENCAO] * 2 + [StatusNFSe.CANCELADA] * 5
 )  # fmt: skip
+"""Settled notes only: a pending or sent note of the demo would be a lost task, which the first sweeper re-sends."""
 DESCRICOES = [
     "Consultoria de {mes}",
     "Suporte técnico mensal",
@@ -264,6 +265,13 @@ def _seed_conversas(session, k, rng, agora, telefones, empresa_ids) -> list[int]
                 )
             )  # fmt: skip
     _bulk(session, Mensagem, mensagens)
+    ultima = (
+        sa.select(sa.func.max(Mensagem.id))
+        .where(Mensagem.sessao_id == Sessao.id, Mensagem.direcao == Direcao.ENTRADA)
+        .scalar_subquery()
+    )
+    # every demo message was answered: nothing for the engine to pick up when a demo phone writes again
+    session.execute(sa.update(Sessao).where(Sessao.id.in_(sessao_ids)).values(ultima_entrada_id=ultima))
     return sessao_ids
 
 
@@ -334,4 +342,5 @@ def seed_demo(
         criadas.append(criada)
         if progress:
             progress(criada)
+    estatisticas.atualizar()
     return criadas

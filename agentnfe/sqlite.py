@@ -24,8 +24,10 @@ _CRIANDO = threading.Lock()
 
 
 def opcoes_do_engine() -> dict:
-    """SQLALCHEMY_ENGINE_OPTIONS for a SQLite database: connections of the class below."""
-    return {"connect_args": {"factory": Conexao, "timeout": ESPERA_S}}
+    """SQLALCHEMY_ENGINE_OPTIONS for a SQLite database: connections of the class below, and no waiting for one —
+    a connection to a local file costs a file handle, and SQLAlchemy's default pool (5, plus 10 more) left a
+    worker's threads queueing for connections."""
+    return {"connect_args": {"factory": Conexao, "timeout": ESPERA_S}, "pool_size": 16, "max_overflow": -1}
 
 
 def configurar(engine: sa.Engine) -> None:

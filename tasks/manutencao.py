@@ -9,7 +9,7 @@ from datetime import timedelta
 from flask import current_app
 from huey import crontab
 
-from agentnfe import backup, relogio
+from agentnfe import backup, estatisticas, relogio
 from agentnfe.conversation import varredura
 from agentnfe.emission import recuperacao
 from agentnfe.extensions import huey
@@ -49,6 +49,13 @@ def sweeper() -> None:
             len(a_anunciar),
             len(paradas),
         )
+
+
+@huey.periodic_task(crontab(hour="6", minute="41"))
+@in_app_context
+def planner_statistics() -> None:
+    """Daily, at night in Brazil (06:41 UTC): the query planner's statistics follow the data's growth."""
+    estatisticas.atualizar()
 
 
 @huey.periodic_task(crontab(minute="17"))

@@ -2,33 +2,17 @@
 already holds more rows than a page at 1×, so 3× is enough to see any statement per row)."""
 
 import sqlalchemy as sa
-from flask import g
 
 from agentnfe.extensions import db
 from agentnfe.seed import seed_demo
 
-from .test_bot_escrita import statements
+from .sql import contagens
 
 PAGINAS = (
     "/admin/", "/admin/empresas/", "/admin/telefones/", "/admin/certificados/", "/admin/tomadores/", "/admin/tomadores_empresa/",
     "/admin/notas/", "/admin/notas/?flt0_0=erro", "/admin/notas_paradas/", "/admin/sessoes/", "/admin/usuarios/",
     "/admin/notas/?search=Cliente", "/admin/simulador/", "/admin/nao_entregues/",
 )  # fmt: skip
-
-
-def contagens(client, paginas=PAGINAS) -> dict[str, int]:
-    from agentnfe.extensions import cache
-
-    resultado = {}
-    for pagina in paginas:
-        cache.clear()
-        db.session.expunge_all()  # nothing served from the identity map: every lazy load would show as SQL
-        g.pop("_login_user", None)  # and the user is loaded again, as in a request of its own
-        with statements() as feitas:
-            resposta = client.get(pagina)
-        assert resposta.status_code == 200, (pagina, resposta.status_code)
-        resultado[pagina] = len(feitas)
-    return resultado
 
 
 def test_statement_counts_do_not_grow_with_the_data(app, client, auth):
@@ -39,7 +23,7 @@ def test_statement_counts_do_not_grow_with_the_data(app, client, auth):
     criar_usuario(db.session, "suporte@op.com", Papel.SUPORTE, "senha-demo-1")
     db.session.commit()
     auth.login("admin@firma1.demo", "senha-demo-1")
-    uma_vez = contagens(client)
+    uma_vez = contagens(client, PAGINAS)
     client.post("/logout", data={"csrf_token": auth.csrf()})
     auth.login("suporte@op.com", "senha-demo-1")
     do_suporte = [p for p in PAGINAS if p != "/admin/usuarios/"]  # support never sees users
@@ -50,7 +34,7 @@ def test_statement_counts_do_not_grow_with_the_data(app, client, auth):
     tres_vezes_suporte = contagens(client, do_suporte)
     client.post("/logout", data={"csrf_token": auth.csrf()})
     auth.login("admin@firma1.demo", "senha-demo-1")
-    tres_vezes = contagens(client)
+    tres_vezes = contagens(client, PAGINAS)
     print("\nstatements per page (admin, 1× → 3×):", {p: (uma_vez[p], tres_vezes[p]) for p in PAGINAS})
     assert tres_vezes == uma_vez
     assert tres_vezes_suporte == suporte_uma_vez

@@ -11,7 +11,7 @@ from agentnfe.models import Certificado, Empresa, NFSe, NFSeTentativa, Sessao, S
 
 from . import factories
 from .certs import gerar_pfx
-from .test_bot_escrita import statements
+from .sql import statements
 
 
 def selects(recorded):

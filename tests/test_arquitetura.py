@@ -13,7 +13,8 @@ CAMADAS = [
      "agentnfe.proxies", "agentnfe.requisicao",
      "agentnfe.planilha", "agentnfe.sqlite"),
     ("agentnfe.fiscal",),
-    ("agentnfe.models", "agentnfe.extensions", "agentnfe.queue", "agentnfe.resultados", "agentnfe.rotulos"),
+    ("agentnfe.models", "agentnfe.extensions", "agentnfe.queue", "agentnfe.resultados", "agentnfe.rotulos",
+     "agentnfe.estatisticas"),
     ("agentnfe.integrations", "agentnfe.perfis", "agentnfe.contas", "agentnfe.cadastro", "agentnfe.importacao",
      "agentnfe.auditoria"),
     ("agentnfe.emission",),
@@ -21,7 +22,7 @@ CAMADAS = [
     ("agentnfe.health", "agentnfe.seed", "agentnfe.backup"),
     ("tasks",),
     ("admin", "bot"),
-    ("agentnfe.cli", "agentnfe.cli_backup", "agentnfe.cli_desktop", "agentnfe.cli_fechamento", "agentnfe.__main__", "agentnfe"),
+    ("agentnfe.cli", "agentnfe.cli_backup", "agentnfe.cli_desktop", "agentnfe.cli_fechamento", "agentnfe.cli_bench", "agentnfe.__main__", "agentnfe"),
 ]  # fmt: skip
 """Lowest first: a module may import its own layer's modules and any layer below, never one above."""
 

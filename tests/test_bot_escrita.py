@@ -1,8 +1,5 @@
 """Write budget of DESIGN.md §3, proven by counting SQL statements, constant from message 1 to 50."""
 
-import re
-from contextlib import contextmanager
-
 import pytest
 import sqlalchemy as sa
 
@@ -11,27 +8,7 @@ from agentnfe.extensions import db
 from agentnfe.models import Direcao, Mensagem
 
 from .conftest import TELEFONE, WhatsApp, bot_settings
-
-WRITE = re.compile(r"^\s*(INSERT|UPDATE|DELETE)\b", re.IGNORECASE)
-
-
-@contextmanager
-def statements():
-    """Record every SQL statement the app's engine sends while the block runs."""
-    recorded: list[str] = []
-
-    def record(conn, cursor, statement, parameters, context, executemany):
-        recorded.append(statement)
-
-    sa.event.listen(db.engine, "before_cursor_execute", record)
-    try:
-        yield recorded
-    finally:
-        sa.event.remove(db.engine, "before_cursor_execute", record)
-
-
-def writes(recorded):
-    return [WRITE.match(s).group(1).upper() for s in recorded if WRITE.match(s)]
+from .sql import statements, writes
 
 
 @pytest.fixture

@@ -87,3 +87,31 @@ def test_seed_fills_the_fiscal_profile_and_its_notes_are_valid_for_the_gateway(r
     notas = session.scalars(sa.select(NFSe).where(NFSe.status != StatusNFSe.PENDENTE).limit(60)).all()
     documentos = [montar(n, n.empresa, n.servico, n.tomador_dados, datetime.now().astimezone())[0] for n in notas]
     assert erros_de_schema("plugnotas_nfse.schema.json", documentos) == {}
+
+
+def test_demo_data_is_at_rest_a_demo_phone_gets_one_answer(make_app, evolution, runner):
+    """Every demo message was answered and no note waits for a lost task: when a demo phone writes again, the bot
+    answers that message only, and the sweeper finds nothing to re-send."""
+    from agentnfe import relogio
+    from agentnfe.conversation import engine, varredura
+    from agentnfe.emission import recuperacao
+    from agentnfe.extensions import db
+
+    from .conftest import WhatsApp, bot_settings
+
+    app = make_app(**bot_settings(evolution, HUEY_IMMEDIATE=False))
+    with app.app_context():
+        assert app.test_cli_runner().invoke(args=["seed-demo", "--password", "demo-senha-1"]).exit_code == 0
+        sessao = db.session.scalar(sa.select(Sessao).order_by(Sessao.id))
+        ultima = db.session.scalar(
+            sa.select(sa.func.max(Mensagem.id)).where(Mensagem.sessao_id == sessao.id, Mensagem.direcao == "in")
+        )
+        assert sessao.ultima_entrada_id == ultima
+        assert count(db.session, NFSe.id, NFSe.status.in_([StatusNFSe.PENDENTE, StatusNFSe.ENVIADA])) == 0
+        agora = relogio.agora()
+        assert recuperacao.notas_paradas(agora) == []
+        assert varredura.mensagens_sem_resposta(agora) == []
+        telefone = "5511900010010"
+        whatsapp = WhatsApp(app.test_client(), evolution)
+        assert whatsapp.postar(whatsapp.evento("ajuda", telefone=telefone)).get_json() == {"status": "queued"}
+        assert len(engine.processar_telefone(telefone).textos) == 1

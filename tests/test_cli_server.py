@@ -83,7 +83,7 @@ def test_serve_creates_the_schema_answers_health_and_stops_on_signal(process_env
     if not TEST_DATABASE_URL:
         assert "Running upgrade" in output  # fresh embedded database: schema created on first start
         assert "python -m agentnfe create-user" in output and "seed-demo" in output
-        assert "consumidor embutido" in output
+        assert "consumidor embutido com 32 threads" in output
         assert (Path(process_env["AGENTNFE_DATA_DIR"]) / "agentnfe.db").exists()
 
 

@@ -26,6 +26,7 @@ def test_embedded_defaults(clean_env):
     assert settings["OPENAI_MODEL"] == "gpt-4o-mini"
     assert settings["HUEY_IMMEDIATE"] is False
     assert settings["SQLALCHEMY_ENGINE_OPTIONS"]["connect_args"]["factory"] is sqlite.Conexao
+    assert settings["WEBHOOK_PHONE_LIMIT"] == "20/minute"
 
 
 def test_server_mode(clean_env, monkeypatch):
@@ -69,6 +70,7 @@ def test_plain_postgres_urls_get_the_psycopg3_driver(clean_env, monkeypatch, url
         ("AGENTNFE_TIMEZONE", "Brasil/Lua", "AGENTNFE_TIMEZONE is not a known time zone"),
         ("AGENTNFE_ENCRYPTION_KEY", "not-a-key", "AGENTNFE_ENCRYPTION_KEY must be a Fernet key"),
         ("LLM_PRICE_INPUT_PER_MTOK", "barato", "LLM_PRICE_INPUT_PER_MTOK must be a decimal number"),
+        ("WEBHOOK_PHONE_LIMIT", "muitas", "WEBHOOK_PHONE_LIMIT must be a rate like '20/minute'"),
     ],
 )
 def test_bad_settings_name_the_variable(clean_env, monkeypatch, name, value, message):

@@ -211,7 +211,7 @@ def test_expired_certificate_blocks_emission(wa, plugnotas, alfa):
 
 
 def test_writes_per_emission_are_one_update_per_state_change(gateway_app, plugnotas, alfa):
-    from .test_bot_escrita import statements
+    from .sql import statements
 
     nfse_id = criar_nota(alfa.id)
     plugnotas.consultas_ate_final = 2
