@@ -93,13 +93,46 @@ def proximo_numero_demo(session: Session) -> int:
 
 
 def _bulk(session: Session, model, rows: list[dict], returning: bool = False) -> list[int]:
+    """One multi-row INSERT (Core: the ORM's bulk path sent one statement per row), or PostgreSQL's COPY when no
+    ids are needed; the new ids, in order, when `returning`."""
     if not rows:
         return []
+    tabela = model.__table__
+    rows = _uniformes(tabela, rows)
+    conexao = session.connection()
     if returning:
-        stmt = sa.insert(model).returning(model.id, sort_by_parameter_order=True)
-        return list(session.scalars(stmt, rows))
-    session.execute(sa.insert(model), rows)
+        stmt = sa.insert(tabela).returning(tabela.c.id, sort_by_parameter_order=True)
+        return list(conexao.execute(stmt, rows).scalars())
+    if conexao.dialect.name == "postgresql":
+        _copiar(conexao, tabela, rows)
+    else:
+        conexao.execute(sa.insert(tabela), rows)
     return []
+
+
+def _uniformes(tabela: sa.Table, rows: list[dict]) -> list[dict]:
+    """Every row with the same columns (a multi-row INSERT takes the first row's): what a row leaves out gets the
+    column's Python-side default, as a single INSERT would give it, or NULL."""
+    nomes = {nome for row in rows for nome in row}
+    padroes = {
+        coluna.name: coluna.default.arg if coluna.default.is_scalar else coluna.default.arg(None)
+        for coluna in tabela.columns
+        if coluna.default is not None and not coluna.primary_key
+    }
+    completar = {nome: padroes.get(nome) for nome in nomes} | {n: v for n, v in padroes.items() if n not in nomes}
+    return [{**completar, **row} for row in rows]
+
+
+def _copiar(conexao: sa.Connection, tabela: sa.Table, rows: list[dict]) -> None:
+    """PostgreSQL's COPY: the rows streamed in one command, each value as SQLAlchemy would bind it."""
+    colunas = list(rows[0])
+    preparar = [tabela.c[nome].type.bind_processor(conexao.dialect) for nome in colunas]
+    preparador = conexao.dialect.identifier_preparer
+    nomes = ", ".join(preparador.quote(nome) for nome in colunas)
+    with conexao.connection.driver_connection.cursor() as cursor:
+        with cursor.copy(f"COPY {preparador.format_table(tabela)} ({nomes}) FROM STDIN") as copia:
+            for row in rows:
+                copia.write_row([p(row[n]) if p else row[n] for p, n in zip(preparar, colunas, strict=True)])
 
 
 def seed_firma(session: Session, k: int, password: str, agora: datetime) -> FirmaCriada:
