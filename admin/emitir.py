@@ -5,13 +5,12 @@ from __future__ import annotations
 
 import hashlib
 
-import sqlalchemy as sa
 from flask import abort, flash, redirect, request, url_for
 from flask_admin import expose
+from flask_admin.model.fields import AjaxSelectField
 from flask_wtf import FlaskForm
-from sqlalchemy.orm import selectinload
 from wtforms import SelectField, StringField, TextAreaField
-from wtforms.validators import InputRequired, Optional
+from wtforms.validators import DataRequired, InputRequired, Optional
 
 from agentnfe import auditoria, relogio
 from agentnfe.conversation import respostas
@@ -23,12 +22,13 @@ from agentnfe.models import Empresa, TipoDocumento
 from agentnfe.perfis import PerfilEmpresa, perfil
 
 from . import validacao
-from .acesso import PaginaProtegida, contabilidade_id, escreve, usuario
+from .acesso import PaginaProtegida, escreve, usuario
 from .campos import CampoCompetencia, CampoDinheiro
+from .views.comum import EscolheEmpresa
 
 
 class FormNota(FlaskForm):
-    empresa = SelectField("Empresa", coerce=int, validators=[InputRequired("Escolha a empresa.")])
+    empresa = AjaxSelectField(EscolheEmpresa.empresas, "Empresa", validators=[DataRequired("Escolha a empresa.")])
     servico = SelectField("Serviço", coerce=int, validators=[Optional()])
     documento = StringField("CPF ou CNPJ do tomador", validators=[InputRequired("Informe o CPF ou o CNPJ.")])
     nome = StringField("Nome do tomador", description="Obrigatório para CPF, quando ainda não conhecido.")
@@ -42,32 +42,15 @@ def _impressao(pedido: PedidoNota) -> str:
     return hashlib.sha256(repr(pedido).encode()).hexdigest()[:32]
 
 
-def _da_firma(consulta):
-    consulta = consulta.where(Empresa.ativa)
-    return consulta if contabilidade_id() is None else consulta.where(Empresa.contabilidade_id == contabilidade_id())
-
-
-def _escolhida(empresa_id: int | None) -> Empresa | None:
-    """The empresa the note is for, with its services, if it is an active one of the user's firm."""
-    if empresa_id is None:
-        return None
-    consulta = sa.select(Empresa).where(Empresa.id == empresa_id).options(selectinload(Empresa.servicos))
-    return db.session.scalar(_da_firma(consulta))
-
-
-class EmitirNota(PaginaProtegida):
+class EmitirNota(EscolheEmpresa, PaginaProtegida):
     @expose("/", methods=["GET", "POST"])
     def index(self):
         if not escreve():
             abort(403)
         form = FormNota(request.form if request.method == "POST" else None)
-        nomes = db.session.execute(
-            _da_firma(sa.select(Empresa.id, Empresa.razao_social)).order_by(Empresa.razao_social)
-        )
-        form.empresa.choices = [(linha.id, linha.razao_social) for linha in nomes]
-        if request.method == "GET" and request.args.get("empresa", "").isdigit():
-            form.empresa.data = int(request.args["empresa"])
-        empresa = _escolhida(form.empresa.data)
+        if request.method == "GET" and "empresa" in request.args:
+            form.empresa.data = self.empresas.get_one(request.args["empresa"])
+        empresa = form.empresa.data  # an active empresa of the user's firm, or None
         servicos = empresa.servicos if empresa else []
         form.servico.choices = [(s.id, f"{s.codigo_servico} {s.descricao or ''}".strip()) for s in servicos]
         espelho = conferido = None

@@ -1,5 +1,6 @@
 """Pages stay light when a firm has thousands of empresas: the notes list filters by the empresa's name instead of
-shipping every empresa as an option, and the phone form looks empresas up as the user types (firm-scoped)."""
+shipping every empresa as an option, and every form that picks an empresa (phone, certificate, tomador, Emitir
+nota, Fechamento) looks it up as the user types, confined to the firm."""
 
 import json
 import re
@@ -36,10 +37,12 @@ def test_pages_that_name_empresas_stay_under_300_kb_with_thousands_of_them(clien
     db.session.commit()
     auth.login("contador@a.com")
     for url in ("/admin/", "/admin/notas/", "/admin/empresas/", "/admin/telefones/", "/admin/telefones/new/",
-                "/admin/sessoes/", "/admin/auditoria/"):  # fmt: skip
+                "/admin/sessoes/", "/admin/auditoria/", "/admin/certificados/new/", "/admin/tomadores_empresa/new/",
+                "/admin/emitir/", "/admin/fechamento/"):  # fmt: skip
         pagina = client.get(url)
         assert pagina.status_code == 200, url
         assert len(pagina.data) < LIMITE_KB * 1024, (url, len(pagina.data))
+        print(f"\n{url}: {len(pagina.data) / 1024:.0f} KB with {MUITAS} empresas", end="")
     html = client.get("/admin/notas/").get_data(as_text=True)
     grupos = json.loads(unescape(re.search(r'<div id="filter-groups-data"[^>]*>(.*?)</div>', html, re.S).group(1)))
     contem = next(f for f in grupos["Empresa"] if f["operation"] == "contém")
@@ -57,7 +60,7 @@ def test_the_empresa_lookup_is_typed_searched_and_confined_to_the_firm(client, a
     pontuado = f"{cnpj[:2]}.{cnpj[2:5]}.{cnpj[5:8]}/{cnpj[8:12]}-{cnpj[12:]}"
     assert [
         nome for _, nome in json.loads(client.get(f"/admin/telefones/ajax/lookup/?name=empresa&query={pontuado}").data)
-    ] == ["Empresa Numerosa 0123 Ltda"]
+    ] == [f"Empresa Numerosa 0123 Ltda ({pontuado})"]
     assert json.loads(client.get("/admin/telefones/ajax/lookup/?name=empresa&query=Empresa B").data) == []
 
     token = auth.csrf("/admin/telefones/new/")
@@ -66,3 +69,46 @@ def test_the_empresa_lookup_is_typed_searched_and_confined_to_the_firm(client, a
     assert db.session.scalar(sa.select(UsuarioEmpresa.id).where(UsuarioEmpresa.telefone == "5511977771234")) is None
     propria = {**alheia, "empresa": firmas["a"]["empresa"].id}
     assert client.post("/admin/telefones/new/", data=propria).status_code == 302
+
+
+def test_every_empresa_picker_is_confined_to_the_firm(client, auth, firmas):
+    """Each form's lookup offers only the firm's empresas (Emitir nota and Fechamento: only active ones), and an id
+    of another firm's empresa sent by a crafted form is refused."""
+    from datetime import date
+
+    from agentnfe.models import EmpresaClienteTomador
+
+    propria, alheia = firmas["a"]["empresa"], firmas["b"]["empresa"]
+    inativa = factories.empresa(db.session, firmas["a"]["firma"], razao_social="Empresa A Inativa Ltda", ativa=False)
+    db.session.commit()
+    auth.login("contador@a.com")
+
+    def nomes(pagina: str, termo: str) -> list[str]:
+        return [nome for _, nome in json.loads(client.get(f"{pagina}ajax/lookup/?name=empresa&query={termo}").data)]
+
+    for pagina in ("/admin/certificados/", "/admin/tomadores_empresa/"):
+        assert any(propria.razao_social in nome for nome in nomes(pagina, "Empresa A"))
+        assert any("Inativa" in nome for nome in nomes(pagina, "Empresa A"))
+        assert nomes(pagina, "Empresa B") == []
+    for pagina in ("/admin/emitir/", "/admin/fechamento/"):
+        assert [propria.razao_social in nome for nome in nomes(pagina, "Empresa A")] == [True]  # no inactive one
+        assert nomes(pagina, "Empresa B") == []
+        assert client.get(f"{pagina}ajax/lookup/?name=outra&query=x").status_code == 404
+
+    token = auth.csrf("/admin/tomadores_empresa/new/")
+    dados = {"csrf_token": token, "empresa_id": alheia.id, "documento": "529.982.247-25", "nome": "Maria Souza"}
+    assert client.post("/admin/tomadores_empresa/new/", data=dados).status_code == 200  # refused, with the form
+    assert db.session.scalar(sa.select(sa.func.count(EmpresaClienteTomador.id))) == 0
+    token = auth.csrf("/admin/emitir/")
+    pagina = client.get(f"/admin/emitir/?empresa={alheia.id}").get_data(as_text=True)
+    assert alheia.razao_social not in pagina
+    competencia = f"{date.today():%m/%Y}"
+    token = auth.csrf("/admin/fechamento/")
+    resposta = client.post(
+        "/admin/fechamento/", data={"csrf_token": token, "empresa": alheia.id, "competencia": competencia}
+    )
+    assert resposta.status_code == 404
+    resposta = client.post(
+        "/admin/fechamento/", data={"csrf_token": token, "empresa": inativa.id, "competencia": competencia}
+    )
+    assert resposta.status_code == 404

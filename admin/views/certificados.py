@@ -7,6 +7,7 @@ from datetime import timedelta
 from flask import abort, flash, request
 from flask_admin.actions import action
 from flask_admin.contrib.sqla import filters
+from flask_admin.model.fields import AjaxSelectField
 from sqlalchemy.orm import joinedload
 from wtforms import FileField, PasswordField
 from wtforms.validators import DataRequired
@@ -14,20 +15,10 @@ from wtforms.validators import DataRequired
 from agentnfe import relogio
 from agentnfe.emission import certificados
 from agentnfe.extensions import db
-from agentnfe.fiscal import (
-    formatar_documento,
-)
-from agentnfe.models import (
-    Certificado,
-)
+from agentnfe.models import Certificado
 
 from ..acesso import escreve
-from .comum import (
-    PorEmpresa,
-    documento_formatado,
-    empresas_do_usuario,
-    validade,
-)
+from .comum import EmpresasDaFirma, PorEmpresa, documento_formatado, validade
 
 
 class VenceEm30Dias(filters.BaseSQLAFilter):
@@ -71,27 +62,22 @@ class CertificadoView(PorEmpresa):
     def get_query(self):
         return super().get_query().options(joinedload(Certificado.empresa))
 
+    form_ajax_refs = {"empresa": EmpresasDaFirma("empresa")}
+
     def scaffold_form(self):
         from flask_admin.form import BaseForm
-        from wtforms import fields
 
         class Form(BaseForm):
-            empresa_id = fields.SelectField("Empresa", coerce=int, validators=[DataRequired()])
+            empresa_id = AjaxSelectField(
+                self._form_ajax_refs["empresa"], "Empresa", validators=[DataRequired("Escolha a empresa.")]
+            )
             arquivo = FileField("Arquivo .pfx/.p12", validators=[DataRequired("Escolha o arquivo do certificado.")])
             senha = PasswordField("Senha do certificado", validators=[DataRequired("Informe a senha do certificado.")])
 
         return Form
 
-    def create_form(self, obj=None):
-        form = super().create_form(obj)
-        form.empresa_id.choices = [
-            (e.id, f"{e.razao_social} ({formatar_documento(e.cnpj)})") for e in empresas_do_usuario()
-        ]
-        return form
-
     def create_model(self, form):
-
-        empresa = next((e for e in empresas_do_usuario() if e.id == form.empresa_id.data), None)
+        empresa = form.empresa_id.data
         arquivo = request.files.get("arquivo")
         if empresa is None or arquivo is None:
             flash("Empresa ou arquivo inválido.", "error")

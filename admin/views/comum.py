@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 
 import sqlalchemy as sa
+from flask import abort, jsonify, request
+from flask_admin import expose
 from flask_admin.contrib.sqla.ajax import QueryAjaxModelLoader
 from markupsafe import Markup
 from wtforms import ValidationError
@@ -18,7 +20,7 @@ from agentnfe.fiscal import (
 )
 from agentnfe.models import Ambiente, Empresa, Regime, RegimeEspecial
 
-from ..acesso import Escopada, contabilidade_id, usuario
+from ..acesso import Escopada, contabilidade_id
 
 CORES_STATUS = {
     "concluida": "success", "processando": "info", "enviada": "info", "pendente": "secondary",
@@ -63,30 +65,25 @@ def cnpj_valido(form, field):
         raise ValidationError(f"O CNPJ {formatar_documento(field.data)} não está disponível (já cadastrado).")
 
 
-def empresas_do_usuario():
-    """Empresas the logged-in user may pick (none outside a request: nothing leaks into cached choices)."""
-    if usuario() is None:
-        return []
-    consulta = sa.select(Empresa).order_by(Empresa.razao_social)
-    contabilidade = contabilidade_id()
-    if contabilidade is not None:
-        consulta = consulta.where(Empresa.contabilidade_id == contabilidade)
-    return db.session.scalars(consulta).all()
-
-
 class EmpresasDaFirma(QueryAjaxModelLoader):
     """An empresa picker searched as the user types (razão social or CNPJ, with or without punctuation), confined
-    to the user's firm: a firm with thousands of empresas never ships them all in one page."""
+    to the user's firm (and to its active empresas when `ativas`): a firm with thousands of empresas never ships
+    them all in one page."""
 
-    def __init__(self, nome: str):
+    def __init__(self, nome: str, ativas: bool = False):
         super().__init__(
             nome, db.session, Empresa, fields=["razao_social", "cnpj"], page_size=20, order_by=Empresa.razao_social,
             placeholder="Digite a razão social ou o CNPJ",
         )  # fmt: skip
+        self.ativas = ativas
+
+    def format(self, model):
+        return None if model is None else (model.id, f"{model.razao_social} ({formatar_documento(model.cnpj)})")
 
     def get_query(self):
         firma = contabilidade_id()
         consulta = super().get_query()
+        consulta = consulta.filter(Empresa.ativa) if self.ativas else consulta
         return consulta if firma is None else consulta.filter(Empresa.contabilidade_id == firma)
 
     def get_list(self, term: str, offset: int = 0, limit: int = 20):
@@ -95,10 +92,24 @@ class EmpresasDaFirma(QueryAjaxModelLoader):
         return super().get_list(term, offset, limit)
 
     def get_one(self, pk):
-        """Only an empresa of the user's firm can be chosen, whatever id a crafted form sends."""
-        empresa = super().get_one(pk)
-        firma = contabilidade_id()
-        return empresa if empresa is not None and firma in (None, empresa.contabilidade_id) else None
+        """Only an empresa the list would offer can be chosen, whatever a crafted form sends."""
+        if not str(pk).isdigit():
+            return None
+        return self.get_query().filter(Empresa.id == int(pk)).one_or_none()
+
+
+class EscolheEmpresa:
+    """A back-office page (not a model view) whose form picks one of the firm's active empresas as the user types:
+    the lookup endpoint a Flask-Admin ajax picker (`campo_de_empresa`) asks."""
+
+    empresas = EmpresasDaFirma("empresa", ativas=True)
+
+    @expose("/ajax/lookup/")
+    def ajax_lookup(self):
+        if request.args.get("name") != self.empresas.name:
+            abort(404)
+        achadas = self.empresas.get_list(request.args.get("query", ""), request.args.get("offset", 0, type=int), 20)
+        return jsonify([self.empresas.format(empresa) for empresa in achadas])
 
 
 class PorEmpresa(Escopada):

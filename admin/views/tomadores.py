@@ -7,10 +7,11 @@ import sqlalchemy as sa
 from flask import flash, g, request
 from flask_admin.actions import action
 from flask_admin.helpers import is_form_submitted
+from flask_admin.model.fields import AjaxSelectField
 from markupsafe import Markup
 from sqlalchemy.orm import joinedload
-from wtforms import SelectField, StringField, ValidationError
-from wtforms.validators import InputRequired
+from wtforms import StringField, ValidationError
+from wtforms.validators import DataRequired, InputRequired
 
 from agentnfe.emission import tomadores
 from agentnfe.extensions import db
@@ -19,7 +20,7 @@ from agentnfe.models import ClienteTomador, Empresa, EmpresaClienteTomador, Font
 
 from .. import validacao
 from ..acesso import Escopada
-from .comum import PorEmpresa, documento_formatado, empresas_do_usuario
+from .comum import EmpresasDaFirma, PorEmpresa, documento_formatado
 
 
 class TomadorView(Escopada):
@@ -91,6 +92,7 @@ class TomadorEmpresaView(PorEmpresa):
     )  # fmt: skip
 
     form_create_rules = ("empresa_id", "documento", *form_columns)
+    form_ajax_refs = {"empresa": EmpresasDaFirma("empresa")}
 
     def get_query(self):
         return (
@@ -103,15 +105,12 @@ class TomadorEmpresaView(PorEmpresa):
         """A new tomador: which empresa it serves and its CPF or CNPJ, then what the firm says about it."""
 
         class Criacao(self.get_edit_form()):
-            empresa_id = SelectField("Empresa", coerce=int, validators=[InputRequired("Escolha a empresa.")])
+            empresa_id = AjaxSelectField(
+                self._form_ajax_refs["empresa"], "Empresa", validators=[DataRequired("Escolha a empresa.")]
+            )
             documento = StringField("CPF ou CNPJ", validators=[InputRequired("Informe o CPF ou o CNPJ.")])
 
         return Criacao
-
-    def create_form(self, obj=None):
-        form = super().create_form(obj)
-        form.empresa_id.choices = [(e.id, e.razao_social) for e in empresas_do_usuario()]
-        return form
 
     def _novo(self, form) -> tuple[str, TipoDocumento, ClienteTomador | None] | None:
         """The new tomador's document and registry entry; None (errors marked) when it cannot be added."""
@@ -121,7 +120,7 @@ class TomadorEmpresaView(PorEmpresa):
             validacao.marcar(form, {"documento": str(erro)})
             return None
         registro = db.session.scalar(sa.select(ClienteTomador).where(ClienteTomador.documento == documento.numero))
-        if registro is not None and tomadores.vinculo(form.empresa_id.data, registro.id) is not None:
+        if registro is not None and tomadores.vinculo(form.empresa_id.data.id, registro.id) is not None:
             validacao.marcar(form, {"documento": f"{formatar_documento(documento.numero)} já é tomador desta empresa."})
             return None
         return documento.numero, documento.tipo, registro
@@ -156,7 +155,7 @@ class TomadorEmpresaView(PorEmpresa):
             documento, tipo, registro = g.tomador_novo
             if registro is None:
                 registro = ClienteTomador(documento=documento, tipo_documento=tipo, fonte=FonteTomador.MANUAL)
-            model.empresa_id, model.tomador = form.empresa_id.data, registro
+            model.empresa_id, model.tomador = form.empresa_id.data.id, registro
         for campo, valor in (g.get("vinculo_limpo") or {}).items():
             setattr(model, campo, valor)
 

@@ -93,3 +93,11 @@ def dizer(pagina, texto: str, esperar: str) -> str:
     pagina.press("#mensagem", "Enter")
     pagina.wait_for_selector(f"text={esperar}")
     return pagina.inner_text("body")
+
+
+def escolher_empresa(pagina, campo: str, termo: str, nome: str) -> None:
+    """Pick an empresa in a back-office picker that searches as the user types (Flask-Admin's select2 3 widget):
+    open it, type part of the name or CNPJ, click the match."""
+    pagina.click(f"#s2id_{campo} a.select2-choice")
+    pagina.fill("#select2-drop input.select2-input", termo)
+    pagina.click(f"#select2-drop .select2-result-label:has-text('{nome}')")

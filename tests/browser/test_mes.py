@@ -15,7 +15,7 @@ from agentnfe.extensions import db
 from agentnfe.models import Auditoria, Empresa, NFSe, StatusNFSe
 
 from .. import factories
-from .conftest import SENHA, dizer, foto
+from .conftest import SENHA, dizer, escolher_empresa, foto
 
 CSV = (
     "contabilidade;cnpj;razao_social;inscricao_municipal;codigo_municipio;uf;regime;codigo_servico;aliquota_iss;telefones\n"
@@ -43,7 +43,7 @@ def test_an_accountants_month(servidor, pagina, tmp_path):
             competencia=relogio.hoje().replace(day=1), emitida_em=datetime.now(UTC), codigo_verificacao="CV900",
         )  # fmt: skip
         db.session.commit()
-        autorizada_id, antiga_id = autorizada.id, antiga.id
+        autorizada_id = autorizada.id
     entrar(pagina, base)
 
     # 1. import: the preview shows the broken row; only the good one is stored
@@ -82,7 +82,7 @@ def test_an_accountants_month(servidor, pagina, tmp_path):
 
     # 3. a tomador by CPF
     pagina.goto(f"{base}/admin/tomadores_empresa/new/")
-    pagina.select_option("select[name=empresa_id]", str(delta_id))
+    escolher_empresa(pagina, "empresa_id", "06.990", "06.990.590/0001-23")
     pagina.fill("input[name=documento]", "529.982.247-25")
     pagina.fill("input[name=nome]", "Maria Souza")
     pagina.click("input[type=submit]:not([name])")
@@ -135,7 +135,7 @@ def test_an_accountants_month(servidor, pagina, tmp_path):
 
     # 8. the month-end package of the Padaria, and its spreadsheet
     pagina.goto(f"{base}/admin/fechamento/")
-    pagina.select_option("select[name=empresa]", str(antiga_id))
+    escolher_empresa(pagina, "empresa", "Padaria", "Padaria Antiga Ltda")
     pagina.fill("input[name=competencia]", f"{inicio:%m/%Y}")
     pagina.click("text=Montar o fechamento")
     pagina.wait_for_selector("#arquivos a")

@@ -7,7 +7,7 @@ from agentnfe.models import Empresa, NFSe, StatusNFSe
 
 from .. import factories
 from ..certs import gerar_pfx
-from .conftest import SENHA, dizer, foto, numero
+from .conftest import SENHA, dizer, escolher_empresa, foto, numero
 
 
 def test_an_accountants_day(servidor, pagina, tmp_path):
@@ -50,7 +50,7 @@ def test_an_accountants_day(servidor, pagina, tmp_path):
     pfx = tmp_path / "alfa.pfx"
     pfx.write_bytes(gerar_pfx("11222333000181"))
     pagina.goto(f"{base}/admin/certificados/new/")
-    pagina.select_option("select[name=empresa_id]", label="Alfa Consultoria Ltda (11.222.333/0001-81)")
+    escolher_empresa(pagina, "empresa_id", "Alfa", "Alfa Consultoria Ltda (11.222.333/0001-81)")
     pagina.set_input_files("input[name=arquivo]", str(pfx))
     pagina.fill("input[name=senha]", "senha-do-cert")
     pagina.click("input[type=submit]:not([name])")
