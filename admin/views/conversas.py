@@ -14,7 +14,6 @@ from agentnfe.fiscal import (
     formatar_documento,
 )
 from agentnfe.models import (
-    Direcao,
     Empresa,
     Envio,
     Mensagem,
@@ -94,7 +93,9 @@ class NaoEntregueView(Escopada):
         return query.filter(Mensagem.sessao.has(Sessao.empresa.has(Empresa.contabilidade_id == contabilidade)))
 
     def _nao_entregues(self, query):
-        return query.filter(Mensagem.direcao == Direcao.SAIDA, Mensagem.envio == Envio.FALHOU)
+        # the value written out, so both databases can read the partial index ix_mensagem_falhou (a few rows)
+        # instead of walking a million messages backwards
+        return query.filter(Mensagem.envio == sa.literal(Envio.FALHOU.value, literal_execute=True))
 
     def get_query(self):
         consulta = self._nao_entregues(super().get_query())

@@ -94,6 +94,12 @@ class Mensagem(Base):
             postgresql_where=sa.text("envio = 'pendente'"),
         ),
         sa.Index(
+            "ix_mensagem_falhou",
+            "id",
+            sqlite_where=sa.text("envio = 'falhou'"),
+            postgresql_where=sa.text("envio = 'falhou'"),
+        ),
+        sa.Index(
             "ix_mensagem_llm_criado",
             "criado_em",
             sqlite_where=sa.text("llm_chamado"),
