@@ -31,6 +31,12 @@ gateway and WhatsApp, so threads rather than processes, and many — with 30 % o
 LLM, 8 threads answered 33 messages/s and 32 threads 71/s (README, Desempenho)."""
 
 
+def consumidor_da_fila(threads: int):
+    """Huey's consumer on threads. The SQLite queue cannot block on a read, so an idle thread polls it, backing off
+    up to 1 s (Huey's default, 10 s, let a message after a quiet spell wait seconds at each of its two hops)."""
+    return huey.create_consumer(workers=threads, worker_type="thread", max_delay=1.0)
+
+
 def upgrade_database() -> None:
     """Bring the schema to the latest migration (creates it on first start)."""
     from flask_migrate import upgrade
@@ -92,7 +98,7 @@ def servir(host: str, port: int, threads: int, consumidor: int, ao_iniciar=None)
     app = current_app._get_current_object()
     consumer = None
     if app.config["HUEY_STORAGE"] == "sqlite" and consumidor and not app.config["HUEY_IMMEDIATE"]:
-        consumer = huey.create_consumer(workers=consumidor, worker_type="thread")
+        consumer = consumidor_da_fila(consumidor)
         consumer.start()
         click.echo(
             f"Fila de tarefas: consumidor embutido com {consumidor} threads (use --no-worker e 'worker' para separar)."
@@ -132,7 +138,7 @@ def _interrupt(signum, frame):
 def worker(workers: int) -> None:
     """Run the Huey consumer that processes messages and emissions."""
     compartilhar_metricas()
-    consumer = huey.create_consumer(workers=workers, worker_type="thread")
+    consumer = consumidor_da_fila(workers)
     congelar_objetos_da_partida()
     click.echo(f"Consumidor da fila com {workers} threads ({current_app.config['HUEY_STORAGE']}).")
     consumer.run()

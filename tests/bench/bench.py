@@ -46,8 +46,10 @@ THREADS = 8
 def plano(rapido: bool) -> dict:
     """How much of everything: --quick fits in CI's three minutes, the full run in fifteen."""
     if rapido:
-        return dict(escalas=[1, 3], carga_s=3, usuarios=40, conversa_s=10, notas=10, vezes=5, workers=[32])
-    return dict(escalas=[1, 10, 100], carga_s=8, usuarios=120, conversa_s=25, notas=60, vezes=30, workers=[8, 64])
+        return dict(escalas=[1, 3], carga_s=3, usuarios=40, conversa_s=10, notas=10, vezes=5, workers=[32], ocioso_s=0)
+    return dict(
+        escalas=[1, 10, 100], carga_s=8, usuarios=120, conversa_s=25, notas=60, vezes=30, workers=[8, 64], ocioso_s=12
+    )
 
 
 def ambiente(modo: str, pasta: Path, extra: dict) -> dict:
@@ -137,6 +139,19 @@ def conversar(url: str, porta_evolution: int, pasta: Path, nome: str, **spec) ->
     return processos.carregar({**base, **spec, "prefixo": f"{nome}-{time.time_ns()}"}, pasta, nome)
 
 
+def apos_ocioso(url: str, porta_evolution: int, pasta: Path, segundos: float) -> list[float]:
+    """Reply time (ms) of one message sent after `segundos` without traffic, three times: what a user sees at a
+    quiet hour, when the consumer's threads have backed off."""
+    tempos = []
+    for k, telefone in enumerate(telefones_demo(1, 3)):
+        time.sleep(segundos)
+        r = conversar(
+            url, porta_evolution, pasta, f"ocioso-{k}", roteiro="rascunho", usuarios=[telefone], segundos=0.01
+        )
+        tempos.append(r["p50_ms"])
+    return tempos
+
+
 def rodar_modo(modo: str, p: dict, raiz: Path) -> dict:
     pasta = raiz / modo
     pasta.mkdir(parents=True)
@@ -173,6 +188,11 @@ def rodar_modo(modo: str, p: dict, raiz: Path) -> dict:
             roteiro="emissao",
             usuarios=telefones_demo(p["escalas"][-1], p["notas"]),
         )
+        if p["ocioso_s"]:
+            resultado["apos_ocioso"] = {
+                "segundos": p["ocioso_s"],
+                "ms": apos_ocioso(url, porta_evolution, pasta, p["ocioso_s"]),
+            }
         enviadas = servicos.plugnotas.notas_enviadas()
         emissao["posts_por_nota"] = sorted(set(enviadas.values()))
         resultado["emissao"] = emissao

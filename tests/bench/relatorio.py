@@ -62,6 +62,10 @@ def _modo(m: dict) -> list[str]:
             (f"end to end, worker {nome}", f"{r['por_segundo']:.0f} answered/s",
              f"reply p50 {r['p50_ms']} / p99 {r['p99_ms']} ms", f"{r['erros']} unanswered, {r['pedidos_llm']} LLM requests")
         )  # fmt: skip
+    if "apos_ocioso" in m:
+        ocioso = m["apos_ocioso"]
+        linhas.append((f"reply after {ocioso['segundos']} s without traffic", f"{max(ocioso['ms']):.0f} ms (worst)",
+                       f"samples {ocioso['ms']} ms", ""))  # fmt: skip
     e = m["emissao"]
     linhas.append(
         (f"emission ({e['notas']} notes, gateway 1 s)", f"{e['notas_por_segundo']} notes/s",
