@@ -12,7 +12,8 @@ import click
 from flask import current_app
 from flask.cli import with_appcontext
 
-from .cli import CONSUMIDOR_THREADS, first_run_hint, servir, upgrade_database
+from .cli import first_run_hint, upgrade_database
+from .cli_servicos import CONSUMIDOR_THREADS, servir
 
 
 @click.command("desktop")

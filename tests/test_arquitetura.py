@@ -22,7 +22,7 @@ CAMADAS = [
     ("agentnfe.health", "agentnfe.seed", "agentnfe.backup"),
     ("tasks",),
     ("admin", "bot"),
-    ("agentnfe.cli", "agentnfe.cli_backup", "agentnfe.cli_desktop", "agentnfe.cli_fechamento", "agentnfe.cli_bench", "agentnfe.__main__", "agentnfe"),
+    ("agentnfe.cli", "agentnfe.cli_backup", "agentnfe.cli_desktop", "agentnfe.cli_fechamento", "agentnfe.cli_bench", "agentnfe.cli_servicos", "agentnfe.__main__", "agentnfe"),
 ]  # fmt: skip
 """Lowest first: a module may import its own layer's modules and any layer below, never one above."""
 

@@ -1,0 +1,116 @@
+"""The long-running commands: `serve` (waitress, with the embedded queue's consumer) and `worker`."""
+
+from __future__ import annotations
+
+import gc
+import signal
+from pathlib import Path
+
+import click
+from flask import current_app
+from flask.cli import with_appcontext
+
+from . import metricas
+from .cli import first_run_hint, upgrade_database
+from .extensions import huey
+
+CONSUMIDOR_THREADS = 32
+"""Threads of a task consumer (`worker`, and the one inside `serve`/`desktop`): tasks wait mostly on the LLM, the
+gateway and WhatsApp, so threads rather than processes, and many — with 30 % of the messages waiting 1.5 s on the
+LLM, 8 threads answered 24–33 messages/s, 32 threads 71/s and 64 threads 56–76/s (README, Desempenho)."""
+
+
+def consumidor_da_fila(threads: int):
+    """Huey's consumer on threads. The SQLite queue cannot block on a read, so an idle thread polls it, backing off
+    up to 1 s (Huey's default, 10 s, let a message after a quiet spell wait seconds at each of its two hops)."""
+    return huey.create_consumer(workers=threads, worker_type="thread", max_delay=1.0)
+
+
+def compartilhar_metricas() -> None:
+    """A service process counts into the installation's shared metrics directory, so /metrics shows them all."""
+    metricas.multiprocesso(Path(current_app.config["DATA_DIR"]) / "metricas")
+
+
+def congelar_objetos_da_partida() -> None:
+    """Take what the app built at start (models, admin views, tables) out of the garbage collector's scans, which
+    then walk only what requests create: a webhook request costs about a third less (tests/bench)."""
+    gc.collect()
+    gc.freeze()
+
+
+@click.command("serve")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8000, show_default=True, type=int)
+@click.option("--threads", default=8, show_default=True, type=int)
+@click.option("--no-worker", is_flag=True, help="Embedded mode: do not run the task consumer in this process.")
+@click.option(
+    "--workers", default=CONSUMIDOR_THREADS, show_default=True, type=click.IntRange(1, 256),
+    help="Embedded mode: threads of the task consumer in this process.",
+)  # fmt: skip
+@with_appcontext
+def serve(host: str, port: int, threads: int, no_worker: bool, workers: int) -> None:
+    """Serve the app with waitress (schema upgraded first)."""
+    compartilhar_metricas()
+    upgrade_database()
+    hint = first_run_hint()
+    if hint:
+        click.echo(hint)
+    servir(host, port, threads, consumidor=workers if not no_worker else 0)
+
+
+def servir(host: str, port: int, threads: int, consumidor: int, ao_iniciar=None) -> None:
+    """Waitress on host:port until Ctrl-C or SIGTERM, with the embedded queue's consumer in this process on
+    `consumidor` threads (0: none; running tasks finish, queued ones stay in the queue). `ao_iniciar(porta)` runs
+    once bound."""
+    import waitress
+
+    app = current_app._get_current_object()
+    consumer = None
+    if app.config["HUEY_STORAGE"] == "sqlite" and consumidor and not app.config["HUEY_IMMEDIATE"]:
+        consumer = consumidor_da_fila(consumidor)
+        consumer.start()
+        click.echo(
+            f"Fila de tarefas: consumidor embutido com {consumidor} threads (use --no-worker e 'worker' para separar)."
+        )
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, _interrupt)  # waitress stops on KeyboardInterrupt, then the consumer drains
+    servidor = waitress.create_server(app, host=host, port=port, threads=threads, ident="AgentNFe")
+    congelar_objetos_da_partida()
+    porta = getattr(servidor, "effective_port", port)  # several sockets (a host name with IPv4 and IPv6): as asked
+    click.echo(f"AgentNFe em http://{host}:{porta}/ (Ctrl+C para sair)")
+    if ao_iniciar is not None:
+        ao_iniciar(porta)
+    try:
+        servidor.run()  # returns on KeyboardInterrupt
+    except KeyboardInterrupt:
+        pass
+    finally:
+        click.echo("Encerrando…")
+        if consumer is not None:
+            consumer.stop(graceful=True)
+
+
+def _interrupt(signum, frame):
+    raise KeyboardInterrupt
+
+
+@click.command("worker")
+@click.option(
+    "-w",
+    "--workers",
+    default=CONSUMIDOR_THREADS,
+    show_default=True,
+    type=click.IntRange(1, 256),
+    help="Worker threads.",
+)
+@with_appcontext
+def worker(workers: int) -> None:
+    """Run the Huey consumer that processes messages and emissions."""
+    compartilhar_metricas()
+    consumer = consumidor_da_fila(workers)
+    congelar_objetos_da_partida()
+    click.echo(f"Consumidor da fila com {workers} threads ({current_app.config['HUEY_STORAGE']}).")
+    consumer.run()
+
+
+COMMANDS = [serve, worker]
