@@ -38,8 +38,6 @@ class FilaSqlite(SqliteStorage):
     FULL, syncs on every enqueue while holding the queue's lock). A power cut can drop the last tasks, never
     corrupt the file; what they carried is stored in the database and the sweeper queues it again."""
 
-    begin_sql = "begin immediate"
-
     def _create_connection(self):
         conexao = super()._create_connection()
         conexao.execute("pragma synchronous=NORMAL")

@@ -375,5 +375,5 @@ def seed_demo(
         criadas.append(criada)
         if progress:
             progress(criada)
-    estatisticas.atualizar()
+    estatisticas.atualizar(depois_de_carga=True)
     return criadas

@@ -78,10 +78,10 @@ class Conexao(sqlite3.Connection):
 
 
 def _pragmas(dbapi_connection, _record) -> None:
-    """WAL lets readers run beside the writer; the busy timeout makes other processes' writers wait."""
+    """WAL lets readers run beside the writer (the busy timeout, for other processes' writers, is the
+    connection's `timeout`)."""
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
-    cursor.execute(f"PRAGMA busy_timeout={ESPERA_S * 1000}")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.close()

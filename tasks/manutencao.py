@@ -54,7 +54,8 @@ def sweeper() -> None:
 @huey.periodic_task(crontab(hour="6", minute="41"))
 @in_app_context
 def planner_statistics() -> None:
-    """Daily, at night in Brazil (06:41 UTC): the query planner's statistics follow the data's growth."""
+    """Daily, at night in Brazil (06:41 UTC): SQLite's query planner statistics follow the data's growth
+    (PostgreSQL's autovacuum does it there)."""
     estatisticas.atualizar()
 
 

@@ -56,23 +56,30 @@ def test_a_second_writer_waits_for_the_first_to_commit(engine):
         assert conn.exec_driver_sql("SELECT count(*) FROM t").scalar() == 2
 
 
-def test_readers_never_wait_for_the_writer(engine):
-    escreveu, leu = threading.Event(), []
+def _segurando_a_vez(engine, segundos: float, fim: str) -> threading.Thread:
+    """A thread that writes a row, keeps its transaction (and the write turn) open `segundos`, then ends it with
+    `fim` ("commit" or "rollback"); returned once the row is written."""
+    escreveu = threading.Event()
 
-    def escritor():
+    def dono():
         with engine.connect() as conn:
             conn.exec_driver_sql("INSERT INTO t (v) VALUES ('a')")
             escreveu.set()
-            threading.Event().wait(0.5)
-            conn.commit()
+            threading.Event().wait(segundos)
+            getattr(conn, fim)()
 
-    thread = _em_thread(escritor)
+    thread = _em_thread(dono)
     escreveu.wait(5)
+    return thread
+
+
+def test_readers_never_wait_for_the_writer(engine):
+    thread = _segurando_a_vez(engine, 0.5, "commit")
     with engine.connect() as conn:
-        leu.append(conn.exec_driver_sql("SELECT count(*) FROM t").scalar())
+        lidas = conn.exec_driver_sql("SELECT count(*) FROM t").scalar()
     assert thread.is_alive(), "the read had to wait for the writer's commit"
     thread.join(5)
-    assert leu == [0]
+    assert lidas == 0
 
 
 def test_a_failed_write_hands_the_turn_on(engine, monkeypatch):
@@ -96,17 +103,7 @@ def test_a_failed_write_hands_the_turn_on(engine, monkeypatch):
 
 def test_a_writer_that_never_gets_the_turn_gets_a_clear_error(engine, monkeypatch):
     monkeypatch.setattr(sqlite, "ESPERA_S", 0.2)
-    segura = threading.Event()
-
-    def dono():
-        with engine.connect() as conn:
-            conn.exec_driver_sql("INSERT INTO t (v) VALUES ('a')")
-            segura.set()
-            threading.Event().wait(1)
-            conn.rollback()
-
-    thread = _em_thread(dono)
-    segura.wait(5)
+    thread = _segurando_a_vez(engine, 1, "rollback")
     with pytest.raises(OperationalError, match="no write turn within"), engine.connect() as conn:
         conn.exec_driver_sql("INSERT INTO t (v) VALUES ('b')")
     thread.join(5)

@@ -93,14 +93,7 @@ def cli(env: dict, pasta: Path, *comando: str) -> float:
 
 
 def no_processo(env: dict, pasta: Path, fase: str, *opcoes: str) -> dict:
-    import subprocess
-
-    with (pasta / f"{fase}.log").open("ab") as log:
-        saida = subprocess.run(
-            [sys.executable, str(Path(__file__).parent / "no_processo.py"), fase, "--senha", SENHA, *opcoes],
-            env=env, check=True, stdout=subprocess.PIPE, stderr=log,
-        ).stdout  # fmt: skip
-    return json.loads(saida)
+    return processos.json_de("no_processo.py", pasta, f"{fase}.log", fase, "--senha", SENHA, *opcoes, env=env)
 
 
 def semear(env: dict, pasta: Path, p: dict, usuarios: int) -> dict:

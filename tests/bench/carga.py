@@ -26,6 +26,8 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 from medidas import percentil, resumo  # noqa: E402
 
+FALHAS = (ConnectionError, OSError, asyncio.IncompleteReadError)
+
 
 class Conexao:
     """One keep-alive HTTP/1.1 connection; reconnects when the server closes it."""
@@ -35,6 +37,21 @@ class Conexao:
         self.leitor = self.escritor = None
 
     async def pedir(self, metodo: str, caminho: str, corpo: bytes, cabecalhos: dict[str, str]) -> tuple[int, bytes]:
+        """Status and body of one request; a failed connection is closed and its error raised."""
+        try:
+            return await self._pedir(metodo, caminho, corpo, cabecalhos)
+        except FALHAS:
+            self.fechar()
+            raise
+
+    async def tentar(self, metodo: str, caminho: str, corpo: bytes, cabecalhos: dict[str, str]) -> tuple[int, bytes]:
+        """As `pedir`, with a failed connection counted as status 0."""
+        try:
+            return await self.pedir(metodo, caminho, corpo, cabecalhos)
+        except FALHAS:
+            return 0, b""
+
+    async def _pedir(self, metodo: str, caminho: str, corpo: bytes, cabecalhos: dict[str, str]) -> tuple[int, bytes]:
         if self.escritor is None:
             self.leitor, self.escritor = await asyncio.open_connection(self.host, self.porta)
         linhas = [f"{metodo} {caminho} HTTP/1.1", f"Host: {self.host}:{self.porta}", f"Content-Length: {len(corpo)}"]
@@ -42,7 +59,6 @@ class Conexao:
         self.escritor.write(("\r\n".join(linhas) + "\r\n\r\n").encode() + corpo)
         status_linha = await self.leitor.readline()
         if not status_linha:
-            self.fechar()
             raise ConnectionError("server closed the connection")
         tamanho, fechar = 0, False
         while (linha := await self.leitor.readline()) not in (b"\r\n", b""):
@@ -105,11 +121,7 @@ async def fechado(spec: dict) -> dict:
         conexao = Conexao(partes.hostname, partes.port)
         while time.perf_counter() < fim:
             inicio = time.perf_counter()
-            try:
-                status, corpo = await conexao.pedir(metodo, partes.path, next(corpos), cabecalhos)
-            except (ConnectionError, OSError, asyncio.IncompleteReadError):
-                conexao.fechar()
-                status, corpo = 0, b""
+            status, corpo = await conexao.tentar(metodo, partes.path, next(corpos), cabecalhos)
             tempos.append(time.perf_counter() - inicio)
             anotar(codigos, status, corpo)
         conexao.fechar()
@@ -132,11 +144,7 @@ async def aberto(spec: dict) -> dict:
 
     async def um(planejado: float, corpo: bytes):
         conexao = await livres.get()
-        try:
-            status, resposta = await conexao.pedir("POST", partes.path, corpo, cabecalhos)
-        except (ConnectionError, OSError, asyncio.IncompleteReadError):
-            conexao.fechar()
-            status, resposta = 0, b""
+        status, resposta = await conexao.tentar("POST", partes.path, corpo, cabecalhos)
         livres.put_nowait(conexao)
         tempos.append(time.perf_counter() - planejado)
         anotar(codigos, status, resposta)
@@ -166,7 +174,7 @@ class EvolutionFalsa:
 
     async def atender(self, leitor: asyncio.StreamReader, escritor: asyncio.StreamWriter) -> None:
         try:
-            while linha := await leitor.readline():
+            while await leitor.readline():  # a request line: read its headers and body
                 tamanho = 0
                 while (cabecalho := await leitor.readline()) not in (b"\r\n", b""):
                     nome, _, valor = cabecalho.decode("latin-1").partition(":")
@@ -186,8 +194,6 @@ class EvolutionFalsa:
                     + resposta
                 )
                 await escritor.drain()
-                if linha.startswith(b"QUIT"):
-                    break
         except (ConnectionError, asyncio.IncompleteReadError, asyncio.CancelledError, ValueError):
             pass  # the app closed the connection, or the run is over
         finally:
@@ -226,9 +232,6 @@ async def conversa(spec: dict) -> dict:
         conexao = await conexoes.get()
         try:
             status, resposta = await conexao.pedir("POST", partes.path, corpo, cabecalhos)
-        except (ConnectionError, OSError, asyncio.IncompleteReadError):
-            conexao.fechar()
-            raise
         finally:
             conexoes.put_nowait(conexao)
         if status != 200 or b"queued" not in resposta:

@@ -73,24 +73,18 @@ def referencia(tipo: str, threads: int, pasta: Path) -> tuple[Processo, int]:
     return Processo(f"referencia-{tipo}", args, dict(os.environ), pasta, porta), porta
 
 
-def carregar(spec: dict, pasta: Path, nome: str) -> dict:
-    """Run the loader (tests/bench/carga.py) as its own process with this spec; its JSON result."""
-    entrada = json.dumps(spec).encode()
-    with (pasta / f"carga-{nome}.log").open("ab") as erros:
+def json_de(script: str, pasta: Path, log: str, *argumentos: str, env: dict | None = None, spec=None) -> dict:
+    """Run a script of tests/bench/ to the end (its stderr into `log`, `spec` as JSON on its stdin); the JSON it
+    prints."""
+    entrada = json.dumps(spec).encode() if spec is not None else None
+    with (pasta / log).open("ab") as erros:
         saida = subprocess.run(
-            [sys.executable, str(AQUI / "carga.py")], input=entrada, stdout=subprocess.PIPE, stderr=erros, check=True
-        ).stdout
+            [sys.executable, str(AQUI / script), *argumentos], input=entrada, env=env, stdout=subprocess.PIPE,
+            stderr=erros, check=True,
+        ).stdout  # fmt: skip
     return json.loads(saida)
 
 
-def carregar_em_paralelo(spec: dict, pasta: Path, nome: str) -> subprocess.Popen:
-    """Start the loader without waiting (it serves the fake Evolution the app sends replies to)."""
-    popen = subprocess.Popen(
-        [sys.executable, str(AQUI / "carga.py")],
-        stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE,
-        stderr=(pasta / f"carga-{nome}.log").open("ab"),
-    )
-    popen.stdin.write(json.dumps(spec).encode())
-    popen.stdin.close()
-    return popen
+def carregar(spec: dict, pasta: Path, nome: str) -> dict:
+    """Run the loader (tests/bench/carga.py) as its own process with this spec; its JSON result."""
+    return json_de("carga.py", pasta, f"carga-{nome}.log", spec=spec)
