@@ -31,7 +31,7 @@ from .fiscal.servicos import (
     parse_cst_ibscbs,
     parse_nbs,
 )
-from .models import Ambiente, Regime, RegimeEspecial
+from .models import Ambiente, NomeGateway, Regime, RegimeEspecial
 
 _VERDADEIRO = {"sim", "s", "true", "1", "x", "yes", "y", "verdadeiro", "on"}
 _FALSO = {"nao", "não", "n", "false", "0", "no", "falso", "off"}
@@ -92,14 +92,24 @@ def _inscricao(valor) -> str:
     return inscricao
 
 
-def _numero_rps(valor, _contexto) -> int:
-    try:
-        numero = int(str(valor).strip())
-    except ValueError:
-        raise CampoInvalido(f"número do RPS {valor!r} não é um número inteiro") from None
-    if not 1 <= numero <= 999_999_999:
-        raise CampoInvalido("número do RPS deve estar entre 1 e 999999999")
-    return numero
+def _sequencia(rotulo: str, maximo: int) -> Callable:
+    def validar(valor, _contexto) -> int:
+        try:
+            numero = int(str(valor).strip())
+        except ValueError:
+            raise CampoInvalido(f"{rotulo} {valor!r} não é um número inteiro") from None
+        if not 1 <= numero <= maximo:
+            raise CampoInvalido(f"{rotulo} deve estar entre 1 e {maximo}")
+        return numero
+
+    return validar
+
+
+def _serie_dps(valor, _contexto) -> str:
+    serie = str(valor).strip()
+    if not re.fullmatch(r"\d{1,5}", serie):
+        raise CampoInvalido(f"série da DPS {valor!r} deve ter de 1 a 5 dígitos")
+    return serie
 
 
 def _aliquota_simples(valor, contexto) -> Decimal:
@@ -141,7 +151,10 @@ EMPRESA: dict[str, tuple[Callable, bool]] = {
     "aliquota_simples_iss": (_aliquota_simples, False),
     "ambiente": (_escolha(Ambiente, "ambiente"), False),
     "serie_rps": (_texto(5), False),
-    "numero_rps": (_numero_rps, False),
+    "numero_rps": (_sequencia("número do RPS", 999_999_999), False),
+    "gateway": (_escolha(NomeGateway, "gateway"), False),
+    "serie_dps": (_serie_dps, True),
+    "numero_dps": (_sequencia("próximo número da DPS", 10**15 - 1), True),
 }
 
 SERVICO: dict[str, tuple[Callable, bool]] = {
@@ -157,6 +170,10 @@ SERVICO: dict[str, tuple[Callable, bool]] = {
     "nbs": (lambda valor, _c: parse_nbs(str(valor)), False),
     "cst_ibscbs": (lambda valor, _c: parse_cst_ibscbs(str(valor)), False),
     "cclass_trib": (lambda valor, _c: parse_cclass_trib(str(valor)), False),
+    "cind_op": (
+        lambda valor, _c: codigo_numerico(valor, 6, "indicador da operação do IBS/CBS (cIndOp)", "100301"),
+        False,
+    ),
     "descricao": (_texto(500), False),
     "palavras_chave": (_texto(500), False),
 }

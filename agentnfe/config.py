@@ -15,7 +15,7 @@ from cryptography.fernet import Fernet
 from . import sqlite
 from .proxies import parse_proxies
 
-GATEWAYS = ("mock", "plugnotas")
+GATEWAYS = ("mock", "plugnotas", "nacional")
 PLUGNOTAS_SANDBOX_URL = "https://api.sandbox.plugnotas.com.br"
 
 
@@ -159,6 +159,8 @@ def load_settings(env: Mapping[str, str] | None = None, overrides: Mapping[str, 
         "PLUGNOTAS_URL": (env.get("PLUGNOTAS_URL") or PLUGNOTAS_SANDBOX_URL).rstrip("/"),
         "PLUGNOTAS_API_KEY": env.get("PLUGNOTAS_API_KEY") or None,
         "PLUGNOTAS_WEBHOOK_TOKEN": env.get("PLUGNOTAS_WEBHOOK_TOKEN") or None,
+        "NACIONAL_SEFIN_URL": (env.get("NACIONAL_SEFIN_URL") or "").rstrip("/") or None,
+        "NACIONAL_ADN_URL": (env.get("NACIONAL_ADN_URL") or "").rstrip("/") or None,
         "API_TOKEN": env.get("API_TOKEN") or None,
         "METRICS_TOKEN": env.get("METRICS_TOKEN") or None,
         "TRUSTED_PROXIES": proxies,

@@ -16,6 +16,7 @@ from .models.enums import (
     Envio,
     Estado,
     FonteTomador,
+    NomeGateway,
     Papel,
     Provider,
     Regime,
@@ -54,6 +55,10 @@ ROTULOS: dict[type[Enum], dict[Enum, str]] = {
     },
     Papel: {Papel.ADMIN: "Administrador", Papel.CONTADOR: "Contador", Papel.SUPORTE: "Suporte"},
     Ambiente: {Ambiente.HOMOLOGACAO: "Homologação (testes)", Ambiente.PRODUCAO: "Produção"},
+    NomeGateway: {
+        NomeGateway.MOCK: "Simulação (sem valor fiscal)", NomeGateway.PLUGNOTAS: "PlugNotas",
+        NomeGateway.NACIONAL: "Emissor nacional (Sefin Nacional)",
+    },
     FonteTomador: {
         FonteTomador.BRASILAPI: "Receita (BrasilAPI)", FonteTomador.MANUAL: "Manual", FonteTomador.WHATSAPP: "WhatsApp",
     },

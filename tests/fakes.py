@@ -15,7 +15,8 @@ from jsonschema import Draft202012Validator
 class FakeServer:
     """A threaded HTTP server on 127.0.0.1 that records requests and answers through `responder`."""
 
-    def __init__(self):
+    def __init__(self, tls=None):
+        """`tls`: a server-side ssl.SSLContext to serve HTTPS (a client certificate is then in `pedido["cliente"]`)."""
         self.requests: list[dict] = []
         self.lock = threading.Lock()
         self.ao_receber = None
@@ -35,6 +36,7 @@ class FakeServer:
                     "headers": dict(self.headers),
                     "json": dados,
                     "raw": corpo,
+                    "cliente": self.connection.getpeercert(binary_form=True) if tls else None,
                 }
                 with servidor.lock:
                     servidor.requests.append(pedido)
@@ -54,7 +56,8 @@ class FakeServer:
                     self.send_header("Content-Type", tipo)
                     self.send_header("Content-Length", str(len(bruto)))
                     self.end_headers()
-                    self.wfile.write(bruto)
+                    if metodo != "HEAD":
+                        self.wfile.write(bruto)
                 except (BrokenPipeError, ConnectionResetError):
                     pass
 
@@ -67,12 +70,18 @@ class FakeServer:
             def do_PATCH(self):  # noqa: N802
                 self._atender("PATCH")
 
+            def do_HEAD(self):  # noqa: N802
+                self._atender("HEAD")
+
             def log_message(self, *args):
                 pass
 
         self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.httpd.daemon_threads = True
-        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}"
+        if tls is not None:
+            self.httpd.socket = tls.wrap_socket(self.httpd.socket, server_side=True)
+            self.httpd.handle_error = lambda *_: None  # a refused handshake is the client's problem, not a crash
+        self.url = f"{'https' if tls else 'http'}://127.0.0.1:{self.httpd.server_address[1]}"
         self.thread = threading.Thread(target=self.httpd.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True)
         self.thread.start()
 

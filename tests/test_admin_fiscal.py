@@ -255,3 +255,19 @@ def test_a_gateway_refusal_of_the_company_becomes_a_notice(admin_plugnotas, plug
     assert aviso.tipo == "certificado_gateway" and "falta bairro" in aviso.mensagem
     assert db.session.scalar(sa.select(sa.func.count(Certificado.id))) == 1  # kept, to send again once fixed
     assert Regime.SIMPLES_NACIONAL is db.session.get(Empresa, empresa.id).regime
+
+
+def test_the_empresa_form_chooses_the_gateway_and_the_dps_sequence(client, auth, firmas):
+    from agentnfe.models import NomeGateway
+
+    auth.login("contador@a.com")
+    resposta = postar_empresa(client, auth, gateway="nacional", serie_dps="2", numero_dps="500")
+    assert resposta.status_code == 302, resposta.get_data(as_text=True)[-3000:]
+    empresa = db.session.scalar(sa.select(Empresa).where(Empresa.cnpj == "11444777000161"))
+    assert (empresa.gateway, empresa.serie_dps, empresa.numero_dps) == (NomeGateway.NACIONAL, "2", 500)
+    padrao = postar_empresa(client, auth, cnpj="06.990.590/0001-23", gateway="", serie_dps="1", numero_dps="1")
+    assert padrao.status_code == 302, padrao.get_data(as_text=True)[-3000:]
+    assert db.session.scalar(sa.select(Empresa.gateway).where(Empresa.cnpj == "06990590000123")) is None
+    for campo, valor, mensagem in [("serie_dps", "AB", "série da DPS"), ("numero_dps", "0", "próximo número da DPS")]:
+        html = postar_empresa(client, auth, cnpj="34.028.316/0001-03", **{campo: valor}).get_data(as_text=True)
+        assert mensagem in html

@@ -116,13 +116,10 @@ def test_an_unreadable_status_poll_keeps_the_note_followed(wa, plugnotas):
 
 
 def test_a_failure_nobody_foresaw_ends_the_note_in_error_with_notice_and_message(wa, plugnotas, monkeypatch):
-    from agentnfe.emission import payload
-
     def quebra(*args, **kwargs):
         raise AttributeError("'list' object has no attribute 'get'")
 
-    monkeypatch.setattr("agentnfe.emission.service.montar", quebra)
-    assert payload.montar is not quebra
+    monkeypatch.setattr("agentnfe.emission.payload.montar", quebra)
     wa.enviar(PEDIDO)
     wa.enviar("sim")
     run_scheduled()  # the retries, then the last one gives up

@@ -28,6 +28,7 @@ from ..campos import CampoAliquota, CampoTelefone
 from ..filtros import url_filtrada, vista
 from .comum import (
     AMBIENTES,
+    GATEWAYS,
     REGIMES,
     REGIMES_ESPECIAIS,
     EmpresasDaFirma,
@@ -79,16 +80,20 @@ class EmpresaView(Escopada):
         "logradouro": "Endereço", "numero": "Número", "complemento": "Complemento", "bairro": "Bairro",
         "telefone": "Telefone da empresa", "regime_especial": "Regime especial", "incentivo_fiscal": "Incentivo fiscal",
         "aliquota_simples_iss": "Alíquota efetiva do Simples (ISS, %)", "ambiente": "Ambiente de emissão",
-        "serie_rps": "Série do RPS", "numero_rps": "Próximo número do RPS",
+        "serie_rps": "Série do RPS", "numero_rps": "Próximo número do RPS", "gateway": "Emissão por",
+        "serie_dps": "Série da DPS (emissor nacional)", "numero_dps": "Próximo número da DPS (emissor nacional)",
     }  # fmt: skip
     column_descriptions = {
         "aliquota_simples_iss": "Só Simples Nacional: a alíquota efetiva do mês anterior, usada quando o tomador retém o ISS.",
         "numero_rps": "Informado ao gateway quando a empresa é cadastrada lá (continua a sequência da prefeitura).",
+        "gateway": "Vazio: o padrão do sistema. Emissor nacional só para municípios conveniados (veja o README).",
+        "numero_dps": "Continua a sequência já usada no Emissor Nacional web, se a empresa emitia por lá.",
     }  # fmt: skip
     column_details_list = (
         "cnpj", "razao_social", "nome_fantasia", "inscricao_municipal", "codigo_municipio", "uf", "logradouro",
         "numero", "complemento", "bairro", "cep", "email", "telefone", "regime", "regime_especial", "incentivo_fiscal",
-        "aliquota_simples_iss", "ambiente", "serie_rps", "numero_rps", "cadastrada_gateway_em", "ativa",
+        "aliquota_simples_iss", "ambiente", "gateway", "serie_rps", "numero_rps", "serie_dps", "numero_dps",
+        "cadastrada_gateway_em", "ativa",
     )  # fmt: skip
     column_formatters = {"cnpj": documento_formatado, "certificado_ate": validade, "logradouro": endereco_resumido}
     column_searchable_list = ("cnpj", "razao_social")
@@ -97,7 +102,7 @@ class EmpresaView(Escopada):
     form_columns = (
         "cnpj", "razao_social", "nome_fantasia", "inscricao_municipal", "codigo_municipio", "uf", "logradouro", "numero",
         "complemento", "bairro", "cep", "email", "telefone", "regime", "regime_especial", "incentivo_fiscal",
-        "aliquota_simples_iss", "ambiente", "serie_rps", "numero_rps", "ativa",
+        "aliquota_simples_iss", "ambiente", "gateway", "serie_rps", "numero_rps", "serie_dps", "numero_dps", "ativa",
     )  # fmt: skip
     form_extra_fields = {
         "cnpj": StringField("CNPJ", validators=[DataRequired("Informe o CNPJ."), cnpj_valido]),
@@ -106,11 +111,14 @@ class EmpresaView(Escopada):
         "telefone": StringField("Telefone da empresa"),
         "aliquota_simples_iss": CampoAliquota("Alíquota efetiva do Simples (ISS, %)"),
     }
-    form_overrides = {"regime": SelectField, "regime_especial": SelectField, "ambiente": SelectField}
+    form_overrides = {
+        "regime": SelectField, "regime_especial": SelectField, "ambiente": SelectField, "gateway": SelectField,
+    }  # fmt: skip
     form_args = {
         "regime": {"choices": REGIMES},
         "regime_especial": {"choices": REGIMES_ESPECIAIS, "default": "nenhum"},
         "ambiente": {"choices": AMBIENTES, "default": "homologacao"},
+        "gateway": {"choices": [("", "Padrão do sistema"), *GATEWAYS]},
     }
     inline_models = (
         (
@@ -129,6 +137,7 @@ class EmpresaView(Escopada):
                     "nbs",
                     "cst_ibscbs",
                     "cclass_trib",
+                    "cind_op",
                     "padrao",
                 ),
                 "form_label": "Serviço",
@@ -139,6 +148,7 @@ class EmpresaView(Escopada):
                     "nbs": StringField("NBS (9 dígitos)"),
                     "cst_ibscbs": StringField("CST do IBS/CBS"),
                     "cclass_trib": StringField("cClassTrib do IBS/CBS"),
+                    "cind_op": StringField("Indicador da operação do IBS/CBS (cIndOp)"),
                 },
                 "column_labels": {
                     "codigo_servico": "Item da LC 116 (ex. 01.07)",
@@ -152,6 +162,7 @@ class EmpresaView(Escopada):
                     "nbs": "NBS (9 dígitos)",
                     "cst_ibscbs": "CST do IBS/CBS",
                     "cclass_trib": "cClassTrib do IBS/CBS",
+                    "cind_op": "Indicador da operação do IBS/CBS (cIndOp)",
                     "padrao": "Padrão",
                 },  # fmt: skip
             },

@@ -102,10 +102,11 @@ class CertificadoView(PorEmpresa):
 
     def _enviar(self, registros) -> None:
         """Hand the certificates to the gateway in a task (upload, then register or update the empresa)."""
-        from agentnfe.emission.gateways import gateway_atual
+        from agentnfe.emission.gateways import gateway_da_empresa
         from tasks.emissao import send_certificate
 
-        if not gateway_atual().exige_certificado:
+        registros = [registro for registro in registros if gateway_da_empresa(registro.empresa).recebe_certificado]
+        if not registros:
             return
         for registro in registros:
             send_certificate(registro.id)

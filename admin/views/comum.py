@@ -18,7 +18,7 @@ from agentnfe.fiscal import (
     formatar_documento,
     parse_cnpj,
 )
-from agentnfe.models import Ambiente, Empresa, Regime, RegimeEspecial
+from agentnfe.models import Ambiente, Empresa, NomeGateway, Regime, RegimeEspecial
 
 from ..acesso import Escopada, contabilidade_id
 
@@ -29,6 +29,7 @@ CORES_STATUS = {
 REGIMES = rotulos.opcoes(Regime)
 REGIMES_ESPECIAIS = rotulos.opcoes(RegimeEspecial)
 AMBIENTES = rotulos.opcoes(Ambiente)
+GATEWAYS = rotulos.opcoes(NomeGateway)
 
 
 def documento_formatado(view, context, model, name):

@@ -73,7 +73,8 @@ class NotaView(Escopada):
         "numero": "Número", "criado_em": "Criada em", "empresa": "Empresa", "tomador": "Tomador", "valor": "Valor",
         "status": "Situação", "descricao": "Descrição", "competencia": "Competência", "aliquota_iss": "Alíquota ISS",
         "iss_retido": "ISS retido", "mensagem_erro": "Mensagem do gateway", "id_integracao": "Id de integração",
-        "codigo_verificacao": "Código de verificação", "emitida_em": "Autorizada em", "empresa.cnpj": "CNPJ da empresa",
+        "codigo_verificacao": "Código de verificação", "chave_acesso": "Chave de acesso", "gateway": "Emitida por",
+        "serie_dps": "Série da DPS", "numero_dps": "Número da DPS", "emitida_em": "Autorizada em", "empresa.cnpj": "CNPJ da empresa",
         "tomador.documento": "Documento do tomador", "tomador.razao_social": "Razão social do tomador",
         "codigo_municipio_prestacao": "Município da prestação (IBGE)", "cancelamento_situacao": "Cancelamento",
         "cancelamento_motivo": "Motivo do cancelamento", "empresa.razao_social": "Empresa",
@@ -95,7 +96,8 @@ class NotaView(Escopada):
     column_default_sort = ("criado_em", True)
     column_details_list = (
         "numero", "status", "empresa", "tomador", "valor", "descricao", "competencia", "codigo_municipio_prestacao",
-        "aliquota_iss", "iss_retido", "codigo_verificacao", "emitida_em", "id_integracao", "mensagem_erro",
+        "aliquota_iss", "iss_retido", "codigo_verificacao", "chave_acesso", "gateway", "serie_dps", "numero_dps",
+        "emitida_em", "id_integracao", "mensagem_erro",
         "cancelamento_situacao", "cancelamento_motivo", "criado_em",
     )  # fmt: skip
     can_export = True
@@ -247,15 +249,16 @@ class NotaView(Escopada):
     @expose("/xml/")
     def xml(self):
         """The authorized note's XML, fetched from the gateway with the API key (scoped like every view)."""
-        from agentnfe.emission.gateways import GatewayIndisponivel, GatewayRecusou, gateway_atual
+        from agentnfe.emission.gateways import GatewayIndisponivel, GatewayRecusou, gateway_da_nota
 
         nota = self.get_one(request.args.get("id"))
         if not nota.gateway_id or nota.status not in (StatusNFSe.CONCLUIDA, StatusNFSe.CANCELADA):
             abort(404)
         nota_id, gateway_id, nome = nota.id, nota.gateway_id, f"NFS-e {nota.numero or nota.id}.xml"
+        gateway = gateway_da_nota(nota)
         db.session.rollback()  # no transaction stays open during the gateway call
         try:
-            conteudo = gateway_atual().xml(gateway_id)
+            conteudo = gateway.xml(gateway_id)
         except (GatewayIndisponivel, GatewayRecusou) as erro:
             flash(f"O gateway não entregou o XML agora: {erro}", "error")
             return redirect(url_for(".details_view", id=nota_id))

@@ -11,7 +11,7 @@ from ..fiscal import cancelamento as regras
 from ..models import AcaoTentativa, NFSe, SituacaoCancelamento, StatusNFSe
 from . import mensagens
 from .avisos import notificar
-from .gateways import GatewayIndisponivel, GatewayRecusou, RespostaGateway, gateway_atual
+from .gateways import GatewayIndisponivel, GatewayRecusou, RespostaGateway, gateway_da_nota
 from .registro import Efeitos, Registro, anunciar, carregar, commit, proximo_intervalo, rotulo, tentativa
 from .service import JANELA, SITUACOES, aplicar, de_volta, reservar
 
@@ -35,12 +35,12 @@ def pedir(
     if nota.cancelamento_situacao is SituacaoCancelamento.SOLICITADO and nota.cancelamento_protocolo:
         db.session.rollback()
         return Efeitos()  # already asked: the poll follows it
-    gateway_id, pedido_em = nota.gateway_id, relogio.agora()
+    gateway_id, pedido_em, gateway = nota.gateway_id, relogio.agora(), gateway_da_nota(nota)
     autor = Registro(AcaoTentativa.CANCELAR, "", origem, usuario_id)
     if not reservar(nota):  # the lease keeps a second request from going out while this one waits
         return Efeitos(tentar_de_novo=True)
     try:
-        resposta = gateway_atual().cancelar(gateway_id, codigo, motivo)
+        resposta = gateway.cancelar(gateway_id, codigo, motivo)
     except GatewayRecusou as recusa:
         if (nota := _pedida(nfse_id, codigo, motivo, pedido_em)) is None:
             return Efeitos()
@@ -91,9 +91,8 @@ def consultar(nfse_id: int, consultas: int = 0, janela: timedelta = JANELA) -> E
     ):
         db.session.rollback()
         return Efeitos()
-    gateway_id, protocolo = nota.gateway_id, nota.cancelamento_protocolo
+    gateway_id, protocolo, gateway = nota.gateway_id, nota.cancelamento_protocolo, gateway_da_nota(nota)
     db.session.rollback()  # no transaction stays open during the poll
-    gateway = gateway_atual()
     resposta = situacao = None
     try:
         resposta = gateway.consultar_cancelamento(protocolo) if protocolo else None

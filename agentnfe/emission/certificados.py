@@ -18,7 +18,7 @@ from ..fiscal import formatar_documento
 from ..fiscal.documents import cnpj_valido, limpar
 from ..models import Certificado, Empresa
 from .avisos import notificar
-from .gateways import GatewayIndisponivel, GatewayRecusou, gateway_atual
+from .gateways import GatewayIndisponivel, GatewayRecusou, gateway_da_empresa
 from .payload import empresa_plugnotas
 
 log = logging.getLogger(__name__)
@@ -122,15 +122,19 @@ def adicionar(session: Session, empresa: Empresa, conteudo: bytes, senha: str, h
 def enviar_ao_gateway(certificado_id: int) -> bool:
     """Upload the certificate to the gateway and register the empresa there (POST the first time, PATCH after).
 
-    Used by the CLI and the admin alike. Returns False when the gateway needs no certificate. Raises
+    Used by the CLI and the admin alike. Returns False when the empresa's gateway takes no certificate (the mock;
+    the national API, which is reached with the certificate itself). Raises
     EmpresaIncompleta before any call when the empresa's address is missing, GatewayRecusou or
     GatewayIndisponivel from the gateway. No transaction is open during the calls.
     """
-    gateway = gateway_atual()
     certificado = db.session.get(Certificado, certificado_id)
-    if not gateway.exige_certificado or certificado is None:
+    if certificado is None:
         return False
     empresa = certificado.empresa
+    gateway = gateway_da_empresa(empresa)
+    if not gateway.recebe_certificado:
+        db.session.rollback()
+        return False
     faltando = empresa.endereco_faltando
     if faltando:
         raise EmpresaIncompleta(

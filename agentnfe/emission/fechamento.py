@@ -21,7 +21,7 @@ from ..extensions import db
 from ..fiscal import formatar_documento
 from ..models import Empresa, NFSe, StatusNFSe
 from . import links, pdfs
-from .gateways import GatewayIndisponivel, GatewayRecusou, gateway_atual
+from .gateways import GatewayIndisponivel, GatewayRecusou, gateway_da_nota
 from .tomadores import retrato
 
 log = logging.getLogger(__name__)
@@ -80,7 +80,10 @@ def gerar(empresa_id: int, mes: date, destino: Path, progresso: Callable[[], Non
     empresa = db.session.get(Empresa, empresa_id)
     notas = notas_do_mes(empresa_id, mes)
     linhas = [linha(nota) for nota in notas]
-    alvos = [(nota.id, nota.numero or nota.id_integracao, nota.gateway_id, nota.id_integracao) for nota in notas]
+    alvos = [
+        (nota.id, nota.numero or nota.id_integracao, nota.gateway_id, nota.id_integracao, gateway_da_nota(nota))
+        for nota in notas
+    ]
     nome_empresa, cnpj = empresa.razao_social, empresa.cnpj
     db.session.rollback()
     destino.mkdir(parents=True, exist_ok=True)
@@ -89,13 +92,13 @@ def gerar(empresa_id: int, mes: date, destino: Path, progresso: Callable[[], Non
     temporario = arquivo.with_suffix(".zip.parcial")
     with zipfile.ZipFile(temporario, "w", compression=zipfile.ZIP_DEFLATED) as pacote:
         pacote.writestr("notas.csv", "".join(planilha.linhas_csv(CABECALHO, linhas)).encode("utf-8"))
-        for nfse_id, nome, gateway_id, id_integracao in alvos:
+        for nfse_id, nome, gateway_id, id_integracao, gateway in alvos:
             if pdfs.guardar(nfse_id):
                 pacote.write(links.caminho_pdf(id_integracao), f"pdf/{nome}.pdf")
             else:
                 faltando.append(f"{nome}: PDF ainda não disponível no gateway")
             try:
-                pacote.writestr(f"xml/{nome}.xml", gateway_atual().xml(gateway_id))
+                pacote.writestr(f"xml/{nome}.xml", gateway.xml(gateway_id))
             except (GatewayIndisponivel, GatewayRecusou) as erro:
                 log.warning("XML of note %s not fetched for the month-end package: %s", id_integracao, erro)
                 faltando.append(f"{nome}: XML não entregue pelo gateway ({erro})")

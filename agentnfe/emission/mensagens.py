@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 
-def emitida(numero: str | None, codigo_verificacao: str | None, link: str) -> str:
+def emitida(numero: str | None, codigo_verificacao: str | None, link: str, chave_acesso: str | None = None) -> str:
     codigo = f"\nCódigo de verificação: {codigo_verificacao}" if codigo_verificacao else ""
-    return f"✅ Nota emitida!\nNúmero: {numero}{codigo}\nPDF: {link}"
+    chave = f"\nChave de acesso: {chave_acesso}" if chave_acesso else ""
+    return f"✅ Nota emitida!\nNúmero: {numero}{codigo}{chave}\nPDF: {link}"
 
 
 def rejeitada(motivo: str) -> str:

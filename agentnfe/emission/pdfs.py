@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from ..extensions import db
 from ..models import NFSe
 from . import links
-from .gateways import GatewayIndisponivel, GatewayRecusou, gateway_atual
+from .gateways import GatewayIndisponivel, GatewayRecusou, gateway_da_nota
 
 log = logging.getLogger(__name__)
 
@@ -25,15 +25,16 @@ def guardar_por_integracao(id_integracao: str) -> bool:
 
 def _guardar(criterio) -> bool:
     """Ends the caller's read-only transaction before asking the gateway."""
-    nota = db.session.execute(sa.select(NFSe.id_integracao, NFSe.gateway_id).where(criterio)).first()
+    nota = db.session.scalar(sa.select(NFSe).where(criterio))
+    guardado = nota is not None and links.caminho_pdf(nota.id_integracao).exists()
+    if nota is None or guardado or not nota.gateway_id:
+        db.session.rollback()
+        return guardado
+    id_integracao, gateway_id, gateway = nota.id_integracao, nota.gateway_id, gateway_da_nota(nota)
     db.session.rollback()
-    if nota is None or links.caminho_pdf(nota.id_integracao).exists():
-        return nota is not None
-    if not nota.gateway_id:
-        return False
     try:
-        links.guardar_pdf(nota.id_integracao, gateway_atual().pdf(nota.gateway_id))
+        links.guardar_pdf(id_integracao, gateway.pdf(gateway_id))
     except (GatewayIndisponivel, GatewayRecusou) as erro:
-        log.warning("PDF of note %s not stored yet: %s", nota.id_integracao, erro)
+        log.warning("PDF of note %s not stored yet: %s", id_integracao, erro)
         return False
     return True

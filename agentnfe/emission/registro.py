@@ -124,12 +124,15 @@ def encerrar(nota: NFSe, status: StatusNFSe, motivo: str, registro: Registro, br
     return commit(nota, efeitos)
 
 
-def rejeitar(nota: NFSe, motivo: str, bruto, registro: Registro, denegada: bool = False) -> Efeitos:
-    """The gateway or the city refused the note: the user and the accountant are told why."""
+def rejeitar(
+    nota: NFSe, motivo: str, bruto, registro: Registro, denegada: bool = False, para_usuario: str | None = None
+) -> Efeitos:
+    """The gateway or the city refused the note: the accountant is told why verbatim, the user `para_usuario`
+    when the gateway's words are codes nobody outside the office reads."""
     estado = "denegada" if denegada else "rejeitada"
     resumo = f"Nota de {formatar_brl(nota.valor)} {estado}: {motivo}"
     registro = registro.dizendo(f"{estado}: {motivo}")
-    texto = mensagens.denegada(motivo) if denegada else mensagens.rejeitada(motivo)
+    texto = mensagens.denegada(motivo) if denegada else mensagens.rejeitada(para_usuario or motivo)
     return encerrar(
         nota, StatusNFSe.REJEITADA, motivo, registro, bruto, resumo, f"nota:{nota.id_integracao}:{estado}", texto
     )

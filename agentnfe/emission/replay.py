@@ -62,6 +62,7 @@ def reprocessar(nfse_id: int, origem: str, usuario_id: int | None = None) -> Efe
         nota.id_integracao = proximo_id(nota.id_integracao)
         nota.status = StatusNFSe.PENDENTE
         nota.mensagem_erro = None
+        nota.gateway = nota.serie_dps = nota.numero_dps = None  # a new DPS number, through the empresa's gateway now
         db.session.commit()
     if nota.status in service.A_ENVIAR:
         return service.emitir(nfse_id, origem=origem, usuario_id=usuario_id, acao=AcaoTentativa.REEMITIR)

@@ -25,11 +25,11 @@ from sqlalchemy.orm.exc import StaleDataError
 from .. import relogio, resultados
 from ..extensions import db
 from ..fiscal import formatar_brl, formatar_documento, iss
-from ..models import AcaoTentativa, Certificado, NFSe, SituacaoCancelamento, StatusNFSe, contagem
-from . import links, mensagens, tomadores
+from ..models import AcaoTentativa, Certificado, NFSe, NomeGateway, SituacaoCancelamento, StatusNFSe, contagem
+from . import links, mensagens, numeracao, tomadores
 from .avisos import notificar
-from .gateways import Gateway, GatewayIndisponivel, GatewayRecusou, RespostaGateway, gateway_atual
-from .payload import montar
+from .dps import DPSRecusada
+from .gateways import Gateway, GatewayIndisponivel, GatewayRecusou, RespostaGateway, gateway_da_nota
 from .registro import (
     Efeitos,
     Registro,
@@ -66,10 +66,13 @@ class Alvo:
     id_integracao: str
     cnpj: str
     gateway_id: str | None
+    referencia: str  # what the gateway knows the note by before it has an id there (integration id, DPS Id)
+    gateway: Gateway
 
     @classmethod
-    def de(cls, nota: NFSe) -> Alvo:
-        return cls(nota.id, nota.id_integracao, nota.empresa.cnpj, nota.gateway_id)
+    def de(cls, nota: NFSe, gateway: Gateway | None = None) -> Alvo:
+        gateway = gateway or gateway_da_nota(nota)
+        return cls(nota.id, nota.id_integracao, nota.empresa.cnpj, nota.gateway_id, gateway.referencia(nota), gateway)
 
 
 def reservar(nota: NFSe, novo_status: StatusNFSe | None = None, **valores) -> bool:
@@ -165,7 +168,11 @@ def emitir(
         if nota is None or nota.status not in A_ENVIAR:
             return Efeitos()
     autor = Registro(acao, "", origem, usuario_id)
-    gateway = gateway_atual()
+    gateway = gateway_da_nota(nota)
+    if gateway.numera_dps and nota.numero_dps is None:  # committed before anything is built or sent
+        numeracao.numerar(nfse_id)
+        if (nota := carregar(nfse_id)) is None or nota.status not in A_ENVIAR:
+            return Efeitos()
     retrato = tomadores.retrato(nota) if nota.tomador is not None else None
     bloqueio = _bloqueio(nota, gateway, retrato, hoje or relogio.hoje())
     if bloqueio:
@@ -173,31 +180,37 @@ def emitir(
             return Efeitos(tentar_de_novo=True)
         return falhar(nota, bloqueio, autor)
     imposto = _iss_atual(nota)
-    anterior, alvo = nota.status, Alvo.de(nota)
-    payload = montar(nota, nota.empresa, nota.servico, retrato, relogio.agora_local(), imposto)
+    anterior, alvo = nota.status, Alvo.de(nota, gateway)
+    try:
+        documento = gateway.documento(nota, retrato, relogio.agora_local(), imposto)
+    except DPSRecusada as recusa:  # the DPS cannot be written or signed: nothing was sent
+        if not reservar(nota):
+            return Efeitos(tentar_de_novo=True)
+        return falhar(nota, str(recusa), autor)
     decisao = {
         "tomador_dados": retrato,
         "aliquota_iss": imposto.aliquota,
         "iss_retido": imposto.retido,
-        "payload": payload,
+        "payload": documento,
+        "gateway": NomeGateway(gateway.nome),
     }
     if not reservar(nota, StatusNFSe.ENVIADA, **decisao):
         return Efeitos(tentar_de_novo=True)
     nada_la = anterior is not StatusNFSe.ENVIADA  # the gateway surely has nothing of this id yet
     try:
         if anterior is not StatusNFSe.PENDENTE:
-            existente = _consulta_segura(gateway, alvo)
+            existente = _consulta_segura(alvo)
             if existente is not None:
                 texto = f"o gateway já tinha a nota ({existente.situacao})"
                 return _aplicar_de_volta(nfse_id, existente, autor.dizendo(texto, AcaoTentativa.CONSULTAR))
             nada_la = True
-        resposta = gateway.emitir(payload)
+        resposta = gateway.emitir(documento)
     except GatewayRecusou as recusa:
         if (nota := de_volta(nfse_id, StatusNFSe.ENVIADA)) is None:
             return Efeitos()
         if recusa.credencial:
             return falhar(nota, f"o gateway recusou a credencial ({recusa}); confira a chave de API", autor)
-        return rejeitar(nota, recusa.detalhe(), recusa.bruto, autor)
+        return rejeitar(nota, recusa.detalhe(), recusa.bruto, autor, para_usuario=recusa.para_usuario)
     except GatewayIndisponivel as erro:
         resultados.registrar("gateway", False)
         if (nota := de_volta(nfse_id, StatusNFSe.ENVIADA)) is None:
@@ -230,10 +243,10 @@ def _aplicar_de_volta(nfse_id: int, resposta: RespostaGateway, registro: Registr
     return Efeitos() if nota is None else aplicar(nota, resposta, registro)
 
 
-def _consulta_segura(gateway: Gateway, alvo: Alvo) -> RespostaGateway | None:
-    """Ask the gateway by integration id; a refusal to answer (4xx) says nothing about the note: unknown."""
+def _consulta_segura(alvo: Alvo) -> RespostaGateway | None:
+    """Ask the gateway by integration id (or DPS Id); a refusal to answer (4xx) says nothing about the note: unknown."""
     try:
-        return gateway.consultar_por_integracao(alvo.id_integracao, alvo.cnpj)
+        return alvo.gateway.consultar_por_integracao(alvo.referencia, alvo.cnpj)
     except GatewayRecusou as recusa:
         raise GatewayIndisponivel(f"the gateway refused the consultation: {recusa.detalhe()}") from None
 
@@ -262,11 +275,13 @@ def aplicar(nota: NFSe, resposta: RespostaGateway, registro: Registro) -> Efeito
         nota.numero = resposta.numero
         nota.codigo_verificacao = resposta.codigo_verificacao
         nota.pdf_url, nota.xml_url = resposta.pdf_url, resposta.xml_url
+        nota.chave_acesso = resposta.chave_acesso or nota.chave_acesso
         nota.emitida_em = relogio.agora()
         nota.mensagem_erro = None
         efeitos.baixar_pdf = True
         link = links.link_pdf(nota.id_integracao)
-        anunciar(nota, efeitos, "emitida", mensagens.emitida(nota.numero, nota.codigo_verificacao, link))
+        texto = mensagens.emitida(nota.numero, nota.codigo_verificacao, link, nota.chave_acesso)
+        anunciar(nota, efeitos, "emitida", texto)
         if nota.sessao is not None and nota.sessao.provider.whatsapp:
             anunciar(nota, efeitos, "pdf", link, encerra=False, documento=True)
     elif novo is StatusNFSe.CANCELADA:
@@ -329,12 +344,11 @@ def consultar(
         return Efeitos()
     alvo, antes = Alvo.de(nota), nota.status
     db.session.rollback()  # no transaction stays open during the poll
-    gateway = gateway_atual()
     try:
         if alvo.gateway_id:
-            resposta = gateway.consultar(alvo.gateway_id)
+            resposta = alvo.gateway.consultar(alvo.gateway_id)
         else:
-            resposta = gateway.consultar_por_integracao(alvo.id_integracao, alvo.cnpj)
+            resposta = alvo.gateway.consultar_por_integracao(alvo.referencia, alvo.cnpj)
     except (GatewayIndisponivel, GatewayRecusou) as erro:
         log.warning("note %s: status poll failed (%s)", alvo.id_integracao, erro)
         resultados.registrar("gateway", False)
@@ -369,7 +383,7 @@ def retomar(nfse_id: int, origem: str, usuario_id: int | None = None) -> Efeitos
     alvo = Alvo.de(nota)
     db.session.rollback()  # no transaction stays open during the consultation
     try:
-        existente = _consulta_segura(gateway_atual(), alvo)
+        existente = _consulta_segura(alvo)
     except GatewayIndisponivel as erro:
         log.warning("note %s: the gateway did not answer the replay's consultation (%s)", alvo.id_integracao, erro)
         return Efeitos()

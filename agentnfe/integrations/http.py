@@ -35,14 +35,17 @@ class TransporteMedido(httpx.HTTPTransport):
 
 
 def novo_cliente(
-    servico: str, base_url: str, headers: dict[str, str] | None = None, timeout: float = 10.0
+    servico: str, base_url: str, headers: dict[str, str] | None = None, timeout: float = 10.0, verify=True
 ) -> httpx.Client:
-    """A keep-alive client bound to one service's base URL, its calls timed under `servico`."""
+    """A keep-alive client bound to one service's base URL, its calls timed under `servico`; `verify` may be an
+    ssl.SSLContext (mutual TLS)."""
     return httpx.Client(
         base_url=base_url,
         headers={"User-Agent": USER_AGENT, **(headers or {})},
         timeout=httpx.Timeout(timeout, connect=5.0),
-        transport=TransporteMedido(servico, limits=httpx.Limits(max_connections=20, max_keepalive_connections=10)),
+        transport=TransporteMedido(
+            servico, verify=verify, limits=httpx.Limits(max_connections=20, max_keepalive_connections=10)
+        ),
     )
 
 

@@ -12,7 +12,7 @@ from ..crypto import EncryptedBytes, EncryptedText
 from ..fiscal.phones import normalizar_telefone
 from .base import RATE, Base, Timestamps, UTCDateTime, enum_type
 from .contas import Contabilidade
-from .enums import Ambiente, Regime, RegimeEspecial
+from .enums import Ambiente, NomeGateway, Regime, RegimeEspecial
 
 ENDERECO_OBRIGATORIO = {"logradouro": "logradouro", "numero": "número", "bairro": "bairro", "cep": "CEP"}
 """Address fields a gateway needs to register the empresa (PlugNotas, national layout), with PT-BR labels."""
@@ -52,6 +52,12 @@ class Empresa(Timestamps, Base):
     """The next RPS number at the city, given to the gateway when the empresa is registered there."""
     cadastrada_gateway_em: Mapped[datetime | None] = mapped_column(UTCDateTime)
     """When the gateway first accepted the empresa: later registrations are updates (PATCH)."""
+    gateway: Mapped[NomeGateway | None] = mapped_column(enum_type(NomeGateway, "gateway"))
+    """Where this empresa's notes go; None = NFSE_GATEWAY."""
+    serie_dps: Mapped[str] = mapped_column(sa.String(5), default="1", server_default="1")
+    """The empresa's DPS série in the national layout, never shared with PlugNotas' RPS."""
+    numero_dps: Mapped[int] = mapped_column(sa.BigInteger, default=1, server_default="1")
+    """The next DPS number: taken under the row's lock, never given twice (agentnfe/emission/numeracao.py)."""
     ativa: Mapped[bool] = mapped_column(default=True, index=True)
 
     contabilidade: Mapped[Contabilidade] = relationship(back_populates="empresas")
@@ -103,6 +109,8 @@ class ServicoEmpresa(Timestamps, Base):
     nbs: Mapped[str | None] = mapped_column(sa.String(12))
     cst_ibscbs: Mapped[str | None] = mapped_column(sa.String(3))
     cclass_trib: Mapped[str | None] = mapped_column(sa.String(12))
+    cind_op: Mapped[str | None] = mapped_column(sa.String(6))
+    """IBS/CBS "código indicador da operação" (6 digits): the national DPS's IBSCBS group needs it."""
     padrao: Mapped[bool] = mapped_column(default=False)
 
     empresa: Mapped[Empresa] = relationship(back_populates="servicos")

@@ -16,6 +16,14 @@ class Ambiente(StrEnum):
     PRODUCAO = "producao"
 
 
+class NomeGateway(StrEnum):
+    """Where an empresa's notes go: the development mock, PlugNotas, or the national NFS-e API (Sefin Nacional)."""
+
+    MOCK = "mock"
+    PLUGNOTAS = "plugnotas"
+    NACIONAL = "nacional"
+
+
 class FonteTomador(StrEnum):
     BRASILAPI = "brasilapi"
     MANUAL = "manual"

@@ -14,7 +14,7 @@ from .base import MONEY, RATE, Base, Timestamps, UTCDateTime, enum_type, utcnow
 from .contas import User
 from .conversas import BIG_ID, JSON_DOC, Sessao
 from .empresas import Empresa, ServicoEmpresa
-from .enums import AcaoTentativa, SituacaoCancelamento, StatusNFSe
+from .enums import AcaoTentativa, NomeGateway, SituacaoCancelamento, StatusNFSe
 from .tomadores import ClienteTomador
 
 
@@ -32,6 +32,7 @@ class NFSe(Timestamps, Base):
         sa.Index("ix_nfse_empresa_criado", "empresa_id", "criado_em"),
         sa.Index("ix_nfse_status_atualizado", "status", "atualizado_em"),
         sa.Index("ix_nfse_criado", "criado_em"),
+        sa.UniqueConstraint("empresa_id", "serie_dps", "numero_dps", name="uq_nfse_dps"),
     )
 
     id: Mapped[int] = mapped_column(BIG_ID, primary_key=True)
@@ -50,7 +51,14 @@ class NFSe(Timestamps, Base):
     aliquota_iss: Mapped[Decimal | None] = mapped_column(RATE)
     iss_retido: Mapped[bool] = mapped_column(default=False)
     status: Mapped[StatusNFSe] = mapped_column(enum_type(StatusNFSe, "status"), default=StatusNFSe.PENDENTE)
+    gateway: Mapped[NomeGateway | None] = mapped_column(enum_type(NomeGateway, "gateway"))
+    """The gateway the note went to (set with the first send): consultations follow the note, not the empresa."""
     gateway_id: Mapped[str | None] = mapped_column(sa.String(100), index=True)
+    chave_acesso: Mapped[str | None] = mapped_column(sa.String(50))
+    """National layout: the NFS-e's 50-digit access key."""
+    serie_dps: Mapped[str | None] = mapped_column(sa.String(5))
+    numero_dps: Mapped[int | None] = mapped_column(sa.BigInteger)
+    """National layout: the DPS série and number, allocated and stored before the first send."""
     protocolo: Mapped[str | None] = mapped_column(sa.String(100))
     numero: Mapped[str | None] = mapped_column(sa.String(30), index=True)
     codigo_verificacao: Mapped[str | None] = mapped_column(sa.String(100))

@@ -1,16 +1,23 @@
-"""NFS-e gateways behind one interface, chosen by NFSE_GATEWAY (`mock` or `plugnotas`)."""
+"""NFS-e gateways behind one interface, chosen per empresa (Empresa.gateway, else NFSE_GATEWAY): `mock`,
+`plugnotas` or `nacional`. A note keeps the gateway it first went to (NFSe.gateway)."""
 
 from __future__ import annotations
 
 import json
+import ssl
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any, Protocol
 
+import httpx
+import sqlalchemy as sa
 from flask import Flask, current_app
 
+from ...extensions import db
+from ...fiscal.iss import ISS
 from ...integrations.http import registrar
 from ...integrations.valores import texto
-from ...models import NFSe
+from ...models import Certificado, Empresa, NFSe, NomeGateway
 
 EXTENSION_KEY = "agentnfe.gateway"
 
@@ -31,6 +38,8 @@ class RespostaGateway:
     mensagem: str | None = None
     pdf_url: str | None = None
     xml_url: str | None = None
+    chave_acesso: str | None = None
+    """National layout: the NFS-e's 50-digit access key."""
     bruto: Any = field(default_factory=dict)
     existente: bool = False
     """The gateway already had a note with this integration id (PlugNotas 409): adopted, never a rejection."""
@@ -38,7 +47,7 @@ class RespostaGateway:
     def __post_init__(self):
         situacao = texto(self.situacao)
         self.situacao = situacao.upper()[:30] if situacao else "PROCESSANDO"
-        for campo in ("gateway_id", "protocolo", "numero", "codigo_verificacao"):
+        for campo in ("gateway_id", "protocolo", "numero", "codigo_verificacao", "chave_acesso"):
             bruto = getattr(self, campo)
             valor = texto(bruto)
             if (valor is None and bruto not in (None, "")) or (valor is not None and len(valor) > _LARGURAS[campo]):
@@ -97,6 +106,8 @@ class GatewayRecusou(Exception):
         self.bruto = bruto
         self.credencial = status in (401, 403)
         """The gateway refused our API key, not the note: nothing was created there."""
+        self.para_usuario: str | None = None
+        """What the WhatsApp user is told instead of the gateway's own words (None: those words)."""
 
     def detalhe(self) -> str:
         if not self.campos:
@@ -124,17 +135,56 @@ class ArquivoPendente(GatewayIndisponivel):
     """The gateway is still generating the file (HTTP 202): try again later."""
 
 
+def pedir(http: httpx.Client, quem: str, metodo: str, caminho: str, **kwargs) -> httpx.Response:
+    """One HTTP call to a gateway, its transport failures sorted into "nothing was sent" and "outcome unknown"
+    (a refused TLS handshake is a connection that never opened: nothing was sent)."""
+    try:
+        resposta = http.request(metodo, caminho, **kwargs)
+    except (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout) as erro:
+        raise GatewayInacessivel(f"{quem} unreachable ({type(erro).__name__}: {erro}): nothing was sent") from None
+    except httpx.TimeoutException:
+        raise GatewayIndisponivel(f"{quem} did not answer {metodo} {caminho} in time") from None
+    except httpx.TransportError as erro:
+        if _alerta_tls(erro):  # TLS 1.3: the server refuses the client certificate after the client's Finished
+            raise GatewayInacessivel(f"{quem} refused the TLS handshake ({erro}): nothing was sent") from None
+        raise GatewayIndisponivel(f"{quem} connection lost during {metodo} {caminho}: {type(erro).__name__}") from None
+    if resposta.status_code == 429 or resposta.status_code >= 500:
+        raise GatewayIndisponivel(f"{quem} answered HTTP {resposta.status_code} to {metodo} {caminho}")
+    return resposta
+
+
+def _alerta_tls(erro: BaseException) -> bool:
+    """Whether the failure is a TLS alert from the server (a refused handshake: no request was read)."""
+    causa: BaseException | None = erro
+    while causa is not None:
+        if isinstance(causa, ssl.SSLError) and "ALERT" in str(causa).upper():
+            return True
+        causa = causa.__cause__ or causa.__context__
+    return False
+
+
 class Gateway(Protocol):
     nome: str
     exige_certificado: bool
+    """Whether the empresa needs a valid A1 on file before a note goes out."""
+    recebe_certificado: bool
+    """Whether the A1 is uploaded to the gateway (and the empresa registered there)."""
     exige_endereco: bool
     """Whether the empresa's street address must be complete before a note goes out."""
+    numera_dps: bool
+    """Whether the note needs a DPS série and number of the empresa's own sequence before the first send."""
 
-    def emitir(self, payload: list[dict]) -> RespostaGateway: ...
+    def documento(self, nota: NFSe, retrato: dict, emissao: datetime, imposto: ISS) -> Any:
+        """What goes to the gateway for this note (kept on the note as `payload`)."""
+
+    def referencia(self, nota: NFSe) -> str:
+        """The key `consultar_por_integracao` asks by: the integration id, or the national DPS Id."""
+
+    def emitir(self, documento: Any) -> RespostaGateway: ...
 
     def consultar(self, gateway_id: str) -> RespostaGateway | None: ...
 
-    def consultar_por_integracao(self, id_integracao: str, cnpj: str) -> RespostaGateway | None: ...
+    def consultar_por_integracao(self, referencia: str, cnpj: str) -> RespostaGateway | None: ...
 
     def cancelar(self, gateway_id: str, codigo: int, motivo: str) -> RespostaCancelamento: ...
 
@@ -149,17 +199,71 @@ class Gateway(Protocol):
     def cadastrar_empresa(self, dados: dict, atualizar: bool) -> None: ...
 
 
+class DocumentoPlugNotas:
+    """The PlugNotas JSON document, which the mock takes too; notes are known by their integration id."""
+
+    numera_dps = False
+
+    def documento(self, nota: NFSe, retrato: dict, emissao: datetime, imposto: ISS) -> list[dict]:
+        from ..payload import montar
+
+        return montar(nota, nota.empresa, nota.servico, retrato, emissao, imposto)
+
+    def referencia(self, nota: NFSe) -> str:
+        return nota.id_integracao
+
+
+@dataclass
+class Gateways:
+    """The process's gateways: one client each, the national one bound per call to the empresa's certificate."""
+
+    padrao: NomeGateway
+    mock: Gateway
+    plugnotas: Gateway
+    nacional: Any
+
+    def de(self, nome: NomeGateway | None, empresa_id: int) -> Gateway:
+        nome = nome or self.padrao
+        if nome is NomeGateway.NACIONAL:
+            return self.nacional.da_empresa(empresa_id)
+        return self.plugnotas if nome is NomeGateway.PLUGNOTAS else self.mock
+
+    def close(self) -> None:
+        self.plugnotas.close()
+        self.nacional.close()
+
+
 def init_app(app: Flask) -> None:
-    """Build the configured gateway once per process."""
+    """Build the gateways once per process."""
     from .mock import MockGateway
+    from .nacional import ClientesNacionais
     from .plugnotas import PlugNotas
 
-    if app.config["NFSE_GATEWAY"] == "plugnotas":
-        gateway = PlugNotas(app.config["PLUGNOTAS_URL"], app.config["PLUGNOTAS_API_KEY"], app.config["GATEWAY_TIMEOUT"])
-    else:
-        gateway = MockGateway()
-    registrar(app, EXTENSION_KEY, gateway)
+    config = app.config
+    gateways = Gateways(
+        padrao=NomeGateway(config["NFSE_GATEWAY"]),
+        mock=MockGateway(),
+        plugnotas=PlugNotas(config["PLUGNOTAS_URL"], config["PLUGNOTAS_API_KEY"], config["GATEWAY_TIMEOUT"]),
+        nacional=ClientesNacionais(config["NACIONAL_SEFIN_URL"], config["NACIONAL_ADN_URL"], config["GATEWAY_TIMEOUT"]),
+    )
+    registrar(app, EXTENSION_KEY, gateways)
 
 
-def gateway_atual() -> Gateway:
+def _gateways() -> Gateways:
     return current_app.extensions[EXTENSION_KEY]
+
+
+def gateway_da_empresa(empresa: Empresa) -> Gateway:
+    """The gateway new notes of this empresa go to."""
+    return _gateways().de(empresa.gateway, empresa.id)
+
+
+def gateway_da_nota(nota: NFSe) -> Gateway:
+    """The gateway the note went to (or, before its first send, the empresa's)."""
+    return _gateways().de(nota.gateway or nota.empresa.gateway, nota.empresa_id)
+
+
+def certificado_vigente(empresa_id: int) -> Certificado | None:
+    """The empresa's A1 that lasts longest (the one a note is signed and sent with)."""
+    consulta = sa.select(Certificado).where(Certificado.empresa_id == empresa_id)
+    return db.session.scalar(consulta.order_by(Certificado.valido_ate.desc(), Certificado.id.desc()).limit(1))

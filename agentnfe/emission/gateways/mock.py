@@ -9,14 +9,15 @@ from __future__ import annotations
 import hashlib
 
 from ...extensions import cache
-from . import GatewayRecusou, RespostaCancelamento, RespostaGateway
+from . import DocumentoPlugNotas, GatewayRecusou, RespostaCancelamento, RespostaGateway
 
 TTL = 30 * 24 * 3600
 
 
-class MockGateway:
+class MockGateway(DocumentoPlugNotas):
     nome = "mock"
     exige_certificado = False
+    recebe_certificado = False
     exige_endereco = False
 
     @staticmethod

@@ -15,12 +15,12 @@ import httpx
 from ...integrations.http import novo_cliente
 from . import (
     ArquivoPendente,
-    GatewayInacessivel,
-    GatewayIndisponivel,
+    DocumentoPlugNotas,
     GatewayRecusou,
     RespostaCancelamento,
     RespostaGateway,
     RespostaIlegivel,
+    pedir,
 )
 
 log = logging.getLogger(__name__)
@@ -35,9 +35,10 @@ there, and the refusal is reported like any other. Confirm per city in the sandb
 _SITUACOES_CANCELAMENTO = {"CONCLUIDO": "aceito", "CANCELADO": "aceito", "REJEITADO": "recusado", "ERRO": "recusado"}
 
 
-class PlugNotas:
+class PlugNotas(DocumentoPlugNotas):
     nome = "plugnotas"
     exige_certificado = True
+    recebe_certificado = True
     exige_endereco = True
 
     def __init__(self, base_url: str, api_key: str | None, timeout: float = 30.0):
@@ -47,19 +48,7 @@ class PlugNotas:
         self.http.close()
 
     def _pedir(self, metodo: str, caminho: str, **kwargs) -> httpx.Response:
-        try:
-            resposta = self.http.request(metodo, caminho, **kwargs)
-        except (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout) as erro:
-            raise GatewayInacessivel(f"PlugNotas unreachable ({type(erro).__name__}): nothing was sent") from None
-        except httpx.TimeoutException:
-            raise GatewayIndisponivel(f"PlugNotas did not answer {metodo} {caminho} in time") from None
-        except httpx.TransportError as erro:
-            raise GatewayIndisponivel(
-                f"PlugNotas connection lost during {metodo} {caminho}: {type(erro).__name__}"
-            ) from None
-        if resposta.status_code == 429 or resposta.status_code >= 500:
-            raise GatewayIndisponivel(f"PlugNotas answered HTTP {resposta.status_code} to {metodo} {caminho}")
-        return resposta
+        return pedir(self.http, "PlugNotas", metodo, caminho, **kwargs)
 
     @staticmethod
     def _json(resposta: httpx.Response) -> Any:

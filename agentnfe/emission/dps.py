@@ -1,0 +1,244 @@
+"""The national layout's DPS (Declaração de Prestação de Serviço, leiaute v1.01) of a note: pure functions.
+
+Built with nfelib's bindings of the official schemas (xsdata dataclasses) and checked against the official XSD
+that nfelib ships (NFSe-ESQUEMAS_XSD-v1.01-20260209). Every code the national layout numbers lives in the
+tables below; each cites `tiposSimples_v1.01.xsd`, the schema's own documentation of its codes.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import ROUND_HALF_UP, Decimal
+from functools import cache
+from pathlib import Path
+
+import nfelib
+from lxml import etree
+from nfelib.nfse.bindings.v1_0 import dps_v1_01 as dps
+from nfelib.nfse.bindings.v1_0 import tipos_complexos_v1_01 as tc
+from nfelib.nfse.bindings.v1_0 import tipos_simples_v1_01 as ts
+from xsdata.formats.dataclass.serializers import XmlSerializer
+from xsdata.formats.dataclass.serializers.config import SerializerConfig
+
+from ..fiscal.iss import ISS
+from ..models import Ambiente, Empresa, NFSe, Regime, RegimeEspecial, ServicoEmpresa
+
+NAMESPACE = "http://www.sped.fazenda.gov.br/nfse"
+VERSAO = "1.01"
+VERSAO_APLICATIVO = "AgentNFe_1.0"
+
+# TSTipoAmbiente: 1 produção, 2 homologação (produção restrita).
+AMBIENTES = {Ambiente.PRODUCAO: ts.TstipoAmbiente.VALUE_1, Ambiente.HOMOLOGACAO: ts.TstipoAmbiente.VALUE_2}
+# TSOpSimpNac: 1 não optante, 2 MEI, 3 ME/EPP. TSRegimeApuracaoSimpNac (only with 3): 1 federal and municipal
+# taxes by the Simples, 2 federal by the Simples and ISSQN outside it, 3 both outside. The product keeps no
+# "ISS outside the Simples" (sublimite exceeded) flag: an ME/EPP goes as 1.
+REGIMES = {
+    Regime.LUCRO_PRESUMIDO: (ts.TsopSimpNac.VALUE_1, None),
+    Regime.LUCRO_REAL: (ts.TsopSimpNac.VALUE_1, None),
+    Regime.MEI: (ts.TsopSimpNac.VALUE_2, None),
+    Regime.SIMPLES_NACIONAL: (ts.TsopSimpNac.VALUE_3, ts.TsregimeApuracaoSimpNac.VALUE_1),
+}
+# TSRegEspTrib: 0 nenhum, 1 ato cooperado, 2 estimativa, 3 microempresa municipal, 4 notário ou registrador,
+# 5 profissional autônomo, 6 sociedade de profissionais, 9 outros. MEI and ME/EPP are not special regimes in
+# this layout (they are opSimpNac 2 and 3): they go as 0.
+REGIMES_ESPECIAIS = {
+    RegimeEspecial.NENHUM: ts.TsregEspTrib.VALUE_0,
+    RegimeEspecial.COOPERATIVA: ts.TsregEspTrib.VALUE_1,
+    RegimeEspecial.ESTIMATIVA: ts.TsregEspTrib.VALUE_2,
+    RegimeEspecial.ME_MUNICIPAL: ts.TsregEspTrib.VALUE_3,
+    RegimeEspecial.AUTONOMO: ts.TsregEspTrib.VALUE_5,
+    RegimeEspecial.SOCIEDADE_PROFISSIONAIS: ts.TsregEspTrib.VALUE_6,
+    RegimeEspecial.MEI: ts.TsregEspTrib.VALUE_0,
+    RegimeEspecial.ME_EPP_SIMPLES: ts.TsregEspTrib.VALUE_0,
+}
+# TSTribISSQN: 1 operação tributável, 2 imunidade, 3 exportação, 4 não incidência. Notes are taxable services.
+TRIBUTAVEL = ts.TstribIssqn.VALUE_1
+# TSTipoRetISSQN: 1 não retido, 2 retido pelo tomador, 3 retido pelo intermediário.
+RETENCAO = {False: ts.TstipoRetIssqn.VALUE_1, True: ts.TstipoRetIssqn.VALUE_2}
+# TSTipoInscricao in the DPS Id: 1 CPF, 2 CNPJ (the Id of nfelib's sample dps-simples.xml carries 2 before a CNPJ).
+INSCRICAO = {11: "1", 14: "2"}
+SERIE = re.compile(r"0{0,4}\d{1,5}")
+
+
+class DPSRecusada(ValueError):
+    """The note cannot be written as a DPS (the message says why, in Portuguese, for the accountant)."""
+
+
+@dataclass(frozen=True)
+class Numeracao:
+    """Where the DPS sits in the empresa's sequence; its Id derives from it."""
+
+    codigo_municipio: str
+    cnpj: str
+    serie: str
+    numero: int
+
+    @property
+    def id(self) -> str:
+        """`DPS` + cMun(7) + tpInsc(1) + CNPJ/CPF(14) + série(5) + nDPS(15) (TSIdDPS)."""
+        inscricao = INSCRICAO[len(self.cnpj)] + self.cnpj.zfill(14)
+        return f"DPS{self.codigo_municipio}{inscricao}{int(self.serie):05d}{self.numero:015d}"
+
+
+def numeracao(nota: NFSe, empresa: Empresa) -> Numeracao:
+    return Numeracao(empresa.codigo_municipio, empresa.cnpj, nota.serie_dps, nota.numero_dps)
+
+
+def _valor(valor: Decimal, casas: str = "0.01") -> str:
+    """TSDec15V2 / TSDec1V2: a plain decimal with two places, rounded half-up."""
+    return str(Decimal(valor).quantize(Decimal(casas), rounding=ROUND_HALF_UP))
+
+
+def _pessoa(retrato: dict) -> tc.TcinfoPessoa:
+    documento = retrato["documento"]
+    if not documento.isdigit():
+        raise DPSRecusada(
+            f"o tomador {documento} tem CNPJ alfanumérico, que o leiaute nacional (v1.01) ainda não aceita; "
+            "emita esta nota por outro gateway ou aguarde a atualização do leiaute"
+        )
+    endereco = retrato.get("endereco") or {}
+    completo = all(endereco.get(campo) for campo in ("logradouro", "numero", "bairro", "codigo_municipio", "cep"))
+    return tc.TcinfoPessoa(
+        CNPJ=documento if len(documento) == 14 else None,
+        CPF=documento if len(documento) == 11 else None,
+        xNome=retrato["nome"][:300],
+        end=tc.Tcendereco(
+            endNac=tc.TcenderNac(cMun=endereco["codigo_municipio"], CEP=endereco["cep"]),
+            xLgr=endereco["logradouro"][:255],
+            nro=endereco["numero"][:60],
+            xCpl=(endereco.get("complemento") or "")[:156] or None,
+            xBairro=endereco["bairro"][:60],
+        )
+        if completo
+        else None,
+        email=(retrato.get("email") or "")[:80] or None,
+    )
+
+
+def _prestador(empresa: Empresa) -> tc.TcinfoPrestador:
+    """CNPJ, IM and regime only: with the prestador as emitente, name and address come from the national
+    registry (CNC), as in nfelib's samples dps-simples.xml and dps-regime-normal.xml."""
+    opcao, apuracao = REGIMES[empresa.regime]
+    especial = RegimeEspecial.NENHUM if empresa.regime is Regime.MEI else empresa.regime_especial
+    return tc.TcinfoPrestador(
+        CNPJ=empresa.cnpj,
+        IM=empresa.inscricao_municipal or None,
+        regTrib=tc.TcregTrib(
+            opSimpNac=opcao,
+            regApTribSN=apuracao,
+            regEspTrib=REGIMES_ESPECIAIS[especial or RegimeEspecial.NENHUM],
+        ),
+    )
+
+
+def _servico(nota: NFSe, empresa: Empresa, servico: ServicoEmpresa) -> tc.Tcserv:
+    if not servico.codigo_tributacao_nacional:
+        raise DPSRecusada(
+            f"o serviço {servico.codigo_servico} não tem o código de tributação nacional (cTribNac, 6 dígitos); "
+            "informe-o no perfil fiscal da empresa"
+        )
+    return tc.Tcserv(
+        locPrest=tc.TclocPrest(cLocPrestacao=nota.codigo_municipio_prestacao or empresa.codigo_municipio),
+        cServ=tc.Tccserv(
+            cTribNac=servico.codigo_tributacao_nacional,
+            cTribMun=servico.codigo_tributacao_municipal or None,
+            xDescServ=nota.descricao[:2000],
+            cNBS=servico.nbs or None,
+        ),
+    )
+
+
+def _valores(nota: NFSe, imposto: ISS) -> tc.TcinfoValores:
+    """ISS as DESIGN §9 decides it (fiscal/iss.py): the rate goes only when the regime sends one. totTrib, which
+    the layout requires, goes as indTotTrib 0: "Não informar nenhum valor estimado para os Tributos"
+    (TSTipoIndTotTrib, Decreto 8.264/2014)."""
+    return tc.TcinfoValores(
+        vServPrest=tc.TcvservPrest(vServ=_valor(nota.valor)),
+        trib=tc.TcinfoTributacao(
+            tribMun=tc.TctribMunicipal(
+                tribISSQN=TRIBUTAVEL,
+                tpRetISSQN=RETENCAO[imposto.retido],
+                pAliq=_valor(imposto.aliquota) if imposto.aliquota is not None else None,
+            ),
+            totTrib=tc.TctribTotal(indTotTrib=ts.TstipoIndTotTrib.VALUE_0),
+        ),
+    )
+
+
+def _ibscbs(servico: ServicoEmpresa) -> tc.TcrtcinfoIbscbs | None:
+    """The 2026 IBS/CBS group, only when the service carries its codes (informational in 2026): a regular note
+    (finNFSe 0) whose destinatário is the tomador (indDest 0), not for personal use (indFinal 0)."""
+    if not (servico.cst_ibscbs and servico.cclass_trib and servico.cind_op):
+        return None
+    return tc.TcrtcinfoIbscbs(
+        finNFSe=ts.TsrtcfinNfse.VALUE_0,
+        indFinal=ts.TsrtcindFinal.VALUE_0,
+        cIndOp=servico.cind_op,
+        indDest=ts.TsrtcindDest.VALUE_0,
+        valores=tc.TcrtcinfoValoresIbscbs(
+            trib=tc.TcrtcinfoTributosIbscbs(
+                gIBSCBS=tc.TcrtcinfoTributosSitClas(CST=servico.cst_ibscbs, cClassTrib=servico.cclass_trib)
+            )
+        ),
+    )
+
+
+def montar(
+    nota: NFSe, empresa: Empresa, servico: ServicoEmpresa, retrato: dict, emissao: datetime, imposto: ISS
+) -> bytes:
+    """The unsigned DPS of a note whose série and number are already allocated; raises DPSRecusada."""
+    if not SERIE.fullmatch(nota.serie_dps or ""):
+        raise DPSRecusada(f"a série de DPS {nota.serie_dps!r} da empresa não é válida (até 5 dígitos)")
+    numero = numeracao(nota, empresa)
+    competencia: date = nota.competencia.replace(day=1)
+    documento = dps.Dps(
+        versao=VERSAO,
+        infDPS=tc.TcinfDps(
+            Id=numero.id,
+            tpAmb=AMBIENTES[empresa.ambiente],
+            dhEmi=emissao.isoformat(timespec="seconds"),
+            verAplic=VERSAO_APLICATIVO,
+            serie=str(int(numero.serie)),
+            nDPS=str(numero.numero),
+            dCompet=competencia.isoformat(),
+            tpEmit=ts.TsemitenteDps.VALUE_1,
+            cLocEmi=empresa.codigo_municipio,
+            prest=_prestador(empresa),
+            toma=_pessoa(retrato),
+            serv=_servico(nota, empresa, servico),
+            valores=_valores(nota, imposto),
+            IBSCBS=_ibscbs(servico),
+        ),
+    )
+    xml = _serializador().render(documento, ns_map={None: NAMESPACE})
+    erros = erros_de_esquema(xml.encode())
+    if erros:
+        raise DPSRecusada("a DPS montada não passa no esquema oficial: " + "; ".join(erros[:3]))
+    return xml.encode()
+
+
+@cache
+def _serializador() -> XmlSerializer:
+    return XmlSerializer(config=SerializerConfig(xml_declaration=False))
+
+
+ESQUEMA = Path(nfelib.__file__).parent / "nfse" / "schemas" / "v1_0" / "DPS_v1.01.xsd"
+_validando = threading.Lock()
+
+
+@cache
+def _esquema() -> etree.XMLSchema:
+    """The official DPS schema (with its includes and the XMLDSig import), loaded once per process."""
+    return etree.XMLSchema(etree.parse(str(ESQUEMA)))
+
+
+def erros_de_esquema(xml: bytes) -> list[str]:
+    """What the official XSD finds wrong in a DPS (empty when valid); a signed DPS is checked with its signature."""
+    with _validando:  # a schema's error log is shared by every validation that uses it
+        esquema = _esquema()
+        if esquema.validate(etree.fromstring(xml)):
+            return []
+        return [f"{erro.path}: {erro.message}" for erro in esquema.error_log]

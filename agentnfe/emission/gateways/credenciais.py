@@ -1,0 +1,90 @@
+"""An empresa's A1 as the national gateway uses it: the key that signs DPSs and a mutual-TLS client, per certificate.
+
+Python's ssl loads a client certificate only from files: the key goes to a temporary PEM encrypted with a random
+password, loaded and deleted at once. Server certificates are checked against certifi's bundle plus the CA file
+in SSL_CERT_FILE when set (the tests' CA).
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import ssl
+import tempfile
+import threading
+from collections import OrderedDict
+from dataclasses import dataclass
+
+import certifi
+import httpx
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.serialization import pkcs12
+
+from ...integrations.http import novo_cliente
+
+MAXIMO = 256
+"""Certificates kept in memory per process (least recently used leave first)."""
+
+
+@dataclass(frozen=True)
+class Credencial:
+    certificado_id: int
+    chave: object
+    certificado_pem: bytes
+    http: httpx.Client
+
+
+def contexto_tls(arquivo: bytes, senha: str) -> tuple[ssl.SSLContext, object, bytes]:
+    """A client TLS context presenting the A1, with the A1's private key and certificate (PEM)."""
+    chave, certificado, cadeia = pkcs12.load_key_and_certificates(arquivo, senha.encode())
+    contexto = ssl.create_default_context(cafile=certifi.where())
+    extra = os.environ.get("SSL_CERT_FILE")
+    if extra:
+        contexto.load_verify_locations(cafile=extra)
+    protecao = secrets.token_urlsafe(32)
+    pem_certificado = certificado.public_bytes(serialization.Encoding.PEM)
+    pem = chave.private_bytes(
+        serialization.Encoding.PEM,
+        serialization.PrivateFormat.PKCS8,
+        serialization.BestAvailableEncryption(protecao.encode()),
+    )
+    pem += pem_certificado + b"".join(c.public_bytes(serialization.Encoding.PEM) for c in cadeia or ())
+    with tempfile.NamedTemporaryFile(suffix=".pem") as temporario:
+        temporario.write(pem)
+        temporario.flush()
+        contexto.load_cert_chain(temporario.name, password=protecao)
+    return contexto, chave, pem_certificado
+
+
+class Credenciais:
+    """One Credencial per certificate and process, built at first use."""
+
+    def __init__(self, timeout: float):
+        self.timeout = timeout
+        self._guardadas: OrderedDict[int, Credencial] = OrderedDict()
+        self._trava = threading.Lock()
+
+    def de(self, certificado_id: int, carregar) -> Credencial:
+        """The certificate's Credencial; `carregar()` gives (arquivo, senha) when it is not built yet."""
+        with self._trava:
+            credencial = self._guardadas.get(certificado_id)
+            if credencial is not None:
+                self._guardadas.move_to_end(certificado_id)
+                return credencial
+        contexto, chave, pem = contexto_tls(*carregar())
+        http = novo_cliente("nacional", "", {"Accept": "application/json"}, self.timeout, verify=contexto)
+        credencial = Credencial(certificado_id, chave, pem, http)
+        with self._trava:
+            if certificado_id in self._guardadas:  # another thread built it meanwhile: keep one client
+                http.close()
+                return self._guardadas[certificado_id]
+            self._guardadas[certificado_id] = credencial
+            while len(self._guardadas) > MAXIMO:
+                self._guardadas.popitem(last=False)[1].http.close()
+        return credencial
+
+    def close(self) -> None:
+        with self._trava:
+            for credencial in self._guardadas.values():
+                credencial.http.close()
+            self._guardadas.clear()

@@ -1,0 +1,236 @@
+"""The national NFS-e API (Sefin Nacional and the ADN): a DPS signed with the empresa's A1, over mutual TLS.
+
+Routes and answers, from public clients of the API (its Swagger's schema names NFSePostResponseSucesso and
+NFSePostResponseErro, as quoted by them): `POST {sefin}/nfse` with `{"dpsXmlGZipB64"}` answers 201 with
+`idDps`, `chaveAcesso`, `nfseXmlGZipB64` and `alertas`, or 400 with `erros` [{Codigo, Descricao, Complemento}]
+(production answers capitalised keys; the Swagger spells them in lower case: both are read);
+`GET {sefin}/nfse/{chave}` gives the NFS-e; `GET {sefin}/dps/{id}` the access key of the NFS-e a DPS generated
+(404 when none); `GET {adn}/danfse/{chave}` the DANFSe PDF. Official bases per ambiente below (DESIGN §5).
+Cancellation (event e101101) is not offered through this gateway yet.
+"""
+
+from __future__ import annotations
+
+import base64
+import gzip
+import re
+from datetime import datetime
+from typing import Any
+
+import httpx
+from lxml import etree
+
+from ...extensions import db
+from ...models import Ambiente, Empresa, NFSe
+from .. import assinatura, dps
+from ..dps import DPSRecusada
+from . import (
+    ArquivoPendente,
+    GatewayInacessivel,
+    GatewayRecusou,
+    RespostaCancelamento,
+    RespostaGateway,
+    RespostaIlegivel,
+    certificado_vigente,
+    pedir,
+)
+from .credenciais import Credenciais, Credencial
+
+BASES = {
+    Ambiente.HOMOLOGACAO: (
+        "https://sefin.producaorestrita.nfse.gov.br/SefinNacional",
+        "https://adn.producaorestrita.nfse.gov.br",
+    ),
+    Ambiente.PRODUCAO: ("https://sefin.nfse.gov.br/SefinNacional", "https://adn.nfse.gov.br"),
+}
+"""(Sefin, ADN) per ambiente: produção restrita for homologação. NACIONAL_SEFIN_URL/NACIONAL_ADN_URL override both."""
+CHAVE = re.compile(r"\d{50}")
+SEM_CANCELAMENTO = (
+    "o cancelamento de notas do emissor nacional ainda não é feito pelo AgentNFe; "
+    "cancele-a no Emissor Nacional (www.nfse.gov.br) com o certificado da empresa"
+)
+
+
+PARA_USUARIO = "o sistema nacional da NFS-e apontou dados fiscais que a contabilidade precisa corrigir"
+
+
+class ClientesNacionais:
+    """The national gateway of the process: one mutual-TLS client per certificate, bound per empresa."""
+
+    def __init__(self, sefin: str | None, adn: str | None, timeout: float):
+        self.sefin, self.adn = sefin, adn
+        self.credenciais = Credenciais(timeout)
+
+    def da_empresa(self, empresa_id: int) -> Nacional:
+        """Reads the empresa and its A1 in the caller's transaction; no call is made here."""
+        empresa = db.session.get(Empresa, empresa_id)
+        sefin, adn = BASES[empresa.ambiente]
+        certificado = certificado_vigente(empresa_id)
+        credencial = None
+        if certificado is not None:
+            credencial = self.credenciais.de(certificado.id, lambda: (certificado.arquivo, certificado.senha))
+        return Nacional(self.sefin or sefin, self.adn or adn, credencial)
+
+    def close(self) -> None:
+        self.credenciais.close()
+
+
+class Nacional:
+    nome = "nacional"
+    exige_certificado = True
+    recebe_certificado = False
+    exige_endereco = False
+    """With the prestador as emitente its name and address come from the national registry, not the DPS."""
+    numera_dps = True
+
+    def __init__(self, sefin: str, adn: str, credencial: Credencial | None):
+        self.sefin, self.adn, self.credencial = sefin, adn, credencial
+
+    def _pedir(self, metodo: str, url: str, **kwargs) -> httpx.Response:
+        if self.credencial is None:
+            raise GatewayInacessivel("the empresa has no A1 certificate for the national API: nothing was sent")
+        return pedir(self.credencial.http, "Sefin Nacional", metodo, url, **kwargs)
+
+    def documento(self, nota: NFSe, retrato: dict, emissao: datetime, imposto) -> dict:
+        """The signed DPS (raises DPSRecusada before anything is sent)."""
+        if self.credencial is None:
+            raise DPSRecusada("a empresa não tem certificado A1 para assinar a DPS")
+        xml = dps.montar(nota, nota.empresa, nota.servico, retrato, emissao, imposto)
+        assinado = assinatura.assinar(xml, self.credencial.chave, self.credencial.certificado_pem)
+        return {"id_dps": dps.numeracao(nota, nota.empresa).id, "dps": assinado.decode()}
+
+    def referencia(self, nota: NFSe) -> str:
+        return dps.numeracao(nota, nota.empresa).id if nota.numero_dps else nota.id_integracao
+
+    def emitir(self, documento: dict) -> RespostaGateway:
+        corpo = {"dpsXmlGZipB64": base64.b64encode(gzip.compress(documento["dps"].encode())).decode()}
+        resposta = self._pedir("POST", f"{self.sefin}/nfse", json=corpo)
+        if resposta.status_code in (200, 201):
+            return self._autorizada(_json(resposta))
+        recusa = _recusa(resposta)
+        if not recusa.credencial:  # refused: did this DPS already give a note (a resend after a lost answer)?
+            existente = self.consultar_por_integracao(documento["id_dps"], "")
+            if existente is not None:
+                existente.existente = True
+                return existente
+        raise recusa
+
+    def _autorizada(self, corpo: Any) -> RespostaGateway:
+        chave = corpo.get("chaveAcesso") if isinstance(corpo, dict) else None
+        if not isinstance(chave, str) or not CHAVE.fullmatch(chave):
+            raise RespostaIlegivel(f"the national API answered without a 50-digit access key: {str(corpo)[:200]}")
+        numero = None
+        if corpo.get("nfseXmlGZipB64"):
+            numero = _numero_da_nfse(_descompactar(corpo["nfseXmlGZipB64"]))
+        resumo = {campo: corpo.get(campo) for campo in ("tipoAmbiente", "dataHoraProcessamento", "idDps", "alertas")}
+        return RespostaGateway(
+            "CONCLUIDO",
+            gateway_id=chave,
+            numero=numero,
+            chave_acesso=chave,
+            mensagem=_mensagens(corpo.get("alertas")) or "NFS-e gerada pela Sefin Nacional",
+            bruto={**resumo, "chaveAcesso": chave, "nNFSe": numero},
+        )
+
+    def _ler(self, url: str) -> dict | None:
+        """A GET's JSON body; None when the API has nothing there (404)."""
+        resposta = self._pedir("GET", url)
+        if resposta.status_code == 404:
+            return None
+        corpo = _json(resposta)
+        if resposta.status_code != 200 or not isinstance(corpo, dict):
+            raise _recusa(resposta)
+        return corpo
+
+    def consultar(self, gateway_id: str) -> RespostaGateway | None:
+        corpo = self._ler(f"{self.sefin}/nfse/{gateway_id}")
+        return None if corpo is None else self._autorizada({"chaveAcesso": gateway_id, **corpo})
+
+    def consultar_por_integracao(self, referencia: str, cnpj: str) -> RespostaGateway | None:
+        """By the DPS Id: the access key of the NFS-e it generated, then that NFS-e (None: the DPS gave none)."""
+        corpo = self._ler(f"{self.sefin}/dps/{referencia}")
+        if corpo is None:
+            return None
+        chave = corpo.get("chaveAcesso")
+        if not isinstance(chave, str) or not CHAVE.fullmatch(chave):
+            raise RespostaIlegivel(f"the national API answered the DPS {referencia} without an access key")
+        return self.consultar(chave)
+
+    def cancelar(self, gateway_id: str, codigo: int, motivo: str) -> RespostaCancelamento:
+        raise GatewayRecusou(SEM_CANCELAMENTO)
+
+    def consultar_cancelamento(self, protocolo: str) -> RespostaCancelamento:
+        raise GatewayRecusou(SEM_CANCELAMENTO)
+
+    def pdf(self, gateway_id: str) -> bytes:
+        resposta = self._pedir("GET", f"{self.adn}/danfse/{gateway_id}", headers={"Accept": "application/pdf"})
+        if resposta.status_code in (202, 404):
+            raise ArquivoPendente(f"the ADN has no DANFSe for {gateway_id} yet (HTTP {resposta.status_code})")
+        if resposta.status_code != 200 or not resposta.content.startswith(b"%PDF"):
+            raise _recusa(resposta)
+        return resposta.content
+
+    def xml(self, gateway_id: str) -> bytes:
+        corpo = self._ler(f"{self.sefin}/nfse/{gateway_id}")
+        if not corpo or not corpo.get("nfseXmlGZipB64"):
+            raise GatewayRecusou(f"a Sefin Nacional não entregou o XML da NFS-e {gateway_id}")
+        return _descompactar(corpo["nfseXmlGZipB64"])
+
+    def enviar_certificado(self, arquivo: bytes, senha: str, nome: str) -> str:
+        raise GatewayRecusou("o emissor nacional usa o certificado da própria empresa: nada é enviado")
+
+    def cadastrar_empresa(self, dados: dict, atualizar: bool) -> None:
+        raise GatewayRecusou("o emissor nacional lê o cadastro da empresa no CNC: nada é enviado")
+
+
+def _json(resposta: httpx.Response) -> Any:
+    try:
+        return resposta.json()
+    except ValueError:
+        return {"texto": resposta.text[:500]}
+
+
+def _descompactar(b64: str) -> bytes:
+    try:
+        return gzip.decompress(base64.b64decode(b64))
+    except (ValueError, OSError) as erro:
+        raise RespostaIlegivel(f"the national API sent a document that is not gzip+base64: {erro}") from None
+
+
+def _numero_da_nfse(xml: bytes) -> str | None:
+    """nNFSe of the NFS-e XML (infNFSe/nNFSe, in the national namespace)."""
+    try:
+        raiz = etree.fromstring(xml)
+    except etree.XMLSyntaxError as erro:
+        raise RespostaIlegivel(f"the national API sent an NFS-e that is not XML: {erro}") from None
+    numero = raiz.findtext(f".//{{{dps.NAMESPACE}}}nNFSe")
+    return numero.strip() if numero else None
+
+
+def _campo(item: dict, nome: str) -> str:
+    valor = item.get(nome[0].upper() + nome[1:], item.get(nome))
+    return str(valor).strip() if valor not in (None, "") else ""
+
+
+def _mensagens(itens: Any) -> str:
+    """`E0312: descrição (complemento)`, each coded message of the answer, verbatim."""
+    if isinstance(itens, dict):
+        itens = [itens]
+    partes = []
+    for item in itens if isinstance(itens, list) else []:
+        if isinstance(item, dict):
+            codigo, descricao, complemento = (_campo(item, c) for c in ("codigo", "descricao", "complemento"))
+            texto = f"{codigo}: {descricao}" if codigo else descricao
+            partes.append(f"{texto} ({complemento})" if complemento else texto)
+    return "; ".join(parte for parte in partes if parte)
+
+
+def _recusa(resposta: httpx.Response) -> GatewayRecusou:
+    """The answer's coded messages verbatim for the accountant; a plain sentence for the WhatsApp user."""
+    corpo = _json(resposta)
+    erros = (corpo.get("erros") or corpo.get("erro")) if isinstance(corpo, dict) else None
+    recusa = GatewayRecusou(
+        _mensagens(erros) or f"HTTP {resposta.status_code}", bruto=corpo, status=resposta.status_code
+    )
+    recusa.para_usuario = PARA_USUARIO
+    return recusa
