@@ -107,7 +107,7 @@ def _sequencia(rotulo: str, maximo: int) -> Callable:
 
 def _serie_dps(valor, _contexto) -> str:
     serie = str(valor).strip()
-    if not re.fullmatch(r"\d{1,5}", serie):
+    if not re.fullmatch(r"[0-9]{1,5}", serie):
         raise CampoInvalido(f"série da DPS {valor!r} deve ter de 1 a 5 dígitos")
     return serie
 

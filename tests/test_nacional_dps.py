@@ -78,9 +78,13 @@ documentos = st.one_of(
     st.integers(0, 999_999_99).map(lambda n: completar_cpf(f"{n:09d}")),
     st.integers(1, 99_999_999).map(lambda n: completar_cnpj(f"{n:08d}0001")),
 )
-textos = st.text(st.characters(codec="utf-8", exclude_categories=("Cs", "Cc")), min_size=1, max_size=300).filter(
-    str.strip
+textos = st.text(st.characters(codec="utf-8", exclude_categories=("Cs",)), min_size=1, max_size=300).filter(
+    lambda texto: texto.strip(" \t\n\r\x0b\x0c\x1c\x1d\x1e\x1f\x85\xa0")
 )
+enderecos = st.fixed_dictionaries(
+    {"logradouro": textos, "numero": st.sampled_from(["100", "S/N", "12 A", "km 3,5"]), "bairro": textos,
+     "complemento": st.none() | textos, "codigo_municipio": st.just("3550308"), "cep": st.just("01310100")}
+)  # fmt: skip
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
@@ -89,7 +93,9 @@ textos = st.text(st.characters(codec="utf-8", exclude_categories=("Cs", "Cc")), 
     especial=st.sampled_from(list(RegimeEspecial)),
     retido=st.booleans(),
     documento=documentos,
-    com_endereco=st.booleans(),
+    endereco=st.none() | enderecos,
+    email=st.none() | st.emails() | textos,
+    municipal=st.none() | st.from_regex(r"\A[0-9]{3}\Z"),
     com_ibscbs=st.booleans(),
     valor=st.decimals(min_value=Decimal("0.01"), max_value=Decimal("9999999.99"), places=2),
     descricao=textos,
@@ -99,17 +105,28 @@ textos = st.text(st.characters(codec="utf-8", exclude_categories=("Cs", "Cc")), 
     serie=st.integers(0, 99999).map(str),
 )
 def test_every_dps_the_product_builds_is_valid_against_the_official_schema_and_signed(
-    a1, regime, especial, retido, documento, com_endereco, com_ibscbs, valor, descricao, nome, fora, numero, serie
+    a1,
+    regime,
+    especial,
+    retido,
+    documento,
+    endereco,
+    email,
+    municipal,
+    com_ibscbs,
+    valor,
+    descricao,
+    nome,
+    fora,
+    numero,
+    serie,
 ):
     aliquota = Decimal(0) if regime is Regime.MEI else Decimal("3.5000")
-    servico = _servico(aliquota_iss=aliquota)
-    if com_ibscbs:
-        servico = _servico(
-            aliquota_iss=aliquota, nbs="113011000", cst_ibscbs="000", cclass_trib="000001", cind_op="100301"
-        )
+    ibscbs = {"nbs": "113011000", "cst_ibscbs": "000", "cclass_trib": "000001", "cind_op": "100301"}
+    servico = _servico(aliquota_iss=aliquota, codigo_tributacao_municipal=municipal, **(ibscbs if com_ibscbs else {}))
     nota = _nota(valor=valor, descricao=descricao, numero_dps=numero, serie_dps=serie,
                  codigo_municipio_prestacao="3304557" if fora else None)  # fmt: skip
-    retrato = {"documento": documento, "nome": nome, "endereco": ENDERECO if com_endereco else {}}
+    retrato = {"documento": documento, "nome": nome, "email": email, "endereco": endereco or {}}
     xml = _montar(nota, _empresa(regime, especial), servico, retrato, retido)
     assinado = assinatura.assinar(xml, *a1)
     assert dps.erros_de_esquema(assinado) == []
@@ -117,6 +134,7 @@ def test_every_dps_the_product_builds_is_valid_against_the_official_schema_and_s
     assert raiz.find("n:infDPS", NS).get("Id") == (f"DPS3550308211222333000181{int(serie):05d}{numero:015d}")
     assert _campo(xml, "n:infDPS/n:toma/n:" + ("CPF" if len(documento) == 11 else "CNPJ")) == documento
     assert _campo(xml, "n:infDPS/n:valores/n:vServPrest/n:vServ") == str(valor)
+    assert _campo(xml, "n:infDPS/n:serv/n:cServ/n:cTribMun") == municipal
     assert (_campo(xml, "n:infDPS/n:IBSCBS/n:cIndOp") is not None) is com_ibscbs
     certificado = x509.load_pem_x509_certificate(a1[1])
     assert verificar(assinado, certificado) == certificado
@@ -178,6 +196,19 @@ def test_an_alphanumeric_cnpj_tomador_is_refused_with_a_clear_message():
 def test_a_service_without_the_national_code_is_refused_before_anything_is_built():
     with pytest.raises(dps.DPSRecusada, match="cTribNac"):
         _montar(servico=_servico(codigo_tributacao_nacional=None))
+    with pytest.raises(dps.DPSRecusada, match="3 dígitos"):
+        _montar(servico=_servico(codigo_tributacao_municipal="01.07.01-001"))
+    with pytest.raises(dps.DPSRecusada, match="15 caracteres"):
+        _montar(empresa=_empresa(inscricao_municipal="1234567890123456"))
+
+
+def test_address_text_is_written_in_the_characters_the_layout_admits():
+    endereco = {**ENDERECO, "logradouro": "  Rua  São João – “Centro” 🏢 ", "bairro": "Ĉentro\tVelho"}
+    xml = _montar(retrato={**TOMADOR, "endereco": endereco})
+    assert _campo(xml, "n:infDPS/n:toma/n:end/n:xLgr") == 'Rua São João - "Centro"'
+    assert _campo(xml, "n:infDPS/n:toma/n:end/n:xBairro") == "Centro Velho"
+    sem_rua = _montar(retrato={**TOMADOR, "endereco": {**ENDERECO, "logradouro": "🏢"}})
+    assert etree.fromstring(sem_rua).find("n:infDPS/n:toma/n:end", NS) is None
 
 
 @pytest.mark.parametrize(

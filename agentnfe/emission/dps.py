@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 import threading
+import unicodedata
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import ROUND_HALF_UP, Decimal
@@ -60,7 +61,7 @@ TRIBUTAVEL = ts.TstribIssqn.VALUE_1
 RETENCAO = {False: ts.TstipoRetIssqn.VALUE_1, True: ts.TstipoRetIssqn.VALUE_2}
 # TSTipoInscricao in the DPS Id: 1 CPF, 2 CNPJ (the Id of nfelib's sample dps-simples.xml carries 2 before a CNPJ).
 INSCRICAO = {11: "1", 14: "2"}
-SERIE = re.compile(r"0{0,4}\d{1,5}")
+SERIE = re.compile(r"0{0,4}[0-9]{1,5}")
 
 
 class DPSRecusada(ValueError):
@@ -92,6 +93,29 @@ def _valor(valor: Decimal, casas: str = "0.01") -> str:
     return str(Decimal(valor).quantize(Decimal(casas), rounding=ROUND_HALF_UP))
 
 
+_TIPOGRAFICOS = str.maketrans(
+    {"\u2013": "-", "\u2014": "-", "\u2018": "'", "\u2019": "'", "\u201c": '"', "\u201d": '"'}
+)
+
+
+def _latin1(valor: str | None, limite: int) -> str | None:
+    """A TSString value: the layout admits only U+0020-U+00FF, without spaces at either end. Typographic dashes
+    and quotes become their plain forms, accented letters outside Latin-1 lose the accent, the rest is dropped."""
+    texto = unicodedata.normalize("NFC", " ".join((valor or "").translate(_TIPOGRAFICOS).split()))
+    decomposto = (c if c <= "\xff" else unicodedata.normalize("NFKD", c) for c in texto)
+    texto = "".join(c for parte in decomposto for c in parte if " " <= c <= "\xff")
+    texto = " ".join(texto.split())[:limite].strip()
+    return texto or None
+
+
+_FORA_DO_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+
+
+def _xml(valor: str, limite: int) -> str:
+    """Free text as XML 1.0 admits it (control characters other than tab and line breaks removed)."""
+    return _FORA_DO_XML.sub("", valor).strip()[:limite]
+
+
 def _pessoa(retrato: dict) -> tc.TcinfoPessoa:
     documento = retrato["documento"]
     if not documento.isdigit():
@@ -100,27 +124,33 @@ def _pessoa(retrato: dict) -> tc.TcinfoPessoa:
             "emita esta nota por outro gateway ou aguarde a atualização do leiaute"
         )
     endereco = retrato.get("endereco") or {}
-    completo = all(endereco.get(campo) for campo in ("logradouro", "numero", "bairro", "codigo_municipio", "cep"))
+    rua, numero, bairro = (
+        _latin1(endereco.get(c), n) for c, n in (("logradouro", 255), ("numero", 60), ("bairro", 60))
+    )
+    completo = rua and numero and bairro and endereco.get("codigo_municipio") and endereco.get("cep")
+    email = _latin1(retrato.get("email"), 80)
     return tc.TcinfoPessoa(
         CNPJ=documento if len(documento) == 14 else None,
         CPF=documento if len(documento) == 11 else None,
-        xNome=retrato["nome"][:300],
+        xNome=_xml(retrato["nome"], 300),
         end=tc.Tcendereco(
             endNac=tc.TcenderNac(cMun=endereco["codigo_municipio"], CEP=endereco["cep"]),
-            xLgr=endereco["logradouro"][:255],
-            nro=endereco["numero"][:60],
-            xCpl=(endereco.get("complemento") or "")[:156] or None,
-            xBairro=endereco["bairro"][:60],
+            xLgr=rua,
+            nro=numero,
+            xCpl=_latin1(endereco.get("complemento"), 156),
+            xBairro=bairro,
         )
         if completo
         else None,
-        email=(retrato.get("email") or "")[:80] or None,
+        email=email if email and " " not in email else None,
     )
 
 
 def _prestador(empresa: Empresa) -> tc.TcinfoPrestador:
     """CNPJ, IM and regime only: with the prestador as emitente, name and address come from the national
     registry (CNC), as in nfelib's samples dps-simples.xml and dps-regime-normal.xml."""
+    if empresa.inscricao_municipal and len(empresa.inscricao_municipal) > 15:
+        raise DPSRecusada("a inscrição municipal da empresa tem mais de 15 caracteres, o limite do leiaute nacional")
     opcao, apuracao = REGIMES[empresa.regime]
     especial = RegimeEspecial.NENHUM if empresa.regime is Regime.MEI else empresa.regime_especial
     return tc.TcinfoPrestador(
@@ -140,12 +170,18 @@ def _servico(nota: NFSe, empresa: Empresa, servico: ServicoEmpresa) -> tc.Tcserv
             f"o serviço {servico.codigo_servico} não tem o código de tributação nacional (cTribNac, 6 dígitos); "
             "informe-o no perfil fiscal da empresa"
         )
+    municipal = servico.codigo_tributacao_municipal or None
+    if municipal is not None and not re.fullmatch(r"[0-9]{3}", municipal):
+        raise DPSRecusada(
+            f"o código de tributação municipal {municipal!r} do serviço {servico.codigo_servico} não cabe no leiaute "
+            "nacional (3 dígitos); corrija-o no perfil fiscal ou deixe-o vazio se o município não o exige"
+        )
     return tc.Tcserv(
         locPrest=tc.TclocPrest(cLocPrestacao=nota.codigo_municipio_prestacao or empresa.codigo_municipio),
         cServ=tc.Tccserv(
             cTribNac=servico.codigo_tributacao_nacional,
-            cTribMun=servico.codigo_tributacao_municipal or None,
-            xDescServ=nota.descricao[:2000],
+            cTribMun=municipal,
+            xDescServ=_xml(nota.descricao, 2000),
             cNBS=servico.nbs or None,
         ),
     )
