@@ -174,3 +174,24 @@ def test_an_alphanumeric_cnpj_tomador_is_refused_before_anything_is_sent(naciona
     service.emitir(nfse_id)
     assert nota().status is StatusNFSe.ERRO and "alfanumérico" in nota().mensagem_erro
     assert sefin.emissoes() == []
+
+
+def test_the_empresa_ambiente_picks_the_official_bases_and_tpamb(make_app, alfa, ac):
+    """Without overrides, homologação goes to produção restrita and produção to the production hosts."""
+    from agentnfe.emission.gateways.nacional import BASES
+    from agentnfe.models import Ambiente
+
+    app = make_app()
+    with app.app_context():
+        empresa = db.session.get(Empresa, alfa.id)
+        empresa.gateway = NomeGateway.NACIONAL
+        certificados.adicionar(db.session, empresa, ac.a1(empresa.cnpj), "senha-do-cert", datetime.now(UTC).date())
+        db.session.commit()
+        restrita = gateway_da_empresa(empresa)
+        assert (restrita.sefin, restrita.adn) == BASES[Ambiente.HOMOLOGACAO]
+        assert restrita.sefin == "https://sefin.producaorestrita.nfse.gov.br/SefinNacional"
+        empresa.ambiente = Ambiente.PRODUCAO
+        db.session.commit()
+        producao = gateway_da_empresa(empresa)
+        assert (producao.sefin, producao.adn) == ("https://sefin.nfse.gov.br/SefinNacional", "https://adn.nfse.gov.br")
+        assert producao.credencial is restrita.credencial  # one client per certificate, whatever the ambiente
