@@ -209,7 +209,7 @@ def emitir(
         if (nota := de_volta(nfse_id, StatusNFSe.ENVIADA)) is None:
             return Efeitos()
         if recusa.credencial:
-            return falhar(nota, f"o gateway recusou a credencial ({recusa}); confira a chave de API", autor)
+            return falhar(nota, f"o gateway recusou a credencial ({recusa}); confira chave de API e certificado", autor)
         return rejeitar(nota, recusa.detalhe(), recusa.bruto, autor, para_usuario=recusa.para_usuario)
     except GatewayIndisponivel as erro:
         resultados.registrar("gateway", False)

@@ -44,7 +44,7 @@ BASES = {
     Ambiente.PRODUCAO: ("https://sefin.nfse.gov.br/SefinNacional", "https://adn.nfse.gov.br"),
 }
 """(Sefin, ADN) per ambiente: produção restrita for homologação. NACIONAL_SEFIN_URL/NACIONAL_ADN_URL override both."""
-CHAVE = re.compile(r"\d{50}")
+CHAVE = re.compile(r"[0-9]{50}")
 SEM_CANCELAMENTO = (
     "o cancelamento de notas do emissor nacional ainda não é feito pelo AgentNFe; "
     "cancele-a no Emissor Nacional (www.nfse.gov.br) com o certificado da empresa"
