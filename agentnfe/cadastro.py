@@ -153,8 +153,8 @@ EMPRESA: dict[str, tuple[Callable, bool]] = {
     "serie_rps": (_texto(5), False),
     "numero_rps": (_sequencia("número do RPS", 999_999_999), False),
     "gateway": (_escolha(NomeGateway, "gateway"), False),
-    "serie_dps": (_serie_dps, True),
-    "numero_dps": (_sequencia("próximo número da DPS", 10**15 - 1), True),
+    "serie_dps": (_serie_dps, False),
+    "numero_dps": (_sequencia("próximo número da DPS", 10**15 - 1), False),
 }
 
 SERVICO: dict[str, tuple[Callable, bool]] = {

@@ -24,7 +24,7 @@ REQUIRED = (
 OPTIONAL = (
     "cep", "email", "codigo_tributacao_municipal", "cnae", "iss_retido",
     "logradouro", "numero", "complemento", "bairro", "codigo_tributacao_nacional", "regime_especial",
-    "aliquota_simples_iss",
+    "aliquota_simples_iss", "gateway", "serie_dps", "numero_dps", "nbs", "cst_ibscbs", "cclass_trib", "cind_op",
 )  # fmt: skip
 _CHUNK = 500
 AMOSTRA = 10

@@ -268,6 +268,10 @@ def test_the_empresa_form_chooses_the_gateway_and_the_dps_sequence(client, auth,
     padrao = postar_empresa(client, auth, cnpj="06.990.590/0001-23", gateway="", serie_dps="1", numero_dps="1")
     assert padrao.status_code == 302, padrao.get_data(as_text=True)[-3000:]
     assert db.session.scalar(sa.select(Empresa.gateway).where(Empresa.cnpj == "06990590000123")) is None
+    em_branco = postar_empresa(client, auth, cnpj="34.028.316/0001-03", serie_dps="", numero_dps="7")
+    assert em_branco.status_code == 302, em_branco.get_data(as_text=True)[-3000:]
+    novo = db.session.scalar(sa.select(Empresa).where(Empresa.cnpj == "34028316000103"))
+    assert (novo.serie_dps, novo.numero_dps) == ("1", 7)  # a blank série keeps the default
     for campo, valor, mensagem in [("serie_dps", "AB", "série da DPS"), ("numero_dps", "0", "próximo número da DPS")]:
-        html = postar_empresa(client, auth, cnpj="34.028.316/0001-03", **{campo: valor}).get_data(as_text=True)
+        html = postar_empresa(client, auth, cnpj="45.997.418/0001-53", **{campo: valor}).get_data(as_text=True)
         assert mensagem in html

@@ -223,3 +223,20 @@ def test_a_mei_import_gets_the_mei_special_regime(runner, session, tmp_path):
     path = write(tmp_path, HEADER, f"Alfa,{ALFA},Alfa MEI,1,3550308,SP,mei,01.07,0,")
     assert run_import(runner, path).exit_code == 0
     assert empresa(session, ALFA).regime_especial.value == "mei"
+
+
+def test_a_file_moves_empresas_to_the_national_emissor_with_their_dps_sequence(runner, session, tmp_path):
+    from agentnfe.models import NomeGateway
+
+    path = write(
+        tmp_path,
+        HEADER + ",codigo_tributacao_nacional,gateway,serie_dps,numero_dps,cind_op",
+        f"Contábil Alfa,{ALFA},Alfa,123,3550308,SP,simples_nacional,1.07,2,11987654321,010701,nacional,7,1200,100301",
+        f"Contábil Alfa,{BETA},Beta,456,3550308,SP,simples_nacional,1.07,2,11987654322,010701,sefaz,1,1,",
+    )
+    result = run_import(runner, path)
+    assert result.exit_code == 1 and "linha 3" in result.stderr and "gateway 'sefaz' inválido" in result.stderr
+    alfa = empresa(session, ALFA)
+    assert (alfa.gateway, alfa.serie_dps, alfa.numero_dps) == (NomeGateway.NACIONAL, "7", 1200)
+    assert alfa.servicos[0].cind_op == "100301"
+    assert empresa(session, BETA) is None
