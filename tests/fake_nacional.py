@@ -68,6 +68,9 @@ class FakeSefinNacional(FakeServer):
         """A (code, description) the next DPS is rejected with, as a city's rule would."""
         self.perder_resposta = 0.0
         """Seconds the next accepted DPS's answer is held (longer than the client waits: the answer is lost)."""
+        self.danfse_atrasado = 1
+        """404s the ADN answers for a new note's DANFSe before it has it (the NFS-e reaches the ADN later)."""
+        self._pedidos_danfse: dict[str, int] = {}
         self._numero = 0
         self._trava = threading.Lock()
 
@@ -98,7 +101,10 @@ class FakeSefinNacional(FakeServer):
             return 200, self._sucesso(caminho.rsplit("/", 1)[1], nota), 0
         if caminho.startswith(f"{ADN}/danfse/"):
             chave = caminho.rsplit("/", 1)[1]
-            return (200, pdf_simples(f"DANFSe {chave}"), 0) if chave in self.notas else (404, {}, 0)
+            self._pedidos_danfse[chave] = self._pedidos_danfse.get(chave, 0) + 1
+            if chave not in self.notas or self._pedidos_danfse[chave] <= self.danfse_atrasado:
+                return 404, {"erro": {"codigo": "E2406", "descricao": "DANFSe não encontrado."}}, 0
+            return 200, pdf_simples(f"DANFSe {chave}"), 0
         return 404, {}, 0
 
     def _sucesso(self, chave: str, nota: dict) -> dict:

@@ -83,6 +83,8 @@ def test_a_confirmed_whatsapp_conversation_ends_with_number_access_key_and_pdf(n
     assert len(registro.chave_acesso) == 50 and registro.gateway_id == registro.chave_acesso
     aviso = [texto for texto in wa.respostas() if texto.startswith("✅ Nota emitida!")][-1]
     assert f"Número: {registro.numero}" in aviso and f"Chave de acesso: {registro.chave_acesso}" in aviso
+    danfse = [p for p in sefin.requests if p["path"] == f"/adn/danfse/{registro.chave_acesso}"]
+    assert len(danfse) == 2  # the ADN had no DANFSe at first: fetched again later, not given up
     link = aviso.split("PDF: ")[1].strip()
     pdf = wa.client.get(link.removeprefix("http://127.0.0.1:8000"))
     assert pdf.status_code == 200 and pdf.data.startswith(b"%PDF") and registro.chave_acesso.encode() in pdf.data
