@@ -7,17 +7,19 @@ import json
 import ssl
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 import httpx
-import sqlalchemy as sa
 from flask import Flask, current_app
 
-from ...extensions import db
 from ...fiscal.iss import ISS
 from ...integrations.http import registrar
 from ...integrations.valores import texto
-from ...models import Certificado, Empresa, NFSe, NomeGateway
+from ...models import Empresa, NFSe, NomeGateway
+from .. import payload
+
+if TYPE_CHECKING:
+    from .nacional import ClientesNacionais
 
 EXTENSION_KEY = "agentnfe.gateway"
 
@@ -205,9 +207,7 @@ class DocumentoPlugNotas:
     numera_dps = False
 
     def documento(self, nota: NFSe, retrato: dict, emissao: datetime, imposto: ISS) -> list[dict]:
-        from ..payload import montar
-
-        return montar(nota, nota.empresa, nota.servico, retrato, emissao, imposto)
+        return payload.montar(nota, nota.empresa, nota.servico, retrato, emissao, imposto)
 
     def referencia(self, nota: NFSe) -> str:
         return nota.id_integracao
@@ -220,7 +220,7 @@ class Gateways:
     padrao: NomeGateway
     mock: Gateway
     plugnotas: Gateway
-    nacional: Any
+    nacional: ClientesNacionais
 
     def de(self, nome: NomeGateway | None, empresa_id: int) -> Gateway:
         nome = nome or self.padrao
@@ -261,9 +261,3 @@ def gateway_da_empresa(empresa: Empresa) -> Gateway:
 def gateway_da_nota(nota: NFSe) -> Gateway:
     """The gateway the note went to (or, before its first send, the empresa's)."""
     return _gateways().de(nota.gateway or nota.empresa.gateway, nota.empresa_id)
-
-
-def certificado_vigente(empresa_id: int) -> Certificado | None:
-    """The empresa's A1 that lasts longest (the one a note is signed and sent with)."""
-    consulta = sa.select(Certificado).where(Certificado.empresa_id == empresa_id)
-    return db.session.scalar(consulta.order_by(Certificado.valido_ate.desc(), Certificado.id.desc()).limit(1))

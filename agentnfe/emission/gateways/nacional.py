@@ -18,10 +18,11 @@ from datetime import datetime
 from typing import Any
 
 import httpx
+import sqlalchemy as sa
 from lxml import etree
 
 from ...extensions import db
-from ...models import Ambiente, Empresa, NFSe
+from ...models import Ambiente, Certificado, Empresa, NFSe
 from .. import assinatura, dps
 from ..dps import DPSRecusada
 from . import (
@@ -31,7 +32,6 @@ from . import (
     RespostaCancelamento,
     RespostaGateway,
     RespostaIlegivel,
-    certificado_vigente,
     pedir,
 )
 from .credenciais import Credenciais, Credencial
@@ -52,6 +52,12 @@ SEM_CANCELAMENTO = (
 
 
 PARA_USUARIO = "o sistema nacional da NFS-e apontou dados fiscais que a contabilidade precisa corrigir"
+
+
+def certificado_vigente(empresa_id: int) -> Certificado | None:
+    """The empresa's A1 that lasts longest (the one a note is signed and sent with)."""
+    consulta = sa.select(Certificado).where(Certificado.empresa_id == empresa_id)
+    return db.session.scalar(consulta.order_by(Certificado.valido_ate.desc(), Certificado.id.desc()).limit(1))
 
 
 class ClientesNacionais:
