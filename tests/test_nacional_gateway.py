@@ -197,3 +197,14 @@ def test_the_empresa_ambiente_picks_the_official_bases_and_tpamb(make_app, alfa,
         producao = gateway_da_empresa(empresa)
         assert (producao.sefin, producao.adn) == ("https://sefin.nfse.gov.br/SefinNacional", "https://adn.nfse.gov.br")
         assert producao.credencial is restrita.credencial  # one client per certificate, whatever the ambiente
+
+
+def test_a_counter_set_back_onto_used_numbers_skips_past_them(nacional, alfa):
+    primeira, segunda = criar_nota(alfa.id, valor="100.00"), criar_nota(alfa.id, valor="200.00")
+    numeracao.numerar(primeira)
+    db.session.get(Empresa, alfa.id).numero_dps = 41  # set back by hand: 41 is taken
+    db.session.commit()
+    numeracao.numerar(segunda)
+    db.session.expire_all()
+    assert db.session.get(NFSe, segunda).numero_dps == 42
+    assert db.session.get(Empresa, alfa.id).numero_dps == 43

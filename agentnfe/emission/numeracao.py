@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import logging
+
 import sqlalchemy as sa
+from sqlalchemy.exc import IntegrityError
 
 from ..extensions import db
 from ..models import Empresa, NFSe
+
+log = logging.getLogger(__name__)
 
 
 def numerar(nfse_id: int) -> None:
@@ -14,8 +19,20 @@ def numerar(nfse_id: int) -> None:
     The empresa's counter moves in an UPDATE, which holds the empresa row's lock (PostgreSQL) or the database's
     single writer (SQLite) until the commit that also stores the number on the note: two notes never get the
     same number, and a number taken by a note that already had one is never spent (the transaction rolls back).
-    NFSe's unique (empresa, série, número) backs this up.
+    NFSe's unique (empresa, série, número) backs this up: when the counter was set back onto numbers already
+    used (by hand, in the admin), it moves past the highest one used in the série and the note takes the next.
     """
+    for _ in range(2):
+        try:
+            _numerar(nfse_id)
+            return
+        except IntegrityError:
+            db.session.rollback()
+            _pular_usados(nfse_id)
+    raise RuntimeError(f"note {nfse_id}: no free DPS number after moving the counter past the used ones")
+
+
+def _numerar(nfse_id: int) -> None:
     empresa_id = db.session.scalar(sa.select(NFSe.empresa_id).where(NFSe.id == nfse_id, NFSe.numero_dps.is_(None)))
     if empresa_id is None:
         db.session.rollback()
@@ -37,3 +54,21 @@ def numerar(nfse_id: int) -> None:
         db.session.rollback()
         return
     db.session.commit()
+
+
+def _pular_usados(nfse_id: int) -> None:
+    """Move the empresa's counter past the highest number its série already used."""
+    empresa_id = db.session.scalar(sa.select(NFSe.empresa_id).where(NFSe.id == nfse_id))
+    usado = (
+        sa.select(sa.func.max(NFSe.numero_dps))
+        .where(NFSe.empresa_id == Empresa.id, NFSe.serie_dps == Empresa.serie_dps)
+        .scalar_subquery()
+    )
+    db.session.execute(
+        sa.update(Empresa)
+        .where(Empresa.id == empresa_id, Empresa.numero_dps <= usado)
+        .values(numero_dps=usado + 1)
+        .execution_options(synchronize_session=False)
+    )
+    db.session.commit()
+    log.warning("empresa %s: the DPS counter pointed at a used number; moved past the série's highest", empresa_id)
