@@ -208,3 +208,17 @@ def test_a_counter_set_back_onto_used_numbers_skips_past_them(nacional, alfa):
     db.session.expire_all()
     assert db.session.get(NFSe, segunda).numero_dps == 42
     assert db.session.get(Empresa, alfa.id).numero_dps == 43
+
+
+def test_a_rejected_note_replayed_after_the_fix_goes_out_as_a_new_dps(nacional, sefin, alfa):
+    from agentnfe.emission import replay
+
+    nfse_id = criar_nota(alfa.id)
+    sefin.regra = ("E0312", "Código de tributação nacional não administrado pelo município.")
+    service.emitir(nfse_id)
+    rejeitada = nota()
+    assert rejeitada.status is StatusNFSe.REJEITADA and rejeitada.numero_dps == 41
+    replay.reprocessar(nfse_id, "suporte")
+    registro = nota()
+    assert registro.status is StatusNFSe.CONCLUIDA and registro.numero_dps == 42
+    assert registro.id_integracao.endswith("-2") and len(sefin.emissoes()) == 2 and len(sefin.notas) == 1
