@@ -79,7 +79,7 @@ documentos = st.one_of(
     st.integers(1, 99_999_999).map(lambda n: completar_cnpj(f"{n:08d}0001")),
 )
 textos = st.text(st.characters(codec="utf-8", exclude_categories=("Cs",)), min_size=1, max_size=300).filter(
-    lambda texto: texto.strip(" \t\n\r\x0b\x0c\x1c\x1d\x1e\x1f\x85\xa0")
+    lambda texto: any(c.isprintable() and not c.isspace() for c in texto)
 )
 enderecos = st.fixed_dictionaries(
     {"logradouro": textos, "numero": st.sampled_from(["100", "S/N", "12 A", "km 3,5"]), "bairro": textos,
@@ -186,6 +186,15 @@ def test_the_tomador_address_goes_only_when_complete_and_the_ambiente_picks_tpam
     assert etree.fromstring(sem_cep).find("n:infDPS/n:toma/n:end", NS) is None
     assert _campo(sem_cep, "n:infDPS/n:tpAmb") == "2"
     assert _campo(sem_cep, "n:infDPS/n:dCompet") == "2026-03-01"
+
+
+@pytest.mark.parametrize("campo", ["nome", "descricao"])
+def test_a_name_or_description_of_nothing_printable_is_refused_with_a_message(campo):
+    with pytest.raises(dps.DPSRecusada, match="está vazio ou só tem caracteres"):
+        if campo == "nome":
+            _montar(retrato={**TOMADOR, "nome": "\x08 \x1f"})
+        else:
+            _montar(nota=_nota(descricao="\x00\x08"))
 
 
 def test_an_alphanumeric_cnpj_tomador_is_refused_with_a_clear_message():

@@ -111,9 +111,12 @@ def _latin1(valor: str | None, limite: int) -> str | None:
 _FORA_DO_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 
 
-def _xml(valor: str, limite: int) -> str:
+def _xml(valor: str, limite: int, rotulo: str) -> str:
     """Free text as XML 1.0 admits it (control characters other than tab and line breaks removed)."""
-    return _FORA_DO_XML.sub("", valor).strip()[:limite]
+    texto = _FORA_DO_XML.sub("", valor).strip()[:limite]
+    if not texto:
+        raise DPSRecusada(f"{rotulo} está vazio ou só tem caracteres que a nota não aceita; corrija-o no painel")
+    return texto
 
 
 def _pessoa(retrato: dict) -> tc.TcinfoPessoa:
@@ -132,7 +135,7 @@ def _pessoa(retrato: dict) -> tc.TcinfoPessoa:
     return tc.TcinfoPessoa(
         CNPJ=documento if len(documento) == 14 else None,
         CPF=documento if len(documento) == 11 else None,
-        xNome=_xml(retrato["nome"], 300),
+        xNome=_xml(retrato["nome"], 300, "o nome do tomador"),
         end=tc.Tcendereco(
             endNac=tc.TcenderNac(cMun=endereco["codigo_municipio"], CEP=endereco["cep"]),
             xLgr=rua,
@@ -181,7 +184,7 @@ def _servico(nota: NFSe, empresa: Empresa, servico: ServicoEmpresa) -> tc.Tcserv
         cServ=tc.Tccserv(
             cTribNac=servico.codigo_tributacao_nacional,
             cTribMun=municipal,
-            xDescServ=_xml(nota.descricao, 2000),
+            xDescServ=_xml(nota.descricao, 2000, "a descrição do serviço"),
             cNBS=servico.nbs or None,
         ),
     )
