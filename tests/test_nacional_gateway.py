@@ -222,3 +222,16 @@ def test_a_rejected_note_replayed_after_the_fix_goes_out_as_a_new_dps(nacional, 
     registro = nota()
     assert registro.status is StatusNFSe.CONCLUIDA and registro.numero_dps == 42
     assert registro.id_integracao.endswith("-2") and len(sefin.emissoes()) == 2 and len(sefin.notas) == 1
+
+
+def test_a_note_blocked_before_sending_takes_no_dps_number(nacional, sefin, alfa):
+    from datetime import date
+
+    nfse_id = criar_nota(alfa.id)
+    db.session.get(NFSe, nfse_id).competencia = date(2100, 1, 1)  # a competência after the emission month
+    db.session.commit()
+    service.emitir(nfse_id)
+    registro = nota()
+    assert registro.status is StatusNFSe.ERRO and "competência" in registro.mensagem_erro
+    assert registro.numero_dps is None and db.session.get(Empresa, alfa.id).numero_dps == 41
+    assert sefin.requests == []

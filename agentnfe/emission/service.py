@@ -169,16 +169,16 @@ def emitir(
             return Efeitos()
     autor = Registro(acao, "", origem, usuario_id)
     gateway = gateway_da_nota(nota)
-    if gateway.numera_dps and nota.numero_dps is None:  # committed before anything is built or sent
-        numeracao.numerar(nfse_id)
-        if (nota := carregar(nfse_id)) is None or nota.status not in A_ENVIAR:
-            return Efeitos()
     retrato = tomadores.retrato(nota) if nota.tomador is not None else None
     bloqueio = _bloqueio(nota, gateway, retrato, hoje or relogio.hoje())
     if bloqueio:
         if not reservar(nota):
             return Efeitos(tentar_de_novo=True)
         return falhar(nota, bloqueio, autor)
+    if gateway.numera_dps and nota.numero_dps is None:  # only for a note that goes out; committed before it is built
+        numeracao.numerar(nfse_id)
+        if (nota := carregar(nfse_id)) is None or nota.status not in A_ENVIAR:
+            return Efeitos()
     imposto = _iss_atual(nota)
     anterior, alvo = nota.status, Alvo.de(nota, gateway)
     try:
