@@ -10,7 +10,6 @@ from __future__ import annotations
 import re
 import threading
 import unicodedata
-from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import ROUND_HALF_UP, Decimal
 from functools import cache
@@ -68,24 +67,10 @@ class DPSRecusada(ValueError):
     """The note cannot be written as a DPS (the message says why, in Portuguese, for the accountant)."""
 
 
-@dataclass(frozen=True)
-class Numeracao:
-    """Where the DPS sits in the empresa's sequence; its Id derives from it."""
-
-    codigo_municipio: str
-    cnpj: str
-    serie: str
-    numero: int
-
-    @property
-    def id(self) -> str:
-        """`DPS` + cMun(7) + tpInsc(1) + CNPJ/CPF(14) + série(5) + nDPS(15) (TSIdDPS)."""
-        inscricao = INSCRICAO[len(self.cnpj)] + self.cnpj.zfill(14)
-        return f"DPS{self.codigo_municipio}{inscricao}{int(self.serie):05d}{self.numero:015d}"
-
-
-def numeracao(nota: NFSe, empresa: Empresa) -> Numeracao:
-    return Numeracao(empresa.codigo_municipio, empresa.cnpj, nota.serie_dps, nota.numero_dps)
+def id_dps(nota: NFSe, empresa: Empresa) -> str:
+    """`DPS` + cMun(7) + tpInsc(1) + CNPJ/CPF(14) + série(5) + nDPS(15) (TSIdDPS) of a numbered note."""
+    inscricao = INSCRICAO[len(empresa.cnpj)] + empresa.cnpj.zfill(14)
+    return f"DPS{empresa.codigo_municipio}{inscricao}{int(nota.serie_dps):05d}{nota.numero_dps:015d}"
 
 
 def _valor(valor: Decimal, casas: str = "0.01") -> str:
@@ -231,17 +216,16 @@ def montar(
     """The unsigned DPS of a note whose série and number are already allocated; raises DPSRecusada."""
     if not SERIE.fullmatch(nota.serie_dps or ""):
         raise DPSRecusada(f"a série de DPS {nota.serie_dps!r} da empresa não é válida (até 5 dígitos)")
-    numero = numeracao(nota, empresa)
     competencia: date = nota.competencia.replace(day=1)
     documento = dps.Dps(
         versao=VERSAO,
         infDPS=tc.TcinfDps(
-            Id=numero.id,
+            Id=id_dps(nota, empresa),
             tpAmb=AMBIENTES[empresa.ambiente],
             dhEmi=emissao.isoformat(timespec="seconds"),
             verAplic=VERSAO_APLICATIVO,
-            serie=str(int(numero.serie)),
-            nDPS=str(numero.numero),
+            serie=str(int(nota.serie_dps)),
+            nDPS=str(nota.numero_dps),
             dCompet=competencia.isoformat(),
             tpEmit=ts.TsemitenteDps.VALUE_1,
             cLocEmi=empresa.codigo_municipio,

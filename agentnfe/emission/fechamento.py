@@ -80,10 +80,13 @@ def gerar(empresa_id: int, mes: date, destino: Path, progresso: Callable[[], Non
     empresa = db.session.get(Empresa, empresa_id)
     notas = notas_do_mes(empresa_id, mes)
     linhas = [linha(nota) for nota in notas]
-    alvos = [
-        (nota.id, nota.numero or nota.id_integracao, nota.gateway_id, nota.id_integracao, gateway_da_nota(nota))
-        for nota in notas
-    ]
+    gateways: dict = {}  # one per gateway the month's notes went to (the national one reads the A1 to bind)
+    alvos = []
+    for nota in notas:
+        if nota.gateway not in gateways:
+            gateways[nota.gateway] = gateway_da_nota(nota)
+        nome = nota.numero or nota.id_integracao
+        alvos.append((nota.id, nome, nota.gateway_id, nota.id_integracao, gateways[nota.gateway]))
     nome_empresa, cnpj = empresa.razao_social, empresa.cnpj
     db.session.rollback()
     destino.mkdir(parents=True, exist_ok=True)

@@ -25,12 +25,13 @@ def guardar_por_integracao(id_integracao: str) -> bool:
 
 def _guardar(criterio) -> bool:
     """Ends the caller's read-only transaction before asking the gateway."""
-    nota = db.session.scalar(sa.select(NFSe).where(criterio))
+    nota = db.session.execute(sa.select(NFSe.id, NFSe.id_integracao, NFSe.gateway_id).where(criterio)).first()
     guardado = nota is not None and links.caminho_pdf(nota.id_integracao).exists()
     if nota is None or guardado or not nota.gateway_id:
         db.session.rollback()
         return guardado
-    id_integracao, gateway_id, gateway = nota.id_integracao, nota.gateway_id, gateway_da_nota(nota)
+    id_integracao, gateway_id = nota.id_integracao, nota.gateway_id
+    gateway = gateway_da_nota(db.session.get(NFSe, nota.id))  # the whole note only when its PDF is missing
     db.session.rollback()
     try:
         links.guardar_pdf(id_integracao, gateway.pdf(gateway_id))

@@ -155,6 +155,14 @@ def pedir(http: httpx.Client, quem: str, metodo: str, caminho: str, **kwargs) ->
     return resposta
 
 
+def corpo_json(resposta: httpx.Response) -> Any:
+    """A gateway answer's JSON body, or its first 500 characters when it is not JSON."""
+    try:
+        return resposta.json()
+    except ValueError:
+        return {"texto": resposta.text[:500]}
+
+
 def _alerta_tls(erro: BaseException) -> bool:
     """Whether the failure is a TLS alert from the server (a refused handshake: no request was read)."""
     causa: BaseException | None = erro

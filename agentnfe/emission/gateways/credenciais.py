@@ -28,7 +28,6 @@ MAXIMO = 256
 
 @dataclass(frozen=True)
 class Credencial:
-    certificado_id: int
     chave: object
     certificado_pem: bytes
     http: httpx.Client
@@ -73,7 +72,7 @@ class Credenciais:
                 return credencial
         contexto, chave, pem = contexto_tls(*carregar())
         http = novo_cliente("nacional", "", {"Accept": "application/json"}, self.timeout, verify=contexto)
-        credencial = Credencial(certificado_id, chave, pem, http)
+        credencial = Credencial(chave, pem, http)
         with self._trava:
             if certificado_id in self._guardadas:  # another thread built it meanwhile: keep one client
                 http.close()

@@ -32,6 +32,7 @@ from . import (
     RespostaCancelamento,
     RespostaGateway,
     RespostaIlegivel,
+    corpo_json,
     pedir,
 )
 from .credenciais import Credenciais, Credencial
@@ -54,10 +55,16 @@ SEM_CANCELAMENTO = (
 PARA_USUARIO = "o sistema nacional da NFS-e apontou dados fiscais que a contabilidade precisa corrigir"
 
 
-def certificado_vigente(empresa_id: int) -> Certificado | None:
-    """The empresa's A1 that lasts longest (the one a note is signed and sent with)."""
-    consulta = sa.select(Certificado).where(Certificado.empresa_id == empresa_id)
+def certificado_vigente(empresa_id: int) -> int | None:
+    """Id of the empresa's A1 that lasts longest (the one a note is signed and sent with)."""
+    consulta = sa.select(Certificado.id).where(Certificado.empresa_id == empresa_id)
     return db.session.scalar(consulta.order_by(Certificado.valido_ate.desc(), Certificado.id.desc()).limit(1))
+
+
+def _segredos(certificado_id: int) -> tuple[bytes, str]:
+    """The A1 file and password, decrypted: read only when its credential is not built yet."""
+    certificado = db.session.get(Certificado, certificado_id)
+    return certificado.arquivo, certificado.senha
 
 
 class ClientesNacionais:
@@ -71,10 +78,10 @@ class ClientesNacionais:
         """Reads the empresa and its A1 in the caller's transaction; no call is made here."""
         empresa = db.session.get(Empresa, empresa_id)
         sefin, adn = BASES[empresa.ambiente]
-        certificado = certificado_vigente(empresa_id)
+        certificado_id = certificado_vigente(empresa_id)
         credencial = None
-        if certificado is not None:
-            credencial = self.credenciais.de(certificado.id, lambda: (certificado.arquivo, certificado.senha))
+        if certificado_id is not None:
+            credencial = self.credenciais.de(certificado_id, lambda: _segredos(certificado_id))
         return Nacional(self.sefin or sefin, self.adn or adn, credencial)
 
     def close(self) -> None:
@@ -103,16 +110,16 @@ class Nacional:
             raise DPSRecusada("a empresa não tem certificado A1 para assinar a DPS")
         xml = dps.montar(nota, nota.empresa, nota.servico, retrato, emissao, imposto)
         assinado = assinatura.assinar(xml, self.credencial.chave, self.credencial.certificado_pem)
-        return {"id_dps": dps.numeracao(nota, nota.empresa).id, "dps": assinado.decode()}
+        return {"id_dps": dps.id_dps(nota, nota.empresa), "dps": assinado.decode()}
 
     def referencia(self, nota: NFSe) -> str:
-        return dps.numeracao(nota, nota.empresa).id if nota.numero_dps else nota.id_integracao
+        return dps.id_dps(nota, nota.empresa) if nota.numero_dps else nota.id_integracao
 
     def emitir(self, documento: dict) -> RespostaGateway:
         corpo = {"dpsXmlGZipB64": base64.b64encode(gzip.compress(documento["dps"].encode())).decode()}
         resposta = self._pedir("POST", f"{self.sefin}/nfse", json=corpo)
         if resposta.status_code in (200, 201):
-            return self._autorizada(_json(resposta))
+            return self._autorizada(corpo_json(resposta))
         recusa = _recusa(resposta)
         if not recusa.credencial:  # refused: did this DPS already give a note (a resend after a lost answer)?
             existente = self.consultar_por_integracao(documento["id_dps"], "")
@@ -143,7 +150,7 @@ class Nacional:
         resposta = self._pedir("GET", url)
         if resposta.status_code == 404:
             return None
-        corpo = _json(resposta)
+        corpo = corpo_json(resposta)
         if resposta.status_code != 200 or not isinstance(corpo, dict):
             raise _recusa(resposta)
         return corpo
@@ -189,13 +196,6 @@ class Nacional:
         raise GatewayRecusou("o emissor nacional lê o cadastro da empresa no CNC: nada é enviado")
 
 
-def _json(resposta: httpx.Response) -> Any:
-    try:
-        return resposta.json()
-    except ValueError:
-        return {"texto": resposta.text[:500]}
-
-
 def _descompactar(b64: str) -> bytes:
     try:
         return gzip.decompress(base64.b64decode(b64))
@@ -233,7 +233,7 @@ def _mensagens(itens: Any) -> str:
 
 def _recusa(resposta: httpx.Response) -> GatewayRecusou:
     """The answer's coded messages verbatim for the accountant; a plain sentence for the WhatsApp user."""
-    corpo = _json(resposta)
+    corpo = corpo_json(resposta)
     erros = (corpo.get("erros") or corpo.get("erro")) if isinstance(corpo, dict) else None
     recusa = GatewayRecusou(
         _mensagens(erros) or f"HTTP {resposta.status_code}", bruto=corpo, status=resposta.status_code

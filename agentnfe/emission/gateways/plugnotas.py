@@ -8,7 +8,6 @@ Routes and answers follow ../shared/samples/plugnotas_notes.md and Tecnospeed's 
 from __future__ import annotations
 
 import logging
-from typing import Any
 
 import httpx
 
@@ -20,6 +19,7 @@ from . import (
     RespostaCancelamento,
     RespostaGateway,
     RespostaIlegivel,
+    corpo_json,
     pedir,
 )
 
@@ -50,15 +50,8 @@ class PlugNotas(DocumentoPlugNotas):
     def _pedir(self, metodo: str, caminho: str, **kwargs) -> httpx.Response:
         return pedir(self.http, "PlugNotas", metodo, caminho, **kwargs)
 
-    @staticmethod
-    def _json(resposta: httpx.Response) -> Any:
-        try:
-            return resposta.json()
-        except ValueError:
-            return {"texto": resposta.text[:500]}
-
     def _recusa(self, resposta: httpx.Response) -> GatewayRecusou:
-        corpo = self._json(resposta)
+        corpo = corpo_json(resposta)
         erro = corpo.get("error", {}) if isinstance(corpo, dict) else {}
         if not isinstance(erro, dict):
             erro = {"message": str(erro)}
@@ -78,7 +71,7 @@ class PlugNotas(DocumentoPlugNotas):
             return self._existente(resposta)
         if resposta.status_code >= 400:
             raise self._recusa(resposta)
-        corpo = self._json(resposta)
+        corpo = corpo_json(resposta)
         documentos = corpo.get("documents") if isinstance(corpo, dict) else None
         documento = documentos[0] if isinstance(documentos, list) and documentos else None
         if not isinstance(documento, dict) or not documento.get("id"):
@@ -95,7 +88,7 @@ class PlugNotas(DocumentoPlugNotas):
 
     def _existente(self, resposta: httpx.Response) -> RespostaGateway:
         """409: the integration id exists; the body carries that note in `error.data.current`."""
-        corpo = self._json(resposta)
+        corpo = corpo_json(resposta)
         erro = corpo.get("error") if isinstance(corpo, dict) else None
         dados = erro.get("data") if isinstance(erro, dict) else None
         atual = dados.get("current") if isinstance(dados, dict) else None
@@ -125,7 +118,7 @@ class PlugNotas(DocumentoPlugNotas):
             return None
         if resposta.status_code >= 400:
             raise self._recusa(resposta)
-        corpo = self._json(resposta)
+        corpo = corpo_json(resposta)
         if corpo == []:
             return None
         itens = corpo if isinstance(corpo, list) else [corpo]
@@ -144,7 +137,7 @@ class PlugNotas(DocumentoPlugNotas):
         resposta = self._pedir("POST", f"/nfse/cancelar/{gateway_id}", json=corpo)
         if resposta.status_code >= 400:
             raise self._recusa(resposta)
-        dados = self._json(resposta)
+        dados = corpo_json(resposta)
         dados = dados if isinstance(dados, dict) else {}
         protocolo = dados["data"].get("protocolo") if isinstance(dados.get("data"), dict) else None
         return RespostaCancelamento("processando", protocolo, dados.get("message"), dados)
@@ -154,7 +147,7 @@ class PlugNotas(DocumentoPlugNotas):
         resposta = self._pedir("GET", f"/nfse/cancelar/status/{protocolo}")
         if resposta.status_code >= 400:
             raise self._recusa(resposta)
-        corpo = self._json(resposta)
+        corpo = corpo_json(resposta)
         dados = corpo.get("data") if isinstance(corpo, dict) and isinstance(corpo.get("data"), dict) else corpo
         dados = dados if isinstance(dados, dict) else {}
         situacao = str(dados.get("situacao") or dados.get("status") or "").upper()
@@ -182,7 +175,7 @@ class PlugNotas(DocumentoPlugNotas):
         resposta = self._pedir("POST", "/certificado", files={"arquivo": (nome, arquivo)}, data={"senha": senha})
         if resposta.status_code >= 400:
             raise self._recusa(resposta)
-        corpo = self._json(resposta)
+        corpo = corpo_json(resposta)
         dados = corpo.get("data") if isinstance(corpo, dict) else None
         return str(dados.get("id") or "")[:100] if isinstance(dados, dict) else ""
 
