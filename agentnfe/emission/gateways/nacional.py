@@ -44,7 +44,9 @@ BASES = {
     ),
     Ambiente.PRODUCAO: ("https://sefin.nfse.gov.br/SefinNacional", "https://adn.nfse.gov.br"),
 }
-"""(Sefin, ADN) per ambiente: produção restrita for homologação. NACIONAL_SEFIN_URL/NACIONAL_ADN_URL override both."""
+"""(Sefin, ADN) per ambiente: produção restrita for homologação. NACIONAL_SEFIN_URL/NACIONAL_ADN_URL override both.
+Hosts as public clients use them (kalmonv/node-sped-nfse dist/utils/eventos.js, nfelib's NfseClient, a Python
+client's `URL_DANFSE = https://adn.nfse.gov.br/danfse`); the DANFSe's host is to confirm in produção restrita."""
 CHAVE = re.compile(r"[0-9]{50}")
 SEM_CANCELAMENTO = (
     "o cancelamento de notas do emissor nacional ainda não é feito pelo AgentNFe; "
