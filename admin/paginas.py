@@ -102,7 +102,7 @@ class ImportarEmpresas(PaginaProtegida):
             flash(str(erro), "error")
             return self.render("admin/importar.html")
         try:
-            previa = prever(texto, db.engine, _somente())
+            previa = prever(texto, db.session, _somente())
         except CabecalhoInvalido as erro:
             flash(str(erro), "error")
             return self.render("admin/importar.html")

@@ -74,7 +74,12 @@ def servir(host: str, port: int, threads: int, consumidor: int, ao_iniciar=None)
         )
     for signum in (signal.SIGINT, signal.SIGTERM):
         signal.signal(signum, _interrupt)  # waitress stops on KeyboardInterrupt, then the consumer drains
-    servidor = waitress.create_server(app, host=host, port=port, threads=threads, ident="AgentNFe")
+    servidor = waitress.create_server(
+        app, host=host, port=port, threads=threads, ident="AgentNFe",
+        # X-Forwarded-* reach the app, whose middleware alone believes them, and only from TRUSTED_PROXIES:
+        # waitress clears them by default unless its own single `trusted_proxy` sent them (agentnfe/proxies.py).
+        clear_untrusted_proxy_headers=False,
+    )  # fmt: skip
     congelar_objetos_da_partida()
     porta = getattr(servidor, "effective_port", port)  # several sockets (a host name with IPv4 and IPv6): as asked
     click.echo(f"AgentNFe em http://{host}:{porta}/ (Ctrl+C para sair)")

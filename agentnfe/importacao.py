@@ -146,6 +146,21 @@ class _Importador:
         self.firmas: dict[str, Contabilidade] = {}
         self.empresas: dict[str, Empresa] = {}
 
+    def prever(self, linha: Linha) -> None:
+        """What `aplicar` would do with the row, writing nothing: the preview's counts and refusals."""
+        chave = Contabilidade.chave(linha.contabilidade)
+        firma = self.firmas.get(chave)
+        empresa = self.empresas.get(linha.cnpj)
+        if empresa is not None and (firma is None or empresa.contabilidade_id != firma.id):
+            raise LinhaInvalida(f"o CNPJ {linha.cnpj} não está disponível: já é cadastrado por outra contabilidade")
+        if firma is None:
+            self.firmas[chave] = Contabilidade(nome=linha.contabilidade)  # never added: stands for the new firm
+            self.resultado.contabilidades_criadas.append(linha.contabilidade)
+        if empresa is None:
+            self.resultado.criadas += 1
+        else:
+            self.resultado.atualizadas += 1
+
     def carregar(self, linhas: list[Linha]) -> None:
         chaves = sorted({Contabilidade.chave(linha.contabilidade) for linha in linhas})
         for inicio in range(0, len(chaves), _CHUNK):
@@ -168,12 +183,15 @@ class _Importador:
         if nova_firma:
             firma = Contabilidade(nome=linha.contabilidade)
             self.session.add(firma)
+            self.session.flush()
         empresa = self.empresas.get(linha.cnpj)
         if empresa is not None and empresa.contabilidade_id != firma.id:
             raise LinhaInvalida(f"o CNPJ {linha.cnpj} não está disponível: já é cadastrado por outra contabilidade")
         nova = empresa is None
         if nova:
-            empresa = Empresa(cnpj=linha.cnpj, contabilidade=firma)
+            # By id, not through `firma.empresas`: each flush would walk that ever-growing collection (an import
+            # of n rows into one firm cost n² — 51,000 rows ran for over an hour).
+            empresa = Empresa(cnpj=linha.cnpj, contabilidade_id=firma.id)
             self.session.add(empresa)
         for campo, valor in linha.empresa.items():
             if valor is not None:
@@ -219,12 +237,12 @@ def importar_empresas(
     session: Session,
     somente: Contabilidade | None = None,
     progresso: Callable[[], None] | None = None,
+    simular: bool = False,
 ) -> Resultado:
-    """Import every good row of a contract CSV; the caller commits (or rolls back: a preview). Raises
-    CabecalhoInvalido.
+    """Import every good row of a contract CSV; the caller commits. Raises CabecalhoInvalido.
 
     `somente` confines the file to one firm (an accountant importing from the admin); `progresso` is called
-    after each row is applied.
+    after each row is applied; `simular` only reads: the result says what the import would do.
     """
     cabecalho = arquivo.readline()
     separador = ";" if cabecalho.count(";") > cabecalho.count(",") else ","
@@ -256,6 +274,9 @@ def importar_empresas(
     importador.carregar(linhas)
     for linha in linhas:
         try:
+            if simular:
+                importador.prever(linha)
+                continue
             with session.begin_nested():
                 importador.aplicar(linha)
         except LinhaInvalida as erro:
@@ -268,16 +289,11 @@ def importar_empresas(
     return resultado
 
 
-def prever(texto: str, engine: sa.Engine, somente: Contabilidade | None = None) -> Resultado:
-    """What importing `texto` would do — created, updated, row errors, first rows — in a transaction of its own
-    that is always rolled back. On SQLite the transaction is begun explicitly: the driver does not, and a
-    savepoint released outside a transaction would commit its row."""
-    with engine.connect() as conexao:
-        if engine.dialect.name == "sqlite":
-            conexao.exec_driver_sql("BEGIN")
-        sessao = Session(bind=conexao, join_transaction_mode="create_savepoint")
-        try:
-            return importar_empresas(io.StringIO(texto), sessao, somente)
-        finally:
-            sessao.close()
-            conexao.rollback()
+def prever(texto: str, session: Session, somente: Contabilidade | None = None) -> Resultado:
+    """What importing `texto` would do — created, updated, row errors, first rows — by reading only: a preview
+    never holds the database's writer (on SQLite, a preview that wrote and rolled back held every webhook off
+    for minutes)."""
+    try:
+        return importar_empresas(io.StringIO(texto), session, somente, simular=True)
+    finally:
+        session.rollback()

@@ -40,7 +40,7 @@ def test_the_systemd_units_verify(tmp_path):
     ambiente = tmp_path / "agentnfe.env"
     shutil.copy(DEPLOY / "agentnfe.env.example", ambiente)
     unidades = []
-    for unidade in sorted((DEPLOY / "systemd").iterdir()):
+    for unidade in sorted(u for u in (DEPLOY / "systemd").iterdir() if u.is_file()):  # not Caddy's drop-in folder
         texto = unidade.read_text()
         texto = texto.replace("/opt/agentnfe/.venv/bin/python", sys.executable).replace("/opt/agentnfe", str(RAIZ))
         texto = texto.replace("/etc/agentnfe/agentnfe.env", str(ambiente))
