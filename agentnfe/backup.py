@@ -12,6 +12,7 @@ import hashlib
 import io
 import json
 import os
+import re
 import shutil
 import sqlite3
 import subprocess
@@ -60,8 +61,11 @@ def _modo() -> str:
 
 
 def _url_libpq() -> str:
-    """The database URL as pg_dump and pg_restore take it (no SQLAlchemy driver suffix)."""
-    return db.engine.url.set(drivername="postgresql").render_as_string(hide_password=False)
+    """The database URL as pg_dump and pg_restore take it: no SQLAlchemy driver suffix and no password (a
+    command line is visible to every user in `ps`; the password goes through a password file, `_executar`)."""
+    url = db.engine.url
+    sem_senha = sa.URL.create("postgresql", url.username, None, url.host, url.port, url.database, url.query)
+    return sem_senha.render_as_string(hide_password=False)
 
 
 def _sha256(caminho: Path) -> str:
@@ -89,9 +93,25 @@ def _copiar_banco(destino: Path) -> str:
     return nome
 
 
+def _arquivo_de_senha(pasta: Path) -> dict[str, str]:
+    """The environment that gives pg_dump/pg_restore the database's password: a password file readable only by
+    this user (PostgreSQL's advice over PGPASSWORD), in `pasta`, which the caller deletes."""
+    senha = db.engine.url.password
+    if not senha:
+        return {}
+    escapada = str(senha).replace("\\", "\\\\").replace(":", "\\:")
+    caminho = pasta / "pgpass"
+    descritor = os.open(caminho, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(descritor, "w") as arquivo:
+        arquivo.write(f"*:*:*:*:{escapada}\n")
+    return {"PGPASSFILE": str(caminho)}
+
+
 def _executar(comando: list[str], nome: str) -> None:
     try:
-        resultado = subprocess.run(comando, capture_output=True, text=True, timeout=3600)
+        with tempfile.TemporaryDirectory() as pasta:
+            ambiente = {**os.environ, **_arquivo_de_senha(Path(pasta))}
+            resultado = subprocess.run(comando, capture_output=True, text=True, timeout=3600, env=ambiente)
     except FileNotFoundError:
         raise BackupInvalido(
             f"{nome} not found: install the PostgreSQL client (same major version as the server)"
@@ -152,19 +172,58 @@ def _vazio() -> bool:
     return True
 
 
+_NOME_PDF = re.compile(r"pdfs/([A-Za-z0-9_-][A-Za-z0-9._-]{0,200}\.pdf)")
+RESERVA_DISCO = 512 * 1024 * 1024
+"""Free space a restore leaves on the data dir's disk beyond what the archive expands to."""
+
+
+def _nome_valido(nome: str) -> bool:
+    """The only names a backup holds: its manifest, key and database, and `pdfs/<file>.pdf` — one level, no
+    `..`, no separator in the file name."""
+    return nome in (MANIFESTO, CHAVE, "agentnfe.db", "agentnfe.dump") or _NOME_PDF.fullmatch(nome) is not None
+
+
+def _membros(tar: tarfile.TarFile, arquivo: Path, livre: int) -> list[tarfile.TarInfo]:
+    """The archive's members after checking, before anything is written: plain files with the names a backup
+    holds, once each, expanding to what the disk can take. Reading the headers decompresses the stream (CPU, no
+    disk) and stops as soon as the sizes pass the limit: a small archive cannot fill the disk."""
+    membros, total = [], 0
+    for membro in tar:
+        if not membro.isfile() or not _nome_valido(membro.name):
+            raise BackupInvalido(f"{arquivo}: unexpected entry {membro.name!r}: not an AgentNFe backup")
+        total += membro.size
+        if total > livre - RESERVA_DISCO:
+            raise BackupInvalido(
+                f"{arquivo} expands to more than the {max(0, livre - RESERVA_DISCO) // 2**20} MiB the data dir's "
+                "disk can spare: free some space, or the archive is not an AgentNFe backup"
+            )
+        membros.append(membro)
+    nomes = [membro.name for membro in membros]
+    if len(set(nomes)) != len(nomes) or MANIFESTO not in nomes:
+        raise BackupInvalido(f"{arquivo}: repeated entries or no manifest: not an AgentNFe backup")
+    return membros
+
+
 def _abrir(arquivo: Path, pasta: Path) -> dict:
-    """Extract the archive into `pasta` (plain files only) and check every checksum; returns the manifest."""
+    """Extract the archive into `pasta` and check every checksum; returns the manifest, whose names are exactly
+    the archive's files (each one a name `_nome_valido` accepts)."""
     try:
         with tarfile.open(arquivo, "r:gz") as tar:
-            tar.extractall(pasta, filter="data")
+            membros = _membros(tar, arquivo, shutil.disk_usage(pasta).free)
+            tar.extractall(pasta, members=membros, filter="data")
         manifesto = json.loads((pasta / MANIFESTO).read_text())
-    except (OSError, tarfile.TarError, ValueError) as erro:
+        arquivos = manifesto.get("arquivos")
+    except (OSError, tarfile.TarError, ValueError, AttributeError, EOFError) as erro:
         raise BackupInvalido(f"{arquivo} is not an AgentNFe backup: {erro}") from None
     if manifesto.get("formato") != FORMATO:
         raise BackupInvalido(f"{arquivo}: backup format {manifesto.get('formato')!r} is not supported")
-    for nome, soma in manifesto["arquivos"].items():
-        caminho = pasta / nome
-        if not caminho.is_file() or _sha256(caminho) != soma:
+    extraidos = {membro.name for membro in membros} - {MANIFESTO}
+    if not isinstance(arquivos, dict) or set(arquivos) != extraidos:
+        raise BackupInvalido(f"{arquivo}: the manifest does not list the archive's files: not an AgentNFe backup")
+    if CHAVE not in arquivos or not {"agentnfe.db", "agentnfe.dump"} & set(arquivos):
+        raise BackupInvalido(f"{arquivo}: no encryption key or no database: not an AgentNFe backup")
+    for nome, soma in arquivos.items():
+        if _sha256(pasta / nome) != soma:
             raise BackupInvalido(f"{arquivo}: {nome} is missing or damaged (checksum differs)")
     return manifesto
 
@@ -183,17 +242,20 @@ def restaurar(arquivo: Path, forcar: bool = False) -> Restaurado:
                 "AGENTNFE_ENCRYPTION_KEY is set to a different key than the backup's: unset it (the backup's key "
                 "is restored into the data dir) or set it to the backup's key"
             )
-        if manifesto["modo"] != _modo():
-            raise BackupInvalido(f"this backup is of a {manifesto['modo']} database; this installation uses {_modo()}")
+        if manifesto.get("modo") != _modo():
+            raise BackupInvalido(
+                f"this backup is of a {manifesto.get('modo')} database; this installation uses {_modo()}"
+            )
         if not forcar and not _vazio():
             raise BackupInvalido("the database is not empty: restore into an empty one, or pass --force to replace it")
         _repor_banco(pasta)
         (dados / CHAVE).write_text(chave)
         os.chmod(dados / CHAVE, 0o600)
-        pdfs = [nome for nome in manifesto["arquivos"] if nome.startswith("pdfs/")]
-        for nome in pdfs:
-            (dados / "pdfs").mkdir(exist_ok=True)
-            shutil.copyfile(pasta / nome, dados / nome)
+        pdfs = [_NOME_PDF.fullmatch(nome).group(1) for nome in manifesto["arquivos"] if _NOME_PDF.fullmatch(nome)]
+        destino = dados / "pdfs"
+        destino.mkdir(exist_ok=True)
+        for nome in pdfs:  # a bare file name, checked by _abrir: the copy cannot leave the PDF folder
+            shutil.copyfile(pasta / "pdfs" / nome, destino / nome)
     return Restaurado(arquivo, manifesto["modo"], len(pdfs))
 
 
