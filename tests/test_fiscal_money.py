@@ -70,6 +70,8 @@ def test_parses_what_people_type(texto, esperado):
         ("R$", "Não entendi o valor"),
         ("1 real e 150 centavos", "Não entendi o valor"),
         ("9999999999999", "alto demais"),
+        ("1" * 30, "alto demais"),  # beyond a Decimal's precision: a refusal, never an exception
+        ("9" * 4096 + ",5", "alto demais"),
     ],
 )
 def test_rejects_nonsense_and_non_positive(texto, mensagem):

@@ -71,10 +71,16 @@ _DOC_LABEL = re.compile(
 
 # --- values ---------------------------------------------------------------------------------------
 _NUM = r"\d[\d.,]*\d|\d"
+_NUM_INICIO = r"(?<![\d.,])"
+"""A number starts where no digit or separator stands before it. Without this a pattern that fails after a run
+of 4,096 digits was tried again from each of them (quadratic: 3.5 s for one message)."""
 _SCALE = r"(?:\s*(?:mil|k|mi)\b|k\b)"
 _WORD = "|".join(sorted(NUMEROS_POR_EXTENSO, key=len, reverse=True))
 _CENTENAS = "cem|cento|duzent[oa]s|trezent[oa]s|quatrocent[oa]s|quinhent[oa]s|seiscent[oa]s|setecent[oa]s|oitocent[oa]s|novecent[oa]s"
-_WORDS_RUN = rf"(?:(?:{_WORD}|mil|milhao|milhoes)(?:\s+e\s+|\s+)?)+"
+_WORDS_RUN = rf"(?:(?:{_WORD}|mil|milhao|milhoes)\b(?:\s+e\s+|\s+)?){{1,16}}"
+"""A number in words: whole words (without `\b`, "dezoito" also read as "dez"+"oito", and a run of them took
+exponential time), at most 16 (the longest amount written out has 12: "novecentos e noventa e nove milhões…"),
+so that a run of number words costs each start a bounded scan."""
 _COUNT_NOUNS = (
     "sessoes|horas|hrs|hs|h|min|minutos|dias|diarias|meses|semanas|anos|unidades|un|pessoas|aulas|visitas|vezes|"
     "x|km|kg|funcionarios|itens|parcelas|noites|consultas|paginas|laudas|fotos|videos|posts|turmas|alunos|"
@@ -83,9 +89,9 @@ _COUNT_NOUNS = (
 )
 _VALUE_MARKED = [
     rf"r\s?\$\s*(?P<a>(?:{_NUM}){_SCALE}?)",
-    rf"(?P<b>(?:{_NUM}){_SCALE}?)\s*(?:reais|real|conto|contos|pila|pilas)\b",
+    rf"{_NUM_INICIO}(?P<b>(?:{_NUM}){_SCALE}?)\s*(?:reais|real|conto|contos|pila|pilas)\b",
     rf"\b(?:valor|vlr|vl|total|preco)\b(?:\s+(?:correto|certo|total|da nota|do servico|de|e|eh|sera|fica|ficou|final|novo)){{0,3}}\s*[:=]?\s*(?:r\s?\$\s*)?(?P<c>(?:{_NUM}){_SCALE}?)",
-    rf"(?P<d>(?:{_NUM})\s*(?:mil|k)\b(?:\s+e\s+(?:{_NUM}|{_WORDS_RUN}))?|\d+(?:[.,]\d+)?k\b)",
+    rf"{_NUM_INICIO}(?P<d>(?:{_NUM})\s*(?:mil|k)\b(?:\s+e\s+(?:{_NUM}|{_WORDS_RUN}))?|\d+(?:[.,]\d+)?k\b)",
     rf"\b(?P<e>{_WORDS_RUN}(?:reais|real)\b)",
     rf"\b(?P<f>(?:{_WORD})(?:\s+e\s+{_WORDS_RUN}|\s+)?(?:mil|milhao|milhoes)\b(?:\s+e\s+{_WORDS_RUN})?)",
     rf"\b(?P<g>mil(?:\s+e\s+{_WORDS_RUN})?)",
@@ -304,13 +310,21 @@ def _descricao(original: str, dobrado: str, ocupados: list[tuple[int, int]], res
     return descricao[:1].upper() + descricao[1:]
 
 
+_VIRGULAS = re.compile(r"[\s,;]+")
+
+
+def _uma_virgula(trecho: re.Match) -> str:
+    """A run of blanks holding two commas or more becomes one comma (matched as whole runs: linear on any text)."""
+    return ", " if sum(c in ",;" for c in trecho.group()) >= 2 else trecho.group()
+
+
 def _limpar_descricao(trecho: str, trecho_dobrado: str) -> str | None:
     chars = list(trecho)
     for match in _FILLER_RE.finditer(trecho_dobrado):
         chars[match.start() : match.end()] = " " * (match.end() - match.start())
     texto = "".join(chars)
     texto = re.sub(r"[^\w\s/&+\-'().,%ºª°]", " ", texto)
-    texto = re.sub(r"\s*(?:[,;]\s*){2,}", ", ", texto)  # the commas of fragments that held only filler
+    texto = _VIRGULAS.sub(_uma_virgula, texto)  # the commas of fragments that held only filler
     texto = re.sub(r"^[\s,;.\-]+", "", texto)
     palavras = texto.split()
     while palavras and (so_palavras(palavras[0]) in PALAVRAS_DE_BORDA or not so_palavras(palavras[0])):

@@ -105,7 +105,10 @@ def parse_valor(texto: str) -> Decimal:
             valor = _amount(folded)
     except (ValorInvalido, InvalidOperation):
         raise ValorInvalido(f"Não entendi o valor {texto.strip()!r}. Escreva, por exemplo, R$ 1.500,00.") from None
-    valor = valor.quantize(CENT, rounding=ROUND_HALF_UP)
+    try:
+        valor = valor.quantize(CENT, rounding=ROUND_HALF_UP)
+    except InvalidOperation:  # more digits than a Decimal holds: far beyond any note
+        raise ValorInvalido(f"O valor {texto.strip()[:20]}… é alto demais para uma nota; confira.") from None
     if valor <= 0:
         raise ValorInvalido("O valor da nota precisa ser maior que zero.")
     if valor > MAXIMO:

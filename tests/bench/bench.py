@@ -11,7 +11,8 @@ work; then measures, each time beside a yardstick run on the same machine in the
 - end to end: 120 WhatsApp users (each sends when answered) on the rules-only mix and with 30 % of the requests
   worded so that only the LLM settles them;
 - emission: notes from the user's "sim" to the announcement with the note's number, POSTs per note;
-- back-office pages, warm, for one firm's admin and for support; `seed-demo` time; memory of each process.
+- back-office pages, warm, for one firm's admin and for support; `seed-demo` time; memory of each process;
+- the conversation rules on hostile text (tests/hostis.py): the worst time one 4,096-character message costs.
 
 Exit status 1 when a SQL budget breaks (a count above its budget, or one that grows with the data), else 0.
 """
@@ -34,6 +35,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import falsos  # noqa: E402
 import processos  # noqa: E402
+import regras  # noqa: E402
 from no_processo import telefones_demo  # noqa: E402
 from relatorio import imprimir  # noqa: E402
 
@@ -230,6 +232,7 @@ def main(argv: list[str] | None = None) -> int:
         "modos": [],
     }
     try:
+        execucao["regras"] = regras.medir(p["vezes"])
         for modo in modos():
             execucao["modos"].append(rodar_modo(modo, p, raiz))
     except Exception:

@@ -31,6 +31,11 @@ def imprimir(execucao: dict) -> list[str]:
     tipo = "quick" if execucao["rapido"] else "full"
     print(f"\nAgentNFe benchmark — {execucao['data']}, {execucao['cpus']} CPUs, Python {execucao['python']}, "
           f"{tipo} run, {execucao['duracao_s']} s")  # fmt: skip
+    r = execucao["regras"]
+    pior = r["familias"][r["pior"]]
+    veredito = "within" if pior["max_ms"] <= r["orcamento_ms"] else "OVER"
+    print(f"\nrules on hostile text ({len(r['familias'])} families, 4,096 characters each): worst {pior['max_ms']} ms "
+          f"per message ({r['pior']!r} repeated; p50 {pior['p50_ms']} ms) — {veredito} the {r['orcamento_ms']} ms budget")  # fmt: skip
     todos = []
     for modo in execucao["modos"]:
         todos += _modo(modo)

@@ -118,7 +118,10 @@ class _Execucao:
         maquina = Maquina(perfis_do_canal(self.telefone, self.usuario_id), self.chamadas)
         saidas, notas, cancelar = [], [], []
         for mensagem in mensagens:
-            extracao = extrair(mensagem.texto or "", relogio.hoje()) if mensagem.tipo is TipoMensagem.TEXTO else None
+            # The rules read only what an authorized phone wrote: an unknown number gets its one refusal and
+            # costs nothing more, whatever it sends.
+            lido = maquina.perfis and mensagem.tipo is TipoMensagem.TEXTO
+            extracao = extrair(mensagem.texto or "", relogio.hoje()) if lido else None
             sessao, prefixo = self._sessao_para(sessao, mensagem, extracao)
             rascunho = Rascunho.de_json(sessao.dados)
             turno = maquina.responder(sessao, rascunho, mensagem, extracao)
