@@ -14,6 +14,7 @@ import gzip
 import re
 import ssl
 import threading
+from collections.abc import Callable
 
 from cryptography import x509
 from lxml import etree
@@ -70,6 +71,9 @@ class FakeSefinNacional(FakeServer):
         """Seconds the next accepted DPS's answer is held (longer than the client waits: the answer is lost)."""
         self.danfse_atrasado = 1
         """404s the ADN answers for a new note's DANFSe before it has it (the NFS-e reaches the ADN later)."""
+        self.nfse_hostil: Callable[[bytes], bytes] | None = None
+        """Rewrites the NFS-e XML of every answer (a hostile or broken server: a gzip bomb, a number that is a
+        path) before it is compressed."""
         self._pedidos_danfse: dict[str, int] = {}
         self._numero = 0
         self._trava = threading.Lock()
@@ -114,9 +118,12 @@ class FakeSefinNacional(FakeServer):
             "dataHoraProcessamento": "2026-11-28T10:00:00-03:00",
             "idDps": nota["id_dps"],
             "chaveAcesso": chave,
-            "nfseXmlGZipB64": base64.b64encode(gzip.compress(nota["xml"])).decode(),
+            "nfseXmlGZipB64": base64.b64encode(gzip.compress(self._xml(nota["xml"]), compresslevel=1)).decode(),
             "alertas": [],
         }
+
+    def _xml(self, xml: bytes) -> bytes:
+        return self.nfse_hostil(xml) if self.nfse_hostil else xml
 
     def _emitir(self, pedido):
         try:

@@ -6,6 +6,7 @@ missing, never silently left out."""
 from __future__ import annotations
 
 import logging
+import re
 import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -75,6 +76,12 @@ def linha(nota: NFSe) -> list[str]:
     ]
 
 
+def _nome_de_arquivo(nome: str) -> str:
+    """A note's number as the name of its files in the ZIP: what the gateway sent, kept to letters, digits, '-'
+    and '_' (a number with '/' or '..' would name a path elsewhere when the package is unpacked)."""
+    return re.sub(r"[^0-9A-Za-z_-]", "_", nome)[:60] or "nota"
+
+
 def gerar(empresa_id: int, mes: date, destino: Path, progresso: Callable[[], None] | None = None) -> Pacote:
     """Write the empresa's ZIP for `mes` into `destino`; gateway calls happen outside any transaction."""
     empresa = db.session.get(Empresa, empresa_id)
@@ -85,7 +92,7 @@ def gerar(empresa_id: int, mes: date, destino: Path, progresso: Callable[[], Non
     for nota in notas:
         if nota.gateway not in gateways:
             gateways[nota.gateway] = gateway_da_nota(nota)
-        nome = nota.numero or nota.id_integracao
+        nome = _nome_de_arquivo(nota.numero or nota.id_integracao)
         alvos.append((nota.id, nome, nota.gateway_id, nota.id_integracao, gateways[nota.gateway]))
     nome_empresa, cnpj = empresa.razao_social, empresa.cnpj
     db.session.rollback()

@@ -14,6 +14,7 @@ from __future__ import annotations
 import base64
 import gzip
 import re
+import zlib
 from datetime import datetime
 from typing import Any
 
@@ -198,21 +199,38 @@ class Nacional:
         raise GatewayRecusou("o emissor nacional lê o cadastro da empresa no CNC: nada é enviado")
 
 
+MAXIMO_XML = 2 * 1024 * 1024
+"""Largest NFS-e XML the product unpacks (an NFS-e is a few KB): a gzip that expands beyond it is refused
+before it is held in memory."""
+NUMERO_NFSE = re.compile(r"[1-9][0-9]{0,12}")
+"""nNFSe as the national schema defines it (TSNNFSe): it names files in the month-end package."""
+
+
 def _descompactar(b64: str) -> bytes:
     try:
-        return gzip.decompress(base64.b64decode(b64))
-    except (ValueError, OSError) as erro:
+        descompressor = zlib.decompressobj(16 + zlib.MAX_WBITS)  # gzip framing
+        xml = descompressor.decompress(base64.b64decode(b64), MAXIMO_XML)
+    except (ValueError, zlib.error) as erro:
         raise RespostaIlegivel(f"the national API sent a document that is not gzip+base64: {erro}") from None
+    if descompressor.unconsumed_tail or not descompressor.eof:
+        raise RespostaIlegivel(
+            f"the national API sent a document that expands beyond {MAXIMO_XML // 1024} KB or is truncated"
+        )
+    return xml
 
 
 def _numero_da_nfse(xml: bytes) -> str | None:
-    """nNFSe of the NFS-e XML (infNFSe/nNFSe, in the national namespace)."""
+    """nNFSe of the NFS-e XML (infNFSe/nNFSe, in the national namespace), checked against the schema's form."""
     try:
-        raiz = etree.fromstring(xml)
+        raiz = etree.fromstring(xml, parser=etree.XMLParser(resolve_entities=False, no_network=True))
     except etree.XMLSyntaxError as erro:
         raise RespostaIlegivel(f"the national API sent an NFS-e that is not XML: {erro}") from None
     numero = raiz.findtext(f".//{{{dps.NAMESPACE}}}nNFSe")
-    return numero.strip() if numero else None
+    if numero is None:
+        return None
+    if not NUMERO_NFSE.fullmatch(numero.strip()):
+        raise RespostaIlegivel(f"the national API sent an NFS-e whose nNFSe is not a number: {numero[:40]!r}")
+    return numero.strip()
 
 
 def _campo(item: dict, nome: str) -> str:
