@@ -17,6 +17,7 @@ from ..extensions import db
 from ..fiscal import formatar_documento
 from ..fiscal.documents import cnpj_valido, limpar
 from ..models import Certificado, Empresa
+from . import pfx_custo
 from .avisos import notificar
 from .gateways import GatewayIndisponivel, GatewayRecusou, gateway_da_empresa
 from .payload import empresa_plugnotas
@@ -79,6 +80,16 @@ def ler_pfx(conteudo: bytes, senha: str, hoje: date, fuso: tzinfo) -> DadosCerti
     days it begins and ends in `fuso` (the firm's time zone)."""
     if not conteudo or conteudo[:1] != b"\x30":
         raise CertificadoInvalido("O arquivo não é um certificado A1 (.pfx ou .p12).")
+    try:
+        pfx_custo.conferir(conteudo)
+    except pfx_custo.CustoExcessivo as erro:
+        log.warning("A1 refused before opening: %s", erro)
+        raise CertificadoInvalido(
+            "Este arquivo .pfx pede um esforço de abertura muito acima do de qualquer certificado real e foi recusado "
+            "sem ser aberto. Exporte o certificado de novo (pelo programa da certificadora ou pelo Windows)."
+        ) from None
+    except ValueError:
+        raise CertificadoInvalido("O arquivo não é um certificado A1 (.pfx ou .p12).") from None
     try:
         _chave, certificado, _cadeia = pkcs12.load_key_and_certificates(conteudo, senha.encode("utf-8"))
     except ValueError:

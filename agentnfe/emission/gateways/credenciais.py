@@ -21,6 +21,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.serialization import pkcs12
 
 from ...integrations.http import novo_cliente
+from .. import pfx_custo
 
 MAXIMO = 256
 """Certificates kept in memory per process (least recently used leave first)."""
@@ -35,6 +36,7 @@ class Credencial:
 
 def contexto_tls(arquivo: bytes, senha: str) -> tuple[ssl.SSLContext, object, bytes]:
     """A client TLS context presenting the A1, with the A1's private key and certificate (PEM)."""
+    pfx_custo.conferir(arquivo)  # checked at upload too; a stored file from before that check is checked here
     chave, certificado, cadeia = pkcs12.load_key_and_certificates(arquivo, senha.encode())
     contexto = ssl.create_default_context(cafile=certifi.where())
     extra = os.environ.get("SSL_CERT_FILE")
