@@ -13,9 +13,9 @@ from flask_wtf import FlaskForm
 from wtforms import EmailField, HiddenField, PasswordField, StringField
 from wtforms.validators import DataRequired, EqualTo, Length
 
-from agentnfe.contas import MIN_PASSWORD, ContaInvalida, criar_contabilidade, criar_usuario
+from agentnfe.contas import MIN_PASSWORD, ContaInvalida, JaConfigurado, criar_primeira_conta
 from agentnfe.extensions import db
-from agentnfe.models import Papel, User
+from agentnfe.models import User
 
 bp = Blueprint("desktop", __name__)
 TOKEN = "PRIMEIRO_ACESSO_TOKEN"
@@ -64,8 +64,10 @@ def primeiro_acesso():
     form.token.data = token
     if form.validate_on_submit():
         try:
-            firma = criar_contabilidade(db.session, form.contabilidade.data)
-            usuario = criar_usuario(db.session, form.email.data, Papel.ADMIN, form.senha.data, firma.nome)
+            usuario = criar_primeira_conta(db.session, form.contabilidade.data, form.email.data, form.senha.data)
+        except JaConfigurado:
+            db.session.rollback()
+            abort(404)
         except ContaInvalida as erro:
             db.session.rollback()
             form.email.errors.append(str(erro))

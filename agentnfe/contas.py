@@ -67,3 +67,23 @@ def criar_usuario(
     session.add(user)
     session.flush()
     return user
+
+
+class JaConfigurado(ContaInvalida):
+    """The installation already has a user: the first run happened."""
+
+
+def criar_primeira_conta(session: Session, nome_firma: str, email: str, senha: str) -> User:
+    """The first firm and its admin, once per installation even when several requests race: the user table is
+    locked for writing before it is checked (PostgreSQL: a table lock; SQLite: a write opens the transaction,
+    so its snapshot starts after any other first run has committed). The caller commits."""
+    dialeto = session.get_bind().dialect
+    if dialeto.name == "postgresql":
+        tabela = dialeto.identifier_preparer.quote(User.__tablename__)
+        session.execute(sa.text(f"LOCK TABLE {tabela} IN SHARE ROW EXCLUSIVE MODE"))
+    else:
+        session.execute(sa.update(User).where(sa.false()).values(ativo=User.ativo))
+    if session.scalar(sa.select(User.id).limit(1)) is not None:
+        raise JaConfigurado("o AgentNFe já foi configurado: entre com seu e-mail e senha")
+    firma = criar_contabilidade(session, nome_firma)
+    return criar_usuario(session, email, Papel.ADMIN, senha, firma.nome)
