@@ -106,13 +106,16 @@ def register_tasks(app: Flask) -> None:
 
 
 def register_security(app: Flask) -> None:
-    """The client address from trusted proxies only, and headers that keep every page out of frames."""
+    """Only this installation's host names, the client address from trusted proxies only, and headers that keep
+    every page out of frames."""
+    from .hosts import HostsAceitos
     from .proxies import ProxiesConfiaveis
     from .requisicao import SessaoSoNoNavegador
 
     app.session_interface = SessaoSoNoNavegador()
     if app.config["TRUSTED_PROXIES"]:
         app.wsgi_app = ProxiesConfiaveis(app.wsgi_app, app.config["TRUSTED_PROXIES"])
+    app.wsgi_app = HostsAceitos(app.wsgi_app, app.config["HOSTS_ACEITOS"])
 
     @app.after_request
     def _cabecalhos(resposta):

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import os
+import re
 import secrets
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import platformdirs
@@ -106,6 +108,28 @@ def pasta_privada(data_dir: Path) -> None:
         ) from None
 
 
+LOOPBACK = ("localhost", "127.0.0.1", "[::1]", "::1")
+"""Always accepted: the desktop's own browser, Caddy's health checks and the local /metrics scraper use them."""
+
+
+def hosts_aceitos(public_url: str, extra: str | None) -> list[str]:
+    """Host headers the app answers (agentnfe/hosts.py; anything else is 400): PUBLIC_URL's host, the loopback
+    names and ALLOWED_HOSTS (comma-separated; `.example.com` also admits its subdomains). A page on another name
+    that resolves to this machine (DNS rebinding) reaches nothing."""
+    publico = urlsplit(public_url).hostname
+    if not publico:
+        raise ConfigError(f"PUBLIC_URL has no host name: {public_url!r}")
+    hosts = [publico if ":" not in publico else f"[{publico}]", *LOOPBACK]
+    for parte in (extra or "").split(","):
+        host = parte.strip().lower()
+        if not host:
+            continue
+        if not re.fullmatch(r"\.?[a-z0-9]([a-z0-9.-]*[a-z0-9])?|\[[0-9a-f:.]+\]", host):
+            raise ConfigError(f"ALLOWED_HOSTS has an entry that is not a host name: {parte.strip()!r}")
+        hosts.append(host)
+    return list(dict.fromkeys(hosts))
+
+
 def default_data_dir() -> Path:
     return Path(platformdirs.user_data_dir("agentnfe", appauthor=False))
 
@@ -118,6 +142,11 @@ def load_settings(env: Mapping[str, str] | None = None, overrides: Mapping[str, 
     pasta_privada(data_dir)
 
     redis_url = overrides.get("REDIS_URL", env.get("REDIS_URL") or None)
+    if redis_url and not (env.get("NFSE_GATEWAY") or "").strip() and "NFSE_GATEWAY" not in overrides:
+        raise ConfigError(
+            "NFSE_GATEWAY is required in server mode (REDIS_URL is set): plugnotas or nacional; set mock explicitly "
+            "only for tests and demos (mock notes are not fiscal documents)"
+        )
     gateway = (env.get("NFSE_GATEWAY") or "mock").strip().lower()
     if gateway not in GATEWAYS:
         raise ConfigError(f"NFSE_GATEWAY must be one of {', '.join(GATEWAYS)}, got {gateway!r}")
@@ -177,6 +206,7 @@ def load_settings(env: Mapping[str, str] | None = None, overrides: Mapping[str, 
         "JSON_SORT_KEYS": False,
     }
     settings["SESSION_COOKIE_SECURE"] = settings["PUBLIC_URL"].startswith("https://")
+    settings["HOSTS_ACEITOS"] = hosts_aceitos(settings["PUBLIC_URL"], env.get("ALLOWED_HOSTS"))
     settings.update(_backing_services(data_dir, redis_url, env.get("REDIS_CACHE_URL") or None))
     settings.update(overrides)
     settings["MAX_CONTENT_LENGTH"] = settings["MAX_BODY_KB"] * 1024

@@ -26,7 +26,7 @@ CONTRACT_VARIABLES = (
     "META_PHONE_NUMBER_ID META_API_URL BRASILAPI_URL NFSE_GATEWAY PLUGNOTAS_URL PLUGNOTAS_API_KEY "
     "PLUGNOTAS_WEBHOOK_TOKEN API_TOKEN SESSION_IDLE_MINUTES AGENTNFE_TIMEZONE HUEY_IMMEDIATE TRUSTED_PROXIES "
     "MAX_BODY_KB IMPORT_MAX_MB DELIVERY_RETRY_HOURS LOG_FORMAT LOG_LEVEL REDIS_CACHE_URL METRICS_TOKEN "
-    "PROMETHEUS_MULTIPROC_DIR"
+    "PROMETHEUS_MULTIPROC_DIR ALLOWED_HOSTS"
 ).split()
 
 
@@ -169,6 +169,7 @@ def make_app(clean_env, monkeypatch, migrated_template):
         shutil.copy(migrated_template, clean_env / "agentnfe.db")
     if TEST_REDIS_URL:
         monkeypatch.setenv("REDIS_URL", TEST_REDIS_URL)
+        monkeypatch.setenv("NFSE_GATEWAY", "mock")  # required in server mode; tests say it explicitly
         _empty_redis()
 
     def factory(**overrides):

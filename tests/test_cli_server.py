@@ -30,6 +30,7 @@ def process_env(tmp_path, migrated_template):
         env["DATABASE_URL"] = TEST_DATABASE_URL
     if TEST_REDIS_URL:
         env["REDIS_URL"] = TEST_REDIS_URL
+        env["NFSE_GATEWAY"] = "mock"
     return env
 
 

@@ -32,6 +32,7 @@ def test_embedded_defaults(clean_env):
 def test_server_mode(clean_env, monkeypatch):
     monkeypatch.setenv("DATABASE_URL", "postgresql+psycopg://app@db.internal/agentnfe")
     monkeypatch.setenv("REDIS_URL", "redis://cache.internal:6379/2")
+    monkeypatch.setenv("NFSE_GATEWAY", "plugnotas")
     settings = load_settings()
     assert settings["SQLALCHEMY_DATABASE_URI"] == "postgresql+psycopg://app@db.internal/agentnfe"
     assert settings["SQLALCHEMY_ENGINE_OPTIONS"]["pool_pre_ping"] is True
@@ -46,6 +47,7 @@ def test_the_cache_may_live_on_its_own_redis_and_logs_follow_the_mode(clean_env,
     assert (load_settings()["LOG_FORMAT"], load_settings()["LOG_LEVEL"]) == ("text", "INFO")
     monkeypatch.setenv("REDIS_URL", "redis://fila.internal:6379/0")
     monkeypatch.setenv("REDIS_CACHE_URL", "redis://cache.internal:6380/0")
+    monkeypatch.setenv("NFSE_GATEWAY", "nacional")
     settings = load_settings()
     assert settings["CACHE_REDIS_URL"] == "redis://cache.internal:6380/0"
     assert settings["RATELIMIT_STORAGE_URI"] == "redis://fila.internal:6379/0" and settings["HUEY_STORAGE"] == "redis"

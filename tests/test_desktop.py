@@ -141,6 +141,7 @@ def test_sair_stops_the_app_and_no_second_backup_the_same_day(ambiente, tmp_path
 
 def test_desktop_refuses_server_mode(ambiente):
     ambiente["REDIS_URL"] = "redis://127.0.0.1:6379/15"
+    ambiente["NFSE_GATEWAY"] = "mock"
     processo = start(ambiente, "desktop", "--no-browser", "--port", str(free_port()))
     saida, _ = processo.communicate(timeout=60)
     assert processo.returncode != 0 and "modo embutido" in saida

@@ -43,6 +43,7 @@ def ambiente(clean_env, alfa, evolution):
         env["DATABASE_URL"] = TEST_DATABASE_URL
     if TEST_REDIS_URL:
         env["REDIS_URL"] = TEST_REDIS_URL
+        env["NFSE_GATEWAY"] = "mock"
     db.session.remove()
     return env
 

@@ -53,6 +53,8 @@ def test_metrics_never_answer_through_caddy_but_do_on_loopback(pilha):
     with pilha.cliente() as cliente:
         assert cliente.get("/metrics").status_code == 403
     assert httpx.get(f"{pilha.url_app}/metrics", timeout=10).status_code == 200  # the local scraper still reads them
+    rebind = httpx.get(f"{pilha.url_app}/metrics", headers={"Host": "rebind.evil.example:8000"}, timeout=10)
+    assert rebind.status_code == 400  # a page on another name pointed at this machine reads nothing
 
 
 def test_wrong_passwords_from_one_client_do_not_lock_the_owner_out_elsewhere(pilha):
