@@ -14,7 +14,7 @@ from flask_admin.contrib.sqla import filters
 from flask_admin.helpers import is_form_submitted
 from markupsafe import Markup
 from sqlalchemy.orm import Query, joinedload
-from wtforms import ValidationError
+from wtforms import StringField, ValidationError
 from wtforms.validators import InputRequired
 
 from agentnfe import relogio, rotulos
@@ -102,10 +102,14 @@ class NotaView(Escopada):
     )  # fmt: skip
     can_export = True
     column_export_list = ("numero", "criado_em", "empresa", "tomador", "valor", "status", "descricao", "id_integracao")
-    form_columns = ("descricao", "valor", "iss_retido", "competencia", "codigo_municipio_prestacao")
+    form_columns = ("nome_tomador", "descricao", "valor", "iss_retido", "competencia", "codigo_municipio_prestacao")
     form_extra_fields = {
         "valor": CampoDinheiro("Valor (R$)", validators=[InputRequired("Informe o valor.")]),
         "competencia": CampoCompetencia("Competência (mm/aaaa)", validators=[InputRequired("Informe a competência.")]),
+        "nome_tomador": StringField(
+            "Nome do tomador nesta nota",
+            description="Vazio: o nome do cadastro do tomador. Cada nota guarda o nome com que foi pedida.",
+        ),
     }
 
     @property
@@ -167,9 +171,13 @@ class NotaView(Escopada):
             erros["valor"] = "O valor precisa ser maior que zero."
         return validacao.marcar(form, erros) and valido
 
+    def on_form_prefill(self, form, id):
+        nota = self.get_one(id)
+        form.nome_tomador.data = (nota.tomador_dados or {}).get("nome") or ""
+
     def on_model_change(self, form, model, is_created):
         try:
-            corrigir(model)
+            corrigir(model, form.nome_tomador.data)
         except NotaNaoCorrigivel as erro:
             raise ValidationError(str(erro)) from None
 

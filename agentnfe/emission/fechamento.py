@@ -57,7 +57,7 @@ def notas_do_mes(empresa_id: int, mes: date) -> list[NFSe]:
 
 def linha(nota: NFSe) -> list[str]:
     """One row of notas.csv, written as Excel pt-BR reads it."""
-    dados = retrato(nota) if nota.tomador is not None else {}
+    dados = nota.tomador_dados or (retrato(nota) if nota.tomador is not None else {})  # as the note went out
     aliquota = nota.aliquota_iss or Decimal(0)
     iss = (nota.valor * aliquota / 100).quantize(Decimal("0.01"))
     return [

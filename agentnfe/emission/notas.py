@@ -108,6 +108,7 @@ def criar_nota(pedido: PedidoNota, sessao: Sessao | None = None) -> NFSe:
         codigo_municipio_prestacao=pedido.codigo_municipio,
         aliquota_iss=imposto.aliquota,
         iss_retido=imposto.retido,
+        tomador_dados={"nome": pedido.nome_tomador} if pedido.nome_tomador else None,  # this note's, not the link's
     )
     db.session.add(nota)
     return nota
@@ -117,11 +118,15 @@ class NotaNaoCorrigivel(ValueError):
     """Only a note the gateway does not hold (pendente, erro, rejeitada) may be corrected."""
 
 
-def corrigir(nota: NFSe) -> None:
+def corrigir(nota: NFSe, nome_tomador: str | None = None) -> None:
     """Settle an admin's correction of a note before it is sent again: the month of service, the place of
-    service (the empresa's city by default) and the ISS decided from the empresa's current profile."""
+    service (the empresa's city by default), the tomador's name on this note (blank: the registry's or the
+    link's) and the ISS decided from the empresa's current profile."""
     if nota.status not in CORRIGIVEIS:
         raise NotaNaoCorrigivel("Só dá para corrigir notas pendentes, com erro ou rejeitadas (antes de reemitir).")
+    nome = " ".join((nome_tomador or "").split())[:200] or None
+    if nome != (nota.tomador_dados or {}).get("nome"):
+        nota.tomador_dados = {"nome": nome} if nome else None
     nota.competencia = nota.competencia.replace(day=1)
     nota.codigo_municipio_prestacao = (nota.codigo_municipio_prestacao or "").strip() or nota.empresa.codigo_municipio
     aliquota = nota.servico.aliquota_iss if nota.servico else None

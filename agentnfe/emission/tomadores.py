@@ -63,7 +63,8 @@ def vinculo(empresa_id: int, tomador_id: int) -> EmpresaClienteTomador | None:
 
 
 def retrato(nota: NFSe) -> dict:
-    """The tomador as the note goes out: the registry's name, else the firm's; the link's e-mail and address first."""
+    """The tomador as the note goes out: the registry's name, else the name given with this note (kept on it when it
+    was created: the firm's link holds only the latest one), else the link's; the link's e-mail and address first."""
     registro = nota.tomador
     ligado = vinculo(nota.empresa_id, registro.id)
     origem = ligado if ligado is not None and ligado.logradouro else registro
@@ -72,7 +73,7 @@ def retrato(nota: NFSe) -> dict:
     return {
         "documento": registro.documento,
         "tipo": registro.tipo_documento.value,
-        "nome": registro.razao_social or (ligado.nome if ligado else None),
+        "nome": registro.razao_social or (nota.tomador_dados or {}).get("nome") or (ligado.nome if ligado else None),
         "email": ligado.email if ligado else None,
         "endereco": {campo: valor for campo, valor in endereco.items() if valor},
     }
