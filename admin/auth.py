@@ -84,8 +84,16 @@ def _falhou(email: str) -> None:
 
 
 def _destino_seguro(destino: str | None) -> str:
-    """Only redirect inside this site after login."""
-    if destino and not urlsplit(destino).netloc and destino.startswith("/"):
+    """Only redirect inside this site after login: a path, printable (a CR/LF would split the header), never
+    `//host` or a backslash that browsers read as one."""
+    if (
+        destino
+        and destino.startswith("/")
+        and destino.isprintable()
+        and "\\" not in destino
+        and not destino.startswith("//")
+        and not urlsplit(destino).netloc
+    ):
         return destino
     return url_for("admin.index")
 

@@ -40,8 +40,9 @@ def linhas_csv(cabecalho: Iterable[str], linhas: Iterable[Iterable]) -> Iterator
         yield linha(celulas)
 
 
-INICIOS_DE_FORMULA = ("=", "+", "-", "@", "\t", "\r")
-"""What makes Excel, LibreOffice or Google Sheets read a cell as a formula (OWASP "CSV Injection")."""
+INICIOS_DE_FORMULA = ("=", "+", "-", "@", "\t", "\r", "\uff1d", "\uff0b", "\uff0d", "\uff20")
+"""What makes Excel, LibreOffice or Google Sheets read a cell as a formula (OWASP "CSV Injection"), the full-width
+＝＋－＠ included (a spreadsheet in an East Asian locale folds them to their ASCII forms)."""
 
 
 def celula_segura(valor):

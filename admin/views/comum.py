@@ -66,6 +66,10 @@ def cnpj_valido(form, field):
         raise ValidationError(f"O CNPJ {formatar_documento(field.data)} não está disponível (já cadastrado).")
 
 
+LIMITE_DO_SELETOR = 50
+"""Most empresas a picker lists at once."""
+
+
 class EmpresasDaFirma(QueryAjaxModelLoader):
     """An empresa picker searched as the user types (razão social or CNPJ, with or without punctuation), confined
     to the user's firm (and to its active empresas when `ativas`): a firm with thousands of empresas never ships
@@ -90,7 +94,8 @@ class EmpresasDaFirma(QueryAjaxModelLoader):
     def get_list(self, term: str, offset: int = 0, limit: int = 20):
         if re.fullmatch(r"[\d./\-\s]+", term or ""):
             term = re.sub(r"\D", "", term)  # a CNPJ typed with punctuation matches the stored digits
-        return super().get_list(term, offset, limit)
+        # The picker's page whatever the request asks (`limit=100000` listed a whole firm in one answer).
+        return super().get_list(term, max(0, offset or 0), max(1, min(limit or 20, LIMITE_DO_SELETOR)))
 
     def get_one(self, pk):
         """Only an empresa the list would offer can be chosen, whatever a crafted form sends."""

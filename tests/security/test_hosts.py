@@ -1,6 +1,6 @@
 """Host headers: the app answers only its own names (PUBLIC_URL's host, the loopback names, ALLOWED_HOSTS), so a
 page on another name that resolves to 127.0.0.1 (DNS rebinding) cannot read /metrics, reach the first-run page or
-spend a user's login tries; and server mode never starts without a gateway named."""
+spend a user's login tries."""
 
 import pytest
 
@@ -39,10 +39,3 @@ def test_the_public_host_and_allowed_hosts_are_answered(make_app):
 def test_allowed_hosts_must_be_host_names(clean_env):
     with pytest.raises(ConfigError, match="ALLOWED_HOSTS has an entry that is not a host name: 'http://x'"):
         load_settings({"ALLOWED_HOSTS": "ok.example, http://x"})
-
-
-def test_server_mode_refuses_to_start_without_a_gateway(clean_env):
-    with pytest.raises(ConfigError, match="NFSE_GATEWAY is required in server mode"):
-        load_settings({"REDIS_URL": "redis://127.0.0.1:6379/0"})
-    assert load_settings({"REDIS_URL": "redis://127.0.0.1:6379/0", "NFSE_GATEWAY": "mock"})["NFSE_GATEWAY"] == "mock"
-    assert load_settings({})["NFSE_GATEWAY"] == "mock"  # embedded: the mock by default
