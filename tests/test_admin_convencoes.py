@@ -4,9 +4,10 @@ dates and times in AGENTNFE_TIMEZONE as dd/mm/aaaa hh:mm, money as R$ 1.234,56, 
 
 import json
 import re
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from html import unescape
+from zoneinfo import ZoneInfo
 
 import pytest
 import sqlalchemy as sa
@@ -75,14 +76,18 @@ def test_lists_and_details_show_no_raw_value(demo, lista):
 
 def test_a_note_reads_in_the_firms_time_zone_and_formats(demo):
     nota = db.session.scalars(sa.select(NFSe).where(NFSe.status == StatusNFSe.CONCLUIDA).limit(1)).one()
-    nota.criado_em = datetime(2026, 11, 27, 18, 52, 10, tzinfo=UTC)  # 15:52 in Brasília
+    # Tomorrow at 18:52 UTC (15:52 in Brasília): newer than every demo note, whatever day the suite runs on, so
+    # the list (newest first) shows it on its first page.
+    amanha = datetime.now(UTC) + timedelta(days=1)
+    nota.criado_em = amanha.replace(hour=18, minute=52, second=10, microsecond=0)
     nota.valor, nota.aliquota_iss, nota.competencia = Decimal("1234.56"), Decimal("2.5000"), date(2026, 10, 1)
     db.session.commit()
+    quando = f"{nota.criado_em.astimezone(ZoneInfo('America/Sao_Paulo')):%d/%m/%Y} 15:52"
     detalhe = texto_visivel(demo.get(f"/admin/notas/details/?id={nota.id}").get_data(as_text=True))
-    assert "27/11/2026 15:52" in detalhe and "18:52" not in detalhe
+    assert quando in detalhe and "18:52" not in detalhe
     assert "R$ 1.234,56" in detalhe and "2,5 %" in detalhe and "10/2026" in detalhe and "Autorizada" in detalhe
     lista = texto_visivel(demo.get("/admin/notas/").get_data(as_text=True))
-    assert "27/11/2026 15:52" in lista
+    assert quando in lista
 
 
 def test_phones_and_cities_read_as_people_write_them(demo):
