@@ -172,9 +172,20 @@ class Escopada(Protegida, ModelView):
         if self.objeto_auditado is None:
             return
         mudancas = auditoria.mudancas(model, self.column_labels or {})
+        if not is_created:
+            mudancas |= auditoria.mudancas_dos_itens(model, self._colecoes_editadas(model))
         db.session.flush()  # a new record gets its id
         acao = "criar" if is_created else "editar"
         self.auditar(acao, model, f"{self.name}: {acao} {model}", mudancas)
+
+    def _colecoes_editadas(self, model) -> dict:
+        """The relationships this view edits inline, with the label of an item and of its columns."""
+        relacoes = sa.inspect(type(model)).relationships
+        colecoes = {}
+        for modelo, opcoes in getattr(self, "inline_models", None) or ():
+            chave = next(r.key for r in relacoes if r.mapper.class_ is modelo)
+            colecoes[chave] = (opcoes.get("form_label", chave), opcoes.get("column_labels", {}))
+        return colecoes
 
     def delete_model(self, model):
         if self.objeto_auditado is not None:

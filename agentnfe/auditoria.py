@@ -91,3 +91,25 @@ def mudancas(registro: Any, nomes: Mapping[str, str]) -> dict[str, list[str]]:
         else:
             resultado[nome] = [rotulos.texto(antes), rotulos.texto(depois)]
     return resultado
+
+
+def mudancas_dos_itens(registro: Any, colecoes: Mapping[str, tuple[str, Mapping[str, str]]]) -> dict[str, list[str]]:
+    """{label: [before, after]} of the items of `registro`'s collections edited with it (the admin's inline
+    forms): `colecoes` maps a relationship to the label of one item and the labels of its columns. An item
+    included or removed is one line; an item changed, one line per column."""
+    estado = sa.inspect(registro)
+    sessao = estado.session
+    resultado: dict[str, list[str]] = {}
+    for chave, (rotulo, nomes) in colecoes.items():
+        historia = estado.attrs[chave].history
+        for item in historia.deleted:
+            resultado[f"{rotulo} {item}"] = [rotulos.texto(item), "removido"]
+        for item in [*historia.unchanged, *historia.added]:
+            if item in sessao.deleted:
+                resultado[f"{rotulo} {item}"] = [rotulos.texto(item), "removido"]
+            elif sa.inspect(item).persistent:
+                for nome, (antes, depois) in mudancas(item, nomes).items():
+                    resultado[f"{rotulo} {item}: {nome}"] = [antes, depois]
+            else:
+                resultado[f"{rotulo} {item}"] = ["", "incluído"]
+    return resultado

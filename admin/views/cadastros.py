@@ -173,6 +173,7 @@ class EmpresaView(Escopada):
                 "form_columns": ("id", "telefone", "nome", "ativo"),
                 "form_label": "Telefone autorizado",
                 "form_extra_fields": {"telefone": CampoTelefone("Telefone (WhatsApp)")},
+                "column_labels": {"telefone": "Telefone (WhatsApp)", "nome": "Nome", "ativo": "Ativo"},
             },
         ),
     )
