@@ -147,6 +147,13 @@ def nota_nao_encontrada(numero: str) -> str:
     return f"Não encontrei uma nota autorizada com o número {numero} para a sua empresa. Confira o número."
 
 
+def nota_em_varias_empresas(numero: str, empresas: list[str]) -> str:
+    return (
+        f"Há uma nota nº {numero} em mais de uma das suas empresas ({'; '.join(empresas)}). Para cancelar, comece "
+        f'pela empresa: envie o nome dela e, escolhida a empresa, "cancelar nota {numero}".'
+    )
+
+
 def motivo_cancelamento(numero: str, valor: str, tomador: str) -> str:
     return (
         f"Nota nº {numero} de {valor} para {tomador}.\nQual o motivo do cancelamento?\n"

@@ -17,9 +17,9 @@ from .certificados import AVISOS_DIAS
 log = logging.getLogger(__name__)
 
 
-def avisar_vencimentos(hoje: date | None = None) -> list[tuple[str, str]]:
+def avisar_vencimentos(hoje: date | None = None) -> list[tuple[str, int, str]]:
     """File each threshold (30, 15, 7 days, expired) once per certificate, as a notice for the accountant;
-    returns the (phone, text) WhatsApp messages the empresas' phones should get for the new notices. The caller
+    returns the (phone, empresa id, text) WhatsApp messages the empresas' phones should get for the new notices. The caller
     commits, with those messages, so a notice is never filed without its messages."""
     hoje = hoje or relogio.hoje()
     ultimo = (
@@ -48,5 +48,5 @@ def avisar_vencimentos(hoje: date | None = None) -> list[tuple[str, str]]:
         telefones = db.session.scalars(
             sa.select(UsuarioEmpresa.telefone).where(UsuarioEmpresa.empresa_id == empresa.id, UsuarioEmpresa.ativo)
         )
-        avisos.extend((telefone, texto) for telefone in telefones)
+        avisos.extend((telefone, empresa.id, texto) for telefone in telefones)
     return avisos

@@ -107,20 +107,25 @@ class Maquina:
         return Turno(texto)
 
     def _pedir_cancelamento(self, sessao: Sessao, rascunho: Rascunho, numero: str) -> Turno:
-        """Find an authorized note of this phone's empresas by number, show it and ask for the reason; a
-        conversation not yet about an empresa becomes the note's (so the firm sees it in Conversas)."""
-        nota = db.session.scalars(
+        """Find an authorized note by number among the notes of the conversation's empresa — of the phone's
+        empresas while the conversation is about none yet, which then becomes the note's (so the firm sees it in
+        Conversas) — show it and ask for the reason. A phone may serve empresas of two firms: a number found
+        in several of them is never picked for the user."""
+        empresa = self._empresa(sessao)
+        empresas = [empresa.id] if empresa is not None else [p.id for p in self.perfis]
+        notas = db.session.scalars(
             sa.select(NFSe)
             .options(joinedload(NFSe.tomador))
-            .where(
-                NFSe.numero == numero,
-                NFSe.empresa_id.in_([p.id for p in self.perfis]),
-                NFSe.status == StatusNFSe.CONCLUIDA,
-            )
+            .where(NFSe.numero == numero, NFSe.empresa_id.in_(empresas), NFSe.status == StatusNFSe.CONCLUIDA)
             .order_by(NFSe.id.desc())
-        ).first()
-        if nota is None:
+        ).all()
+        if not notas:
             return Turno(respostas.nota_nao_encontrada(numero))
+        donas = {n.empresa_id for n in notas}
+        if len(donas) > 1:
+            nomes = [p.nome for p in self.perfis if p.id in donas]
+            return Turno(respostas.nota_em_varias_empresas(numero, nomes))
+        nota = notas[0]
         if sessao.empresa_id is None:
             sessao.empresa_id = nota.empresa_id
         tomador = (nota.tomador_dados or {}).get("nome") or (nota.tomador.razao_social if nota.tomador else None)

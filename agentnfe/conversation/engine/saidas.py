@@ -55,14 +55,19 @@ def _a_entregar(mensagens: list[Mensagem]) -> list[int]:
     return [m.id for m in mensagens if m.envio is Envio.PENDENTE]
 
 
-def avisar_telefones(avisos: list[tuple[str, str]]) -> list[int]:
-    """Messages nobody asked for (certificate expiry…), through Evolution's default instance, committed with
-    whatever the caller wrote; returns the ids to deliver."""
+def avisar_telefones(avisos: list[tuple[str, int, str]]) -> list[int]:
+    """Messages nobody asked for (certificate expiry…) about an empresa, as (phone, empresa id, text), through
+    Evolution's default instance, committed with whatever the caller wrote; returns the ids to deliver.
+
+    Each is stored in that empresa's conversation: the phone's open one when it is about that empresa, else a
+    closed conversation of its own — never the open conversation of another empresa (a phone may serve empresas
+    of two firms, and each firm reads only its own)."""
     saidas = []
-    for telefone, texto in avisos:
+    for telefone, empresa_id, texto in avisos:
         sessao = db.session.scalar(sessao_aberta(telefone))
-        if sessao is None:
+        if sessao is None or sessao.empresa_id != empresa_id:
             sessao = nova_sessao(telefone, Provider.EVOLUTION, current_app.config["EVOLUTION_INSTANCE"] or "")
+            sessao.empresa_id, sessao.estado = empresa_id, Estado.CONCLUIDA
         saidas.append(nova_saida(sessao, texto))
     ids = _a_entregar(saidas)
     db.session.commit()
@@ -83,9 +88,10 @@ def aviso_de_limite(telefone: str) -> int | None:
 def anunciar_nota(nfse_id: int) -> list[int]:
     """Write the note's announcements that have no message yet and commit; returns the ids to deliver.
 
-    They go into the channel's open session (a user who started another note sees them there), else into the
-    note's own session, through the channel the note was asked on. An announcement that ends the note closes
-    the session that waited for it (EMITINDO → CONCLUIDA). Safe to run twice: each event gives one message.
+    They go into the channel's open session when it is about the note's empresa (a user who started another
+    note sees them there), else into the note's own session — never into a conversation of another empresa or
+    firm — through the channel the note was asked on. An announcement that ends the note closes the session that
+    waited for it (EMITINDO → CONCLUIDA). Safe to run twice: each event gives one message.
     """
     for tentativa in range(1, ATTEMPTS + 1):
         try:
@@ -102,7 +108,7 @@ def anunciar_nota(nfse_id: int) -> list[int]:
 
 def _anunciar(nfse_id: int) -> list[int]:
     nota = db.session.execute(
-        sa.select(NFSe.anuncios, Sessao.id.label("sessao_id"), Sessao.telefone, Sessao.usuario_id)
+        sa.select(NFSe.anuncios, NFSe.empresa_id, Sessao.id.label("sessao_id"), Sessao.telefone, Sessao.usuario_id)
         .join(Sessao, NFSe.sessao_id == Sessao.id)
         .where(NFSe.id == nfse_id)
     ).first()
@@ -114,7 +120,8 @@ def _anunciar(nfse_id: int) -> list[int]:
     if not novos:
         return []
     origem = db.session.get(Sessao, nota.sessao_id)
-    destino = db.session.scalar(sessao_aberta(nota.telefone, nota.usuario_id)) or origem
+    aberta = db.session.scalar(sessao_aberta(nota.telefone, nota.usuario_id))
+    destino = aberta if aberta is not None and aberta.empresa_id == nota.empresa_id else origem
     saidas = []
     for anuncio in novos:
         tipo = TipoMensagem.DOCUMENTO if anuncio["documento"] else TipoMensagem.TEXTO
