@@ -7,7 +7,6 @@ import re
 import zipfile
 from datetime import date
 
-import pytest
 import sqlalchemy as sa
 
 import tasks.emissao
@@ -16,17 +15,13 @@ from agentnfe.emission import fechamento
 from agentnfe.extensions import db
 from agentnfe.models import NFSe, StatusNFSe
 
-from ..conftest import bot_settings, csrf_de, run_scheduled
+from .. import test_admin_tarefas
+from ..conftest import csrf_de, run_scheduled
 
 NOMES = ["Ana Lima", "Bruno Costa", "Carla Dias", "Davi Reis", "Eva Moura"]
 
 
-@pytest.fixture
-def app(make_app, evolution):
-    application = make_app(**bot_settings(evolution))
-    with application.app_context():
-        yield application
-        db.session.rollback()
+app = test_admin_tarefas.app  # the firms' app with the Receita and WhatsApp at hand (a fixture)
 
 
 def emitir_pelo_painel(client, token, empresa_id, nome):
