@@ -156,7 +156,8 @@ def test_packages_are_kept_a_week_then_removed(app, tmp_path):
     for pasta in (velho, novo):
         pasta.mkdir(parents=True)
         (pasta / "estado.json").write_text("{}")
-    oito_dias = time.time() - 8 * 86400
-    os.utime(velho, (oito_dias, oito_dias))
+    agora = time.time()  # the files' times on the app's clock (in the run with the clock moved, not the disk's)
+    os.utime(novo, (agora, agora))
+    os.utime(velho, (agora - 8 * 86400, agora - 8 * 86400))
     prune_jobs.call_local()
     assert not velho.exists() and novo.exists()

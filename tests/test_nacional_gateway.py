@@ -19,6 +19,9 @@ from .conftest import WhatsApp, bot_settings, criar_nota, em_paralelo, run_sched
 from .fake_nacional import FakeSefinNacional, contexto_servidor
 from .xmldsig import verificar
 
+# TLS certificates of the fake Sefin and the A1 are checked on the machine's clock
+pytestmark = pytest.mark.relogio_real
+
 PEDIDO = "nota de R$ 1.500,00 para 12.345.678/0001-95 consultoria de março"
 
 

@@ -16,6 +16,8 @@ from .. import factories
 from ..conftest import API_TOKEN, SENHA, WEBHOOK_TOKEN, csrf_de
 from .pilha_real import subir
 
+pytestmark = pytest.mark.relogio_real  # serve and Caddy run on the machine's clock (signed links, lockouts)
+
 TOKEN_PLUGNOTAS = "segredo-do-webhook-plugnotas"
 TOKEN_VERIFICACAO_META = "segredo-da-verificacao-meta"
 

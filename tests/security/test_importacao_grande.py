@@ -64,6 +64,7 @@ def enviar(cliente, token: str, conteudo: bytes):
     return cliente.post("/admin/importar/", data={"csrf_token": token}, files={"arquivo": ("e.csv", conteudo)})
 
 
+@pytest.mark.relogio_real  # serve and Caddy run on the machine's clock
 def test_an_upload_the_app_accepts_passes_caddy_and_a_larger_one_gets_the_apps_413(pilha):
     limite = 10 * 1024 * 1024  # IMPORT_MAX_MB, in the app's MiB
     corpo = (CABECALHO + linhas("Firma A", 200)).encode()

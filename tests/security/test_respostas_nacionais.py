@@ -16,6 +16,8 @@ from .. import test_nacional_gateway as nacional_gateway
 from ..conftest import WhatsApp, run_scheduled
 from ..test_nacional_gateway import PEDIDO, nota
 
+pytestmark = pytest.mark.relogio_real  # the national gateway's TLS certificates are checked on the machine's clock
+
 ac, sefin, nacional = nacional_gateway.ac, nacional_gateway.sefin, nacional_gateway.nacional  # its fixtures
 
 
