@@ -19,8 +19,8 @@ log = logging.getLogger(__name__)
 
 def avisar_vencimentos(hoje: date | None = None) -> list[tuple[str, int, str]]:
     """File each threshold (30, 15, 7 days, expired) once per certificate, as a notice for the accountant;
-    returns the (phone, empresa id, text) WhatsApp messages the empresas' phones should get for the new notices. The caller
-    commits, with those messages, so a notice is never filed without its messages."""
+    returns the (phone, empresa id, text) WhatsApp messages the empresas' phones should get for the new notices.
+    The caller commits, with those messages, so a notice is never filed without its messages."""
     hoje = hoje or relogio.hoje()
     ultimo = (
         sa.select(Certificado.empresa_id, sa.func.max(Certificado.valido_ate).label("ate"))
