@@ -17,7 +17,7 @@ from agentnfe.conversation import respostas
 from agentnfe.conversation.tomador import TomadorConhecido, conhecer
 from agentnfe.emission.notas import PedidoNota, criar_nota, tributacao
 from agentnfe.extensions import db
-from agentnfe.fiscal import DocumentoInvalido, formatar_brl, formatar_documento, parse_documento
+from agentnfe.fiscal import DocumentoInvalido, formatar_brl, formatar_documento, incidencia, parse_documento
 from agentnfe.models import Empresa, TipoDocumento
 from agentnfe.perfis import PerfilEmpresa, perfil
 
@@ -62,7 +62,7 @@ class EmitirNota(EscolheEmpresa, PaginaProtegida):
                 conferido = _impressao(pedido)
                 if request.form.get("confirmar") and request.form.get("conferido") == conferido:  # after this espelho
                     return self._emitir(pedido, empresa)
-                espelho = self._espelho(pedido, perfil_da_empresa, conhecido.situacao_cadastral)
+                espelho = self._espelho(pedido, perfil_da_empresa, conhecido)
         return self.render("admin/emitir.html", form=form, espelho=espelho, conferido=conferido)
 
     def _pedido(self, form: FormNota, empresa: PerfilEmpresa) -> tuple[PedidoNota, TomadorConhecido] | None:
@@ -103,17 +103,21 @@ class EmitirNota(EscolheEmpresa, PaginaProtegida):
         return pedido, conhecido
 
     @staticmethod
-    def _espelho(pedido: PedidoNota, empresa: PerfilEmpresa, situacao_cadastral: str | None) -> list[str]:
+    def _espelho(pedido: PedidoNota, empresa: PerfilEmpresa, conhecido: TomadorConhecido) -> list[str]:
         """The bot's espelho and warnings, line by line, without its WhatsApp question."""
         servico = next(s for s in empresa.servicos if s.id == pedido.servico_id)
         imposto = tributacao(
             pedido.regime, pedido.aliquota_servico, pedido.aliquota_simples_iss, pedido.iss_retido, pedido.valor
         )
-        avisos = respostas.avisos_do_espelho(situacao_cadastral, pedido.competencia, relogio.hoje())
+        avisos = respostas.avisos_do_espelho(conhecido.situacao_cadastral, pedido.competencia, relogio.hoje())
+        regra = incidencia.regra(servico.codigo_tributacao_nacional, servico.codigo_servico)
+        devido = incidencia.incidencia(
+            regra, empresa.codigo_municipio, pedido.codigo_municipio, conhecido.codigo_municipio
+        )
         texto = respostas.espelho(
             empresa, servico, pedido.documento, pedido.nome_tomador or "nome pela Receita, na emissão", pedido.valor,
             pedido.descricao,
-            pedido.competencia, imposto, avisos,
+            pedido.competencia, imposto, avisos, devido,
         )  # fmt: skip
         return [linha for linha in texto.splitlines()[1:] if linha and not linha.startswith("Confirma")]
 

@@ -26,6 +26,7 @@ class PerfilServico:
     iss_retido: bool
     palavras_chave: tuple[str, ...]
     padrao: bool
+    codigo_tributacao_nacional: str | None = None
 
 
 @dataclass(frozen=True)
@@ -77,8 +78,15 @@ def perfil(e: Empresa) -> PerfilEmpresa:
         aliquota_simples_iss=e.aliquota_simples_iss,
         servicos=tuple(
             PerfilServico(
-                s.id, s.codigo_servico, s.descricao, s.aliquota_iss, s.iss_retido, _palavras(s.palavras_chave), s.padrao
-            )
+                s.id,
+                s.codigo_servico,
+                s.descricao,
+                s.aliquota_iss,
+                s.iss_retido,
+                _palavras(s.palavras_chave),
+                s.padrao,
+                s.codigo_tributacao_nacional,
+            )  # fmt: skip
             for s in e.servicos
         ),
     )

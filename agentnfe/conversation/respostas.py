@@ -5,7 +5,8 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal
 
-from ..fiscal import formatar_brl, formatar_documento
+from ..fiscal import formatar_brl, formatar_documento, nome_municipio
+from ..fiscal.incidencia import ONDE, Incidencia, Regra
 from ..fiscal.iss import ISS
 from ..models import Regime, StatusNFSe
 from ..perfis import PerfilEmpresa, PerfilServico
@@ -124,6 +125,7 @@ def espelho(
     competencia: date,
     imposto: ISS,
     avisos: list[str],
+    devido: Incidencia,
 ) -> str:
     """The mirror of the note shown before confirmation."""
     nome_servico = f"{servico.codigo_servico} {servico.descricao}" if servico.descricao else servico.codigo_servico
@@ -135,12 +137,22 @@ def espelho(
         f"Descrição: {descricao}",
         f"Serviço: {nome_servico}",
         *linhas_iss(imposto, empresa.regime, valor),
+        linha_incidencia(devido),
         f"Competência: {competencia:%m/%Y}",
         *(f"⚠️ {aviso}" for aviso in avisos),
         "",
         "Confirma a emissão? (sim/não)",
     ]
     return "\n".join(linhas)
+
+
+def linha_incidencia(devido: Incidencia) -> str:
+    """`ISS devido em: Campinas/SP (local da prestação)` — where LC 116 art. 3º makes this service's ISS due."""
+    if devido.regra is Regra.SEM_INCIDENCIA:
+        return "ISS devido em: serviço sem incidência de ISS"
+    if devido.municipio is None:
+        return f"ISS devido em: {ONDE[devido.regra]} (não informado)"
+    return f"ISS devido em: {nome_municipio(devido.municipio) or devido.municipio} ({ONDE[devido.regra]})"
 
 
 def nota_nao_encontrada(numero: str) -> str:

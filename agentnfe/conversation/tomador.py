@@ -21,6 +21,8 @@ class TomadorConhecido:
     nome_vinculo: str | None
     """The name the firm or its client gave this tomador before."""
     retido_override: bool | None
+    codigo_municipio: str | None = None
+    """The registry's IBGE code of the tomador's establishment (where the ISS of some services is due)."""
 
     def iss_retido(self, servico: PerfilServico, empresa: PerfilEmpresa) -> bool:
         """The empresa's per-tomador override wins over the service's default; a MEI never withholds."""
@@ -37,6 +39,7 @@ def conhecer(empresa_id: int, documento: str) -> TomadorConhecido:
             ClienteTomador.situacao_cadastral,
             EmpresaClienteTomador.nome,
             EmpresaClienteTomador.iss_retido,
+            ClienteTomador.codigo_municipio,
         )
         .outerjoin(
             EmpresaClienteTomador,

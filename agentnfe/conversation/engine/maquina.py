@@ -14,7 +14,7 @@ from sqlalchemy.orm import joinedload
 from ... import relogio
 from ...emission.notas import PedidoNota, criar_nota, tributacao
 from ...extensions import db
-from ...fiscal import formatar_brl, formatar_documento
+from ...fiscal import formatar_brl, formatar_documento, incidencia
 from ...models import Estado, Mensagem, NFSe, Sessao, StatusNFSe, TipoMensagem
 from ...perfis import PerfilEmpresa
 from .. import cancelamento, respostas
@@ -226,6 +226,10 @@ class Maquina:
             rascunho.valor,
         )
         avisos = respostas.avisos_do_espelho(conhecido.situacao_cadastral, competencia, relogio.hoje())
+        regra = incidencia.regra(servico.codigo_tributacao_nacional, servico.codigo_servico)
+        devido = incidencia.incidencia(
+            regra, empresa.codigo_municipio, empresa.codigo_municipio, conhecido.codigo_municipio
+        )
         espelho = respostas.espelho(
             empresa,
             servico,
@@ -236,6 +240,7 @@ class Maquina:
             competencia,
             imposto,
             avisos,
+            devido,
         )
         return Turno(espelho, chamada)
 
