@@ -105,10 +105,39 @@ def test_a_coded_rejection_reaches_the_accountant_verbatim_and_the_user_in_plain
     run_scheduled()
     registro = nota()
     assert registro.status is StatusNFSe.REJEITADA
-    assert registro.mensagem_erro == "E0312: Código de tributação nacional não administrado pelo município."
+    verbatim, o_que_fazer = registro.mensagem_erro.split(" — O que fazer: ")
+    assert verbatim == "E0312: Código de tributação nacional não administrado pelo município."
+    assert o_que_fazer.startswith("E0312: o município de incidência") and "Código de tributação nacional" in o_que_fazer
     aviso = wa.respostas()[-1]
     assert "não autorizou" in aviso and "E0312" not in aviso and "contabilidade" in aviso
     assert len(sefin.emissoes()) == 1
+
+
+@pytest.mark.parametrize(
+    "codigo, para_usuario",
+    [
+        ("E0235", "falta o endereço do cliente (tomador)"),
+        ("E0595", "dados fiscais que a contabilidade precisa corrigir"),
+    ],
+)
+def test_a_known_code_says_what_to_fix_and_an_unknown_one_stays_verbatim(
+    nacional, sefin, evolution, codigo, para_usuario
+):
+    sefin.regra = (codigo, "Mensagem oficial.")
+    wa = WhatsApp(nacional.test_client(), evolution)
+    wa.enviar(PEDIDO)
+    wa.enviar("sim")
+    run_scheduled()
+    assert f"{codigo}: Mensagem oficial. — O que fazer: {codigo}: " in nota().mensagem_erro
+    assert para_usuario in wa.respostas()[-1]
+    sefin.regra = ("E9999", "Regra nova.")
+    wa.enviar("nova nota")
+    wa.enviar(PEDIDO)
+    wa.enviar("sim")
+    run_scheduled()
+    db.session.expire_all()
+    ultima = db.session.scalars(sa.select(NFSe).order_by(NFSe.id.desc())).first()
+    assert ultima.mensagem_erro == "E9999: Regra nova."
 
 
 def test_an_answer_lost_after_acceptance_is_recovered_through_the_dps_and_never_sent_twice(nacional, sefin, alfa):

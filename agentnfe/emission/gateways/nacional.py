@@ -35,6 +35,7 @@ from . import (
     RespostaIlegivel,
     corpo_json,
     pedir,
+    rejeicoes_nacionais,
 )
 from .credenciais import Credenciais, Credencial
 
@@ -238,25 +239,35 @@ def _campo(item: dict, nome: str) -> str:
     return str(valor).strip() if valor not in (None, "") else ""
 
 
-def _mensagens(itens: Any) -> str:
-    """`E0312: descrição (complemento)`, each coded message of the answer, verbatim."""
+def _itens(itens: Any) -> list[tuple[str, str, str]]:
+    """(code, description, complement) of each coded message of an answer."""
     if isinstance(itens, dict):
         itens = [itens]
+    return [
+        tuple(_campo(item, c) for c in ("codigo", "descricao", "complemento"))
+        for item in (itens if isinstance(itens, list) else [])
+        if isinstance(item, dict)
+    ]
+
+
+def _mensagens(itens: Any) -> str:
+    """`E0312: descrição (complemento)`, each coded message of the answer, verbatim."""
     partes = []
-    for item in itens if isinstance(itens, list) else []:
-        if isinstance(item, dict):
-            codigo, descricao, complemento = (_campo(item, c) for c in ("codigo", "descricao", "complemento"))
-            texto = f"{codigo}: {descricao}" if codigo else descricao
-            partes.append(f"{texto} ({complemento})" if complemento else texto)
+    for codigo, descricao, complemento in _itens(itens):
+        texto = f"{codigo}: {descricao}" if codigo else descricao
+        partes.append(f"{texto} ({complemento})" if complemento else texto)
     return "; ".join(parte for parte in partes if parte)
 
 
 def _recusa(resposta: httpx.Response) -> GatewayRecusou:
-    """The answer's coded messages verbatim for the accountant; a plain sentence for the WhatsApp user."""
+    """The answer's coded messages verbatim for the accountant, each known code followed by what to fix and where
+    (rejeicoes_nacionais); a plain sentence for the WhatsApp user."""
     corpo = corpo_json(resposta)
     erros = (corpo.get("erros") or corpo.get("erro")) if isinstance(corpo, dict) else None
-    recusa = GatewayRecusou(
-        _mensagens(erros) or f"HTTP {resposta.status_code}", bruto=corpo, status=resposta.status_code
-    )
-    recusa.para_usuario = PARA_USUARIO
+    explicacoes, para_usuario = rejeicoes_nacionais.explicar([codigo for codigo, _, _ in _itens(erros)])
+    mensagem = _mensagens(erros) or f"HTTP {resposta.status_code}"
+    if explicacoes:
+        mensagem += " — O que fazer: " + " ".join(explicacoes)
+    recusa = GatewayRecusou(mensagem, bruto=corpo, status=resposta.status_code)
+    recusa.para_usuario = para_usuario or PARA_USUARIO
     return recusa
