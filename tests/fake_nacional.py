@@ -141,7 +141,8 @@ class FakeSefinNacional(FakeServer):
             return _erro("E0714", f"Assinatura inválida: {erro}", id_dps)
         cnpj = raiz.findtext("n:infDPS/n:prest/n:CNPJ", namespaces=NS)
         if cnpj != cnpj_do_certificado(pedido["cliente"]):
-            return _erro("E0160", "O certificado não pertence ao emitente da DPS.", id_dps)
+            # Anexo I v1.00, RN DPS_NFS-e: E0718 (E0160 is the Simples Nacional situation, not the certificate)
+            return _erro("E0718", "A assinatura deve ser feita com o certificado digital do emitente da DPS.", id_dps)
         if self.regra is not None:
             codigo, descricao = self.regra
             self.regra = None

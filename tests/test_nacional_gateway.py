@@ -267,3 +267,16 @@ def test_a_note_blocked_before_sending_takes_no_dps_number(nacional, sefin, alfa
     assert registro.status is StatusNFSe.ERRO and "competência" in registro.mensagem_erro
     assert registro.numero_dps is None and db.session.get(Empresa, alfa.id).numero_dps == 41
     assert sefin.requests == []
+
+
+def test_a_dps_signed_with_another_empresas_certificate_is_refused_with_e0718(nacional, sefin, evolution, alfa):
+    db.session.get(Empresa, alfa.id).cnpj = "11444777000161"  # the stored A1 is still the old CNPJ's
+    db.session.commit()
+    wa = WhatsApp(nacional.test_client(), evolution)
+    wa.enviar(PEDIDO)
+    wa.enviar("sim")
+    run_scheduled()
+    registro = nota()
+    assert registro.status is StatusNFSe.REJEITADA
+    assert registro.mensagem_erro.startswith("E0718: A assinatura deve ser feita com o certificado digital do emitente")
+    assert "envie o e-CNPJ da própria empresa" in registro.mensagem_erro

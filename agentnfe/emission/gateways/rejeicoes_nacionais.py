@@ -88,6 +88,10 @@ EXPLICACOES: dict[str, Explicacao] = {
     "E0714": Explicacao(
         "a assinatura da DPS não foi aceita: envie de novo o certificado A1 da empresa (Cadastros → Certificados A1)."
     ),
+    "E0718": Explicacao(
+        "a DPS foi assinada com um certificado que não é o da empresa emitente: envie o e-CNPJ da própria empresa "
+        "(Cadastros → Certificados A1)."
+    ),
 }
 
 
