@@ -8,9 +8,14 @@ pages, which build URLs, then fail).
 
 from __future__ import annotations
 
+import logging
+
 from werkzeug.sansio.utils import host_is_trusted
 
+log = logging.getLogger(__name__)
 MENSAGEM = "Endereço não reconhecido por este AgentNFe. Use o endereço que a sua contabilidade informou.\n".encode()
+AVISADOS_NO_MAXIMO = 100
+"""Distinct refused hosts named in the log (once each): enough to spot a webhook sent to another name."""
 
 
 class HostsAceitos:
@@ -19,10 +24,17 @@ class HostsAceitos:
     def __init__(self, app, hosts: list[str]):
         self.app = app
         self.hosts = hosts
+        self.avisados: set[str] = set()
 
     def __call__(self, environ, start_response):
         host = environ.get("HTTP_HOST") or environ.get("SERVER_NAME", "")
         if not host_is_trusted(host, self.hosts):
+            if host not in self.avisados and len(self.avisados) < AVISADOS_NO_MAXIMO:
+                self.avisados.add(host)
+                log.warning(
+                    "request to host %r refused (400): add it to ALLOWED_HOSTS if it is this installation's name",
+                    host[:100],
+                )
             start_response(
                 "400 Bad Request",
                 [("Content-Type", "text/plain; charset=utf-8"), ("Content-Length", str(len(MENSAGEM)))],

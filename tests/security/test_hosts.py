@@ -18,6 +18,14 @@ def test_a_foreign_host_gets_400_on_every_route(client, caminho):
     assert client.get(caminho, headers={"Host": "127.0.0.1:8000"}).status_code != 400
 
 
+def test_a_refused_host_is_named_once_in_the_log(client, caplog):
+    for _ in range(3):
+        client.get("/healthz", headers={"Host": REBIND})
+    avisos = [r.getMessage() for r in caplog.records if "ALLOWED_HOSTS" in r.getMessage()]
+    assert avisos == ["request to host 'rebind.evil.example:8000' refused (400): add it to ALLOWED_HOSTS if it is this "
+                      "installation's name"]  # fmt: skip
+
+
 def test_a_foreign_host_cannot_spend_login_tries(client, firmas):
     pagina = client.get("/login")
     dados = {"email": "admin@a.com", "password": "errada", "csrf_token": csrf_de(pagina.get_data(as_text=True))}
