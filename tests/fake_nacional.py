@@ -15,6 +15,7 @@ import re
 import ssl
 import threading
 from collections.abc import Callable
+from datetime import UTC, date, datetime
 
 from cryptography import x509
 from lxml import etree
@@ -45,6 +46,18 @@ def cnpj_do_certificado(der: bytes) -> str | None:
     for nome in san.get_values_for_type(x509.OtherName):
         if nome.type_id == OID_CNPJ:
             return re.sub(rb"\D", b"", nome.value[2:]).decode()
+    return None
+
+
+def regras_de_datas(raiz, processamento: datetime) -> tuple[str, str] | None:
+    """Anexo I v1.00 (RN DPS_NFS-e, Nível 1) on the DPS's dates, from the rules' own words: E0008 "A data e hora
+    de emissão da DPS deve ser anterior ou igual à data do seu processamento (dhProc)"; E0015 "A data de
+    competência informada na DPS não pode ser posterior à data de emissão (dhEmi) da DPS"."""
+    emissao = datetime.fromisoformat(raiz.findtext("n:infDPS/n:dhEmi", namespaces=NS))
+    if emissao > processamento:
+        return "E0008", "A data e hora de emissão da DPS deve ser anterior ou igual à data do seu processamento."
+    if date.fromisoformat(raiz.findtext("n:infDPS/n:dCompet", namespaces=NS)) > emissao.date():
+        return "E0015", "A data de competência informada na DPS não pode ser posterior à data de emissão da DPS."
     return None
 
 
@@ -143,6 +156,9 @@ class FakeSefinNacional(FakeServer):
         if cnpj != cnpj_do_certificado(pedido["cliente"]):
             # Anexo I v1.00, RN DPS_NFS-e: E0718 (E0160 is the Simples Nacional situation, not the certificate)
             return _erro("E0718", "A assinatura deve ser feita com o certificado digital do emitente da DPS.", id_dps)
+        recusa = regras_de_datas(raiz, datetime.now(UTC))
+        if recusa is not None:
+            return _erro(*recusa, id_dps)
         if self.regra is not None:
             codigo, descricao = self.regra
             self.regra = None

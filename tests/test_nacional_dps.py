@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta, timezone
 from decimal import Decimal
 from types import SimpleNamespace
+from zoneinfo import ZoneInfo
 
 import pytest
 from cryptography import x509
@@ -20,6 +21,7 @@ from agentnfe.fiscal.documents import completar_cnpj, completar_cpf
 from agentnfe.models import Ambiente, Regime, RegimeEspecial
 
 from .certs import AutoridadeDeTeste, gerar_pfx
+from .fake_nacional import regras_de_datas
 from .xmldsig import AssinaturaInvalida, verificar
 
 NS = {"n": dps.NAMESPACE, "ds": "http://www.w3.org/2000/09/xmldsig#"}
@@ -185,7 +187,7 @@ def test_the_tomador_address_goes_only_when_complete_and_the_ambiente_picks_tpam
     sem_cep = _montar(retrato={**TOMADOR, "endereco": {**ENDERECO, "cep": None}})
     assert etree.fromstring(sem_cep).find("n:infDPS/n:toma/n:end", NS) is None
     assert _campo(sem_cep, "n:infDPS/n:tpAmb") == "2"
-    assert _campo(sem_cep, "n:infDPS/n:dCompet") == "2026-03-01"
+    assert _campo(sem_cep, "n:infDPS/n:dCompet") == "2026-03-31"  # a past competência: its last day
 
 
 @pytest.mark.parametrize("campo", ["nome", "descricao"])
@@ -274,3 +276,33 @@ def test_a_certificate_without_an_rsa_key_cannot_sign():
     chave, certificado, _ = pkcs12.load_key_and_certificates(gerar_pfx("11222333000181"), b"senha-do-cert")
     with pytest.raises(assinatura.AssinaturaImpossivel, match="RSA"):
         assinatura.assinar(_montar(), chave, certificado.public_bytes(serialization.Encoding.PEM))
+
+
+@pytest.mark.parametrize(
+    "competencia, instante, dcompet, dhemi",
+    [
+        (date(2026, 11, 1), datetime(2026, 11, 28, 10, 30, 15, tzinfo=BRASILIA), "2026-11-28", "2026-11-28T10:30:15-03:00"),
+        (date(2026, 2, 1), datetime(2026, 11, 28, 10, 30, 15, tzinfo=BRASILIA), "2026-02-28", "2026-11-28T10:30:15-03:00"),
+        # 01:30 UTC of 1 December is still 30 November in Brasília: the day and the month of the DPS are Brasília's
+        (date(2026, 11, 1), datetime(2026, 12, 1, 1, 30, tzinfo=UTC), "2026-11-30", "2026-11-30T22:30:00-03:00"),
+        (date(2026, 11, 1), datetime(2026, 11, 28, 9, 0, tzinfo=ZoneInfo("America/Manaus")), "2026-11-28",
+         "2026-11-28T10:00:00-03:00"),
+    ],
+)  # fmt: skip
+def test_dcompet_is_the_day_of_the_service_and_dhemi_is_brasilia_time(competencia, instante, dcompet, dhemi):
+    nota = _nota(competencia=competencia)
+    empresa, servico = _empresa(), _servico()
+    imposto = iss.calcular(empresa.regime, servico.aliquota_iss, empresa.aliquota_simples_iss, False, nota.valor)
+    xml = dps.montar(nota, empresa, servico, TOMADOR, instante, imposto)
+    assert (_campo(xml, "n:infDPS/n:dCompet"), _campo(xml, "n:infDPS/n:dhEmi")) == (dcompet, dhemi)
+    raiz = etree.fromstring(xml)
+    assert regras_de_datas(raiz, instante) is None  # the fake Sefin accepts it, processed at that very instant
+
+
+def test_the_fake_sefin_refuses_a_dps_from_the_future_and_a_competence_after_the_emission():
+    xml = _montar(nota=_nota(competencia=date(2026, 11, 1)))
+    raiz = etree.fromstring(xml)
+    emitida = datetime(2026, 11, 28, 10, 30, 15, tzinfo=BRASILIA)
+    assert regras_de_datas(raiz, emitida - timedelta(seconds=1))[0] == "E0008"
+    raiz.find("n:infDPS/n:dCompet", NS).text = "2026-11-29"
+    assert regras_de_datas(raiz, emitida)[0] == "E0015"

@@ -7,6 +7,7 @@ tables below; each cites `tiposSimples_v1.01.xsd`, the schema's own documentatio
 
 from __future__ import annotations
 
+import calendar
 import re
 import threading
 import unicodedata
@@ -14,6 +15,7 @@ from datetime import date, datetime
 from decimal import ROUND_HALF_UP, Decimal
 from functools import cache
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import nfelib
 from lxml import etree
@@ -210,13 +212,27 @@ def _ibscbs(servico: ServicoEmpresa) -> tc.TcrtcinfoIbscbs | None:
     )
 
 
+BRASILIA = ZoneInfo("America/Sao_Paulo")
+
+
+def data_de_competencia(competencia: date, dia_da_emissao: date) -> date:
+    """dCompet, the day of the taxable event ("a data da prestação do serviço", Anexo I v1.00, leiaute DPS): the
+    day of issue when the competência is its month, else the competência's last day — never after dhEmi (E0015)."""
+    if (competencia.year, competencia.month) == (dia_da_emissao.year, dia_da_emissao.month):
+        return dia_da_emissao
+    ultimo = competencia.replace(day=calendar.monthrange(competencia.year, competencia.month)[1])
+    return min(ultimo, dia_da_emissao)
+
+
 def montar(
     nota: NFSe, empresa: Empresa, servico: ServicoEmpresa, retrato: dict, emissao: datetime, imposto: ISS
 ) -> bytes:
-    """The unsigned DPS of a note whose série and number are already allocated; raises DPSRecusada."""
+    """The unsigned DPS of a note whose série and number are already allocated; raises DPSRecusada. dhEmi is
+    written in Brasília time with its offset, whatever the firm's time zone."""
     if not SERIE.fullmatch(nota.serie_dps or ""):
         raise DPSRecusada(f"a série de DPS {nota.serie_dps!r} da empresa não é válida (até 5 dígitos)")
-    competencia: date = nota.competencia.replace(day=1)
+    emissao = emissao.astimezone(BRASILIA)
+    competencia = data_de_competencia(nota.competencia, emissao.date())
     documento = dps.Dps(
         versao=VERSAO,
         infDPS=tc.TcinfDps(
