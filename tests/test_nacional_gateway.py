@@ -66,6 +66,15 @@ def nota() -> NFSe:
     return db.session.scalar(sa.select(NFSe))
 
 
+def pedir_e_confirmar(app, evolution, wa: WhatsApp | None = None) -> WhatsApp:
+    """The owner asks for PEDIDO on WhatsApp and says "sim"; the emission and its polls run."""
+    wa = wa or WhatsApp(app.test_client(), evolution)
+    wa.enviar(PEDIDO)
+    wa.enviar("sim")
+    run_scheduled()
+    return wa
+
+
 def dps_enviada(pedido: dict) -> bytes:
     return gzip.decompress(base64.b64decode(pedido["json"]["dpsXmlGZipB64"]))
 
@@ -99,10 +108,7 @@ def test_a_confirmed_whatsapp_conversation_ends_with_number_access_key_and_pdf(n
 
 def test_a_coded_rejection_reaches_the_accountant_verbatim_and_the_user_in_plain_words(nacional, sefin, evolution):
     sefin.regra = ("E0312", "Código de tributação nacional não administrado pelo município.")
-    wa = WhatsApp(nacional.test_client(), evolution)
-    wa.enviar(PEDIDO)
-    wa.enviar("sim")
-    run_scheduled()
+    wa = pedir_e_confirmar(nacional, evolution)
     registro = nota()
     assert registro.status is StatusNFSe.REJEITADA
     verbatim, o_que_fazer = registro.mensagem_erro.split(" — O que fazer: ")
@@ -124,17 +130,12 @@ def test_a_known_code_says_what_to_fix_and_an_unknown_one_stays_verbatim(
     nacional, sefin, evolution, codigo, para_usuario
 ):
     sefin.regra = (codigo, "Mensagem oficial.")
-    wa = WhatsApp(nacional.test_client(), evolution)
-    wa.enviar(PEDIDO)
-    wa.enviar("sim")
-    run_scheduled()
+    wa = pedir_e_confirmar(nacional, evolution)
     assert f"{codigo}: Mensagem oficial. — O que fazer: {codigo}: " in nota().mensagem_erro
     assert para_usuario in wa.respostas()[-1]
     sefin.regra = ("E9999", "Regra nova.")
     wa.enviar("nova nota")
-    wa.enviar(PEDIDO)
-    wa.enviar("sim")
-    run_scheduled()
+    pedir_e_confirmar(nacional, evolution, wa)
     db.session.expire_all()
     ultima = db.session.scalars(sa.select(NFSe).order_by(NFSe.id.desc())).first()
     assert ultima.mensagem_erro == "E9999: Regra nova."
@@ -272,10 +273,7 @@ def test_a_note_blocked_before_sending_takes_no_dps_number(nacional, sefin, alfa
 def test_a_dps_signed_with_another_empresas_certificate_is_refused_with_e0718(nacional, sefin, evolution, alfa):
     db.session.get(Empresa, alfa.id).cnpj = "11444777000161"  # the stored A1 is still the old CNPJ's
     db.session.commit()
-    wa = WhatsApp(nacional.test_client(), evolution)
-    wa.enviar(PEDIDO)
-    wa.enviar("sim")
-    run_scheduled()
+    pedir_e_confirmar(nacional, evolution)
     registro = nota()
     assert registro.status is StatusNFSe.REJEITADA
     assert registro.mensagem_erro.startswith("E0718: A assinatura deve ser feita com o certificado digital do emitente")

@@ -13,7 +13,6 @@ from __future__ import annotations
 import os
 import re
 import shutil
-import socket
 import subprocess
 import sys
 import time
@@ -23,16 +22,11 @@ from pathlib import Path
 import httpx
 
 from ..conftest import NO_EXTERNAL_SERVICES, falta_no_ambiente
+from ..test_cli_server import free_port
 
 RAIZ = Path(__file__).resolve().parents[2]
 DEPLOY = RAIZ / "deploy"
 DROPIN_CADDY = DEPLOY / "systemd" / "caddy.service.d" / "agentnfe.conf"
-
-
-def porta_livre() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def umask_do_dropin() -> int:
@@ -101,7 +95,7 @@ def subir(pasta: Path, ambiente_extra: dict[str, str]):
     caddy = shutil.which("caddy")
     if caddy is None:
         falta_no_ambiente("caddy is missing (.ci/run installs it)")
-    porta_app, porta_caddy = porta_livre(), porta_livre()
+    porta_app, porta_caddy = free_port(), free_port()
     ambiente = {**os.environ, **NO_EXTERNAL_SERVICES, "NFSE_GATEWAY": "mock", "TRUSTED_PROXIES": "127.0.0.1"}
     ambiente["PUBLIC_URL"] = f"http://127.0.0.1:{porta_caddy}"
     ambiente.update(ambiente_extra)

@@ -13,8 +13,7 @@ from agentnfe.models import StatusNFSe
 
 from .. import factories
 from .. import test_nacional_gateway as nacional_gateway
-from ..conftest import WhatsApp, run_scheduled
-from ..test_nacional_gateway import PEDIDO, nota
+from ..test_nacional_gateway import nota, pedir_e_confirmar
 
 pytestmark = pytest.mark.relogio_real  # the national gateway's TLS certificates are checked on the machine's clock
 
@@ -22,10 +21,7 @@ ac, sefin, nacional = nacional_gateway.ac, nacional_gateway.sefin, nacional_gate
 
 
 def emitir(app, evolution):
-    wa = WhatsApp(app.test_client(), evolution)
-    wa.enviar(PEDIDO)
-    wa.enviar("sim")
-    run_scheduled()
+    pedir_e_confirmar(app, evolution)
     return nota()
 
 
