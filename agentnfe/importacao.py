@@ -146,15 +146,19 @@ class _Importador:
         self.firmas: dict[str, Contabilidade] = {}
         self.empresas: dict[str, Empresa] = {}
 
-    def prever(self, linha: Linha) -> None:
-        """What `aplicar` would do with the row, writing nothing: the preview's counts and refusals."""
-        chave = Contabilidade.chave(linha.contabilidade)
-        firma = self.firmas.get(chave)
+    def _existentes(self, linha: Linha) -> tuple[Contabilidade | None, Empresa | None]:
+        """The row's firm and empresa as already known (None: new); refuses an empresa of another firm."""
+        firma = self.firmas.get(Contabilidade.chave(linha.contabilidade))
         empresa = self.empresas.get(linha.cnpj)
         if empresa is not None and (firma is None or empresa.contabilidade_id != firma.id):
             raise LinhaInvalida(f"o CNPJ {linha.cnpj} não está disponível: já é cadastrado por outra contabilidade")
-        if firma is None:
-            self.firmas[chave] = Contabilidade(nome=linha.contabilidade)  # never added: stands for the new firm
+        return firma, empresa
+
+    def prever(self, linha: Linha) -> None:
+        """What `aplicar` would do with the row, writing nothing: the preview's counts and refusals."""
+        firma, empresa = self._existentes(linha)
+        if firma is None:  # a stand-in, never added, for the firm the import would create
+            self.firmas[Contabilidade.chave(linha.contabilidade)] = Contabilidade(nome=linha.contabilidade)
             self.resultado.contabilidades_criadas.append(linha.contabilidade)
         if empresa is None:
             self.resultado.criadas += 1
@@ -178,15 +182,12 @@ class _Importador:
                 self.empresas[empresa.cnpj] = empresa
 
     def aplicar(self, linha: Linha) -> None:
-        firma = self.firmas.get(Contabilidade.chave(linha.contabilidade))
+        firma, empresa = self._existentes(linha)
         nova_firma = firma is None
         if nova_firma:
             firma = Contabilidade(nome=linha.contabilidade)
             self.session.add(firma)
             self.session.flush()
-        empresa = self.empresas.get(linha.cnpj)
-        if empresa is not None and empresa.contabilidade_id != firma.id:
-            raise LinhaInvalida(f"o CNPJ {linha.cnpj} não está disponível: já é cadastrado por outra contabilidade")
         nova = empresa is None
         if nova:
             # By id, not through `firma.empresas`: each flush would walk that ever-growing collection (an import
