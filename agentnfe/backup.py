@@ -32,6 +32,8 @@ FORMATO = 1
 PREFIXO = "agentnfe-backup-"
 CHAVE = "encryption.key"
 MANIFESTO = "manifest.json"
+BANCO = {"sqlite": "agentnfe.db", "postgresql": "agentnfe.dump"}
+"""The database's file in the archive, per mode."""
 
 
 class BackupInvalido(Exception):
@@ -78,8 +80,8 @@ def _sha256(caminho: Path) -> str:
 
 def _copiar_banco(destino: Path) -> str:
     """A consistent copy of the live database into `destino`; returns its name in the archive."""
+    nome = BANCO[_modo()]
     if _modo() == "sqlite":
-        nome = "agentnfe.db"
         origem = sqlite3.connect(db.engine.url.database)
         copia = sqlite3.connect(destino / nome)
         try:
@@ -88,7 +90,6 @@ def _copiar_banco(destino: Path) -> str:
             copia.close()
             origem.close()
         return nome
-    nome = "agentnfe.dump"
     _executar(["pg_dump", "-Fc", "--no-owner", "-f", str(destino / nome), _url_libpq()], "pg_dump")
     return nome
 
@@ -180,7 +181,7 @@ RESERVA_DISCO = 512 * 1024 * 1024
 def _nome_valido(nome: str) -> bool:
     """The only names a backup holds: its manifest, key and database, and `pdfs/<file>.pdf` — one level, no
     `..`, no separator in the file name."""
-    return nome in (MANIFESTO, CHAVE, "agentnfe.db", "agentnfe.dump") or _NOME_PDF.fullmatch(nome) is not None
+    return nome in (MANIFESTO, CHAVE, *BANCO.values()) or _NOME_PDF.fullmatch(nome) is not None
 
 
 def _membros(tar: tarfile.TarFile, arquivo: Path, livre: int) -> list[tarfile.TarInfo]:
@@ -220,7 +221,7 @@ def _abrir(arquivo: Path, pasta: Path) -> dict:
     extraidos = {membro.name for membro in membros} - {MANIFESTO}
     if not isinstance(arquivos, dict) or set(arquivos) != extraidos:
         raise BackupInvalido(f"{arquivo}: the manifest does not list the archive's files: not an AgentNFe backup")
-    if CHAVE not in arquivos or not {"agentnfe.db", "agentnfe.dump"} & set(arquivos):
+    if CHAVE not in arquivos or not set(BANCO.values()) & set(arquivos):
         raise BackupInvalido(f"{arquivo}: no encryption key or no database: not an AgentNFe backup")
     for nome, soma in arquivos.items():
         if _sha256(pasta / nome) != soma:
@@ -251,7 +252,7 @@ def restaurar(arquivo: Path, forcar: bool = False) -> Restaurado:
         _repor_banco(pasta)
         (dados / CHAVE).write_text(chave)
         os.chmod(dados / CHAVE, 0o600)
-        pdfs = [_NOME_PDF.fullmatch(nome).group(1) for nome in manifesto["arquivos"] if _NOME_PDF.fullmatch(nome)]
+        pdfs = [achado.group(1) for nome in manifesto["arquivos"] if (achado := _NOME_PDF.fullmatch(nome))]
         destino = dados / "pdfs"
         destino.mkdir(exist_ok=True)
         for nome in pdfs:  # a bare file name, checked by _abrir: the copy cannot leave the PDF folder
@@ -266,10 +267,10 @@ def _repor_banco(pasta: Path) -> None:
         alvo = Path(db.engine.url.database)
         for sufixo in ("-wal", "-shm"):
             Path(f"{alvo}{sufixo}").unlink(missing_ok=True)
-        shutil.copyfile(pasta / "agentnfe.db", alvo)
+        shutil.copyfile(pasta / BANCO["sqlite"], alvo)
         return
     with db.engine.begin() as conexao:
         conexao.execute(sa.text("DROP SCHEMA public CASCADE"))
         conexao.execute(sa.text("CREATE SCHEMA public"))
     db.engine.dispose()
-    _executar(["pg_restore", "--no-owner", "-d", _url_libpq(), str(pasta / "agentnfe.dump")], "pg_restore")
+    _executar(["pg_restore", "--no-owner", "-d", _url_libpq(), str(pasta / BANCO["postgresql"])], "pg_restore")
