@@ -110,10 +110,10 @@ class EmitirNota(EscolheEmpresa, PaginaProtegida):
             pedido.regime, pedido.aliquota_servico, pedido.aliquota_simples_iss, pedido.iss_retido, pedido.valor
         )
         avisos = respostas.avisos_do_espelho(conhecido.situacao_cadastral, pedido.competencia, relogio.hoje())
-        regra = incidencia.regra(servico.codigo_tributacao_nacional, servico.codigo_servico)
-        devido = incidencia.incidencia(
-            regra, empresa.codigo_municipio, pedido.codigo_municipio, conhecido.codigo_municipio
-        )
+        devido = incidencia.do_servico(
+            servico.codigo_tributacao_nacional, servico.codigo_servico, empresa.codigo_municipio, pedido.codigo_municipio,
+            conhecido.codigo_municipio,
+        )  # fmt: skip
         texto = respostas.espelho(
             empresa, servico, pedido.documento, pedido.nome_tomador or "nome pela Receita, na emissão", pedido.valor,
             pedido.descricao,

@@ -61,3 +61,14 @@ def incidencia(regra_do_servico: Regra, prestador: str, prestacao: str | None, t
         Regra.SEM_INCIDENCIA: None,
     }[regra_do_servico]
     return Incidencia(regra_do_servico, municipio or None)
+
+
+def do_servico(
+    codigo_tributacao_nacional: str | None,
+    codigo_servico: str | None,
+    prestador: str,
+    prestacao: str | None,
+    tomador: str | None,
+) -> Incidencia:
+    """The município of incidence of a note of this service (`regra`, then `incidencia`)."""
+    return incidencia(regra(codigo_tributacao_nacional, codigo_servico), prestador, prestacao, tomador)

@@ -226,10 +226,10 @@ class Maquina:
             rascunho.valor,
         )
         avisos = respostas.avisos_do_espelho(conhecido.situacao_cadastral, competencia, relogio.hoje())
-        regra = incidencia.regra(servico.codigo_tributacao_nacional, servico.codigo_servico)
-        devido = incidencia.incidencia(
-            regra, empresa.codigo_municipio, empresa.codigo_municipio, conhecido.codigo_municipio
-        )
+        devido = incidencia.do_servico(
+            servico.codigo_tributacao_nacional, servico.codigo_servico, empresa.codigo_municipio, empresa.codigo_municipio,
+            conhecido.codigo_municipio,
+        )  # fmt: skip
         espelho = respostas.espelho(
             empresa,
             servico,
