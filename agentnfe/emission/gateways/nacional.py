@@ -252,8 +252,12 @@ def _itens(itens: Any) -> list[tuple[str, str, str]]:
 
 def _mensagens(itens: Any) -> str:
     """`E0312: descrição (complemento)`, each coded message of the answer, verbatim."""
+    return _verbatim(_itens(itens))
+
+
+def _verbatim(itens: list[tuple[str, str, str]]) -> str:
     partes = []
-    for codigo, descricao, complemento in _itens(itens):
+    for codigo, descricao, complemento in itens:
         texto = f"{codigo}: {descricao}" if codigo else descricao
         partes.append(f"{texto} ({complemento})" if complemento else texto)
     return "; ".join(parte for parte in partes if parte)
@@ -264,8 +268,9 @@ def _recusa(resposta: httpx.Response) -> GatewayRecusou:
     (rejeicoes_nacionais); a plain sentence for the WhatsApp user."""
     corpo = corpo_json(resposta)
     erros = (corpo.get("erros") or corpo.get("erro")) if isinstance(corpo, dict) else None
-    explicacoes, para_usuario = rejeicoes_nacionais.explicar([codigo for codigo, _, _ in _itens(erros)])
-    mensagem = _mensagens(erros) or f"HTTP {resposta.status_code}"
+    itens = _itens(erros)
+    explicacoes, para_usuario = rejeicoes_nacionais.explicar([codigo for codigo, _, _ in itens])
+    mensagem = _verbatim(itens) or f"HTTP {resposta.status_code}"
     if explicacoes:
         mensagem += " — O que fazer: " + " ".join(explicacoes)
     recusa = GatewayRecusou(mensagem, bruto=corpo, status=resposta.status_code)
