@@ -55,6 +55,13 @@ def _a_entregar(mensagens: list[Mensagem]) -> list[int]:
     return [m.id for m in mensagens if m.envio is Envio.PENDENTE]
 
 
+def _aberta_da_empresa(telefone: str, usuario_id: int | None, empresa_id: int) -> Sessao | None:
+    """The channel's open conversation when it is about this empresa: what the bot says about an empresa is
+    stored there or in a conversation of that empresa, never in one of another empresa or firm."""
+    sessao = db.session.scalar(sessao_aberta(telefone, usuario_id))
+    return sessao if sessao is not None and sessao.empresa_id == empresa_id else None
+
+
 def avisar_telefones(avisos: list[tuple[str, int, str]]) -> list[int]:
     """Messages nobody asked for (certificate expiry…) about an empresa, as (phone, empresa id, text), through
     Evolution's default instance, committed with whatever the caller wrote; returns the ids to deliver.
@@ -64,8 +71,8 @@ def avisar_telefones(avisos: list[tuple[str, int, str]]) -> list[int]:
     of two firms, and each firm reads only its own)."""
     saidas = []
     for telefone, empresa_id, texto in avisos:
-        sessao = db.session.scalar(sessao_aberta(telefone))
-        if sessao is None or sessao.empresa_id != empresa_id:
+        sessao = _aberta_da_empresa(telefone, None, empresa_id)
+        if sessao is None:
             sessao = nova_sessao(telefone, Provider.EVOLUTION, current_app.config["EVOLUTION_INSTANCE"] or "")
             sessao.empresa_id, sessao.estado = empresa_id, Estado.CONCLUIDA
         saidas.append(nova_saida(sessao, texto))
@@ -120,8 +127,7 @@ def _anunciar(nfse_id: int) -> list[int]:
     if not novos:
         return []
     origem = db.session.get(Sessao, nota.sessao_id)
-    aberta = db.session.scalar(sessao_aberta(nota.telefone, nota.usuario_id))
-    destino = aberta if aberta is not None and aberta.empresa_id == nota.empresa_id else origem
+    destino = _aberta_da_empresa(nota.telefone, nota.usuario_id, nota.empresa_id) or origem
     saidas = []
     for anuncio in novos:
         tipo = TipoMensagem.DOCUMENTO if anuncio["documento"] else TipoMensagem.TEXTO
