@@ -89,11 +89,10 @@ def test_serve_refuses_an_unusable_data_dir_in_one_line(tmp_path, montar):
 
 def encher(pasta: Path) -> Path:
     enchimento = pasta / "enchimento"
-    with open(enchimento, "wb") as arquivo:
+    with open(enchimento, "wb", buffering=0) as arquivo:  # unbuffered: closing has nothing left to write
         try:
             while True:
                 arquivo.write(b"\0" * 65536)
-                arquivo.flush()
         except OSError:
             pass
     return enchimento
