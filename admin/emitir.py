@@ -107,8 +107,9 @@ class EmitirNota(EscolheEmpresa, PaginaProtegida):
         """The bot's espelho and warnings, line by line, without its WhatsApp question."""
         servico = next(s for s in empresa.servicos if s.id == pedido.servico_id)
         imposto = tributacao(
-            pedido.regime, pedido.aliquota_servico, pedido.aliquota_simples_iss, pedido.iss_retido, pedido.valor
-        )
+            pedido.regime, pedido.aliquota_servico, pedido.aliquota_simples_iss, pedido.iss_retido, pedido.valor,
+            pedido.apuracao_simples,
+        )  # fmt: skip
         avisos = respostas.avisos_do_espelho(conhecido.situacao_cadastral, pedido.competencia, relogio.hoje())
         devido = incidencia.do_servico(
             servico.codigo_tributacao_nacional, servico.codigo_servico, empresa.codigo_municipio, pedido.codigo_municipio,

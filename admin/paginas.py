@@ -10,7 +10,7 @@ from agentnfe.conversation.api import conversar
 from agentnfe.conversation.engine import do_canal
 from agentnfe.extensions import db
 from agentnfe.fiscal import TelefoneInvalido, formatar_telefone, normalizar_telefone
-from agentnfe.importacao import ArquivoIlegivel, CabecalhoInvalido, decodificar, prever
+from agentnfe.importacao import OPTIONAL, REQUIRED, ArquivoIlegivel, CabecalhoInvalido, decodificar, prever
 from agentnfe.models import Contabilidade, Empresa, Mensagem, Sessao, UsuarioEmpresa
 from agentnfe.requisicao import json_do_corpo
 from tasks import importacao as importacoes
@@ -91,6 +91,9 @@ class ImportarEmpresas(PaginaProtegida):
                 return self._confirmar(request.form["trabalho"])
             return self._previa(request.files.get("arquivo"))
         return self.render("admin/importar.html")
+
+    def render(self, template, **kwargs):
+        return super().render(template, obrigatorias=",".join(REQUIRED), opcionais=",".join(OPTIONAL), **kwargs)
 
     def _previa(self, arquivo):
         if arquivo is None or not arquivo.filename:

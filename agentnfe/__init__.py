@@ -92,9 +92,9 @@ def register_admin(app: Flask) -> None:
 
 def register_commands(app: Flask) -> None:
     """Add the AgentNFe commands to `flask`/`python -m agentnfe`."""
-    from . import cli, cli_backup, cli_bench, cli_desktop, cli_fechamento, cli_servicos
+    from . import cli, cli_backup, cli_bench, cli_desktop, cli_fechamento, cli_nacional, cli_servicos
 
-    comandos = (cli_servicos, cli, cli_backup, cli_bench, cli_desktop, cli_fechamento)
+    comandos = (cli_servicos, cli, cli_backup, cli_bench, cli_desktop, cli_fechamento, cli_nacional)
     for command in (comando for modulo in comandos for comando in modulo.COMMANDS):
         app.cli.add_command(command)
 

@@ -11,25 +11,30 @@ from collections.abc import Callable, Mapping
 from decimal import Decimal
 from typing import Any
 
+from . import convenios
 from .contas import ContaInvalida, parse_email
 from .fiscal import (
     DocumentoInvalido,
     LocalidadeInvalida,
     ServicoInvalido,
+    nome_municipio,
     parse_cep,
     parse_cnpj,
     parse_codigo_municipio,
     parse_uf,
 )
+from .fiscal.regras_nacionais import Apuracao, regime_especial_proibido
 from .fiscal.servicos import (
     codigo_numerico,
     parse_aliquota,
     parse_aliquota_simples,
+    parse_aliquota_simples_total,
     parse_cclass_trib,
     parse_codigo_servico,
     parse_codigo_tributacao_nacional,
     parse_cst_ibscbs,
     parse_nbs,
+    parse_percentual_tributos,
 )
 from .models import Ambiente, NomeGateway, Regime, RegimeEspecial
 
@@ -107,15 +112,38 @@ def _sequencia(rotulo: str, maximo: int) -> Callable:
 
 def _serie_dps(valor, _contexto) -> str:
     serie = str(valor).strip()
-    if not re.fullmatch(r"[0-9]{1,5}", serie):
-        raise CampoInvalido(f"série da DPS {valor!r} deve ter de 1 a 5 dígitos")
-    return serie
+    if not re.fullmatch(r"[0-9]{1,5}", serie) or not 1 <= int(serie) <= 49999:
+        raise CampoInvalido(
+            f"série da DPS {valor!r} deve estar entre 1 e 49999, a faixa do aplicativo do contribuinte (regra E0010)"
+        )
+    return str(int(serie))
 
 
 def _aliquota_simples(valor, contexto) -> Decimal:
     if contexto.get("regime") is not Regime.SIMPLES_NACIONAL:
         raise CampoInvalido("alíquota efetiva do Simples só se aplica a empresas do Simples Nacional (não MEI)")
     return parse_aliquota_simples(valor)
+
+
+def _simples_total(valor, contexto) -> Decimal:
+    if contexto.get("regime") is not Regime.SIMPLES_NACIONAL:
+        raise CampoInvalido("alíquota total do Simples só se aplica a empresas do Simples Nacional (não MEI)")
+    return parse_aliquota_simples_total(valor)
+
+
+def _apuracao(valor, contexto) -> int:
+    texto = str(getattr(valor, "value", valor)).strip()[:1]
+    if texto not in {"1", "2", "3"}:
+        raise CampoInvalido(f"apuração do Simples {valor!r} inválida (use 1, 2 ou 3)")
+    if texto != "1" and contexto.get("regime") is not Regime.SIMPLES_NACIONAL:
+        raise CampoInvalido("apuração 2 ou 3 (sublimite excedido) só se aplica a empresas do Simples Nacional")
+    return int(texto)
+
+
+def _percentual_tributos(valor, contexto) -> Decimal:
+    if contexto.get("regime") not in (Regime.LUCRO_PRESUMIDO, Regime.LUCRO_REAL):
+        raise CampoInvalido("percentuais de tributos só se aplicam a empresas do lucro presumido ou real")
+    return parse_percentual_tributos(valor)
 
 
 def _aliquota_iss(valor, contexto) -> Decimal:
@@ -149,6 +177,11 @@ EMPRESA: dict[str, tuple[Callable, bool]] = {
     "regime_especial": (_escolha(RegimeEspecial, "regime especial"), False),
     "incentivo_fiscal": (sim_nao, False),
     "aliquota_simples_iss": (_aliquota_simples, False),
+    "aliquota_simples_total": (_simples_total, False),
+    "apuracao_simples": (_apuracao, False),
+    "percentual_tributos_federais": (_percentual_tributos, False),
+    "percentual_tributos_estaduais": (_percentual_tributos, False),
+    "percentual_tributos_municipais": (_percentual_tributos, False),
     "ambiente": (_escolha(Ambiente, "ambiente"), False),
     "serie_rps": (_texto(5), False),
     "numero_rps": (_sequencia("número do RPS", 999_999_999), False),
@@ -205,24 +238,48 @@ def validar(
     return limpos, erros
 
 
-def validar_empresa(valores: Mapping[str, Any]) -> tuple[dict[str, Any], dict[str, str]]:
+def validar_empresa(
+    valores: Mapping[str, Any], apuracao_atual: int | None = None
+) -> tuple[dict[str, Any], dict[str, str]]:
+    """The empresa's fields; a special regime the national rules forbid for its regime is refused with the rule's
+    words (E0174, E0175). `apuracao_atual` is the stored regApTribSN when `valores` does not carry it."""
     limpos, erros = validar(EMPRESA, valores)
     regime, especial = limpos.get("regime"), limpos.get("regime_especial")
-    if regime is Regime.MEI and especial not in (None, RegimeEspecial.MEI):
-        erros.setdefault("regime_especial", "empresa MEI tem o regime especial mei")
+    if regime is Regime.MEI and especial not in (None, RegimeEspecial.MEI, RegimeEspecial.NENHUM):
+        erros.setdefault("regime_especial", regime_especial_proibido(regime, None, especial))
     if especial is RegimeEspecial.MEI and regime not in (None, Regime.MEI):
         erros.setdefault("regime_especial", "regime especial mei só para empresas do regime mei")
+    municipio = limpos.get("codigo_municipio")
+    if limpos.get("gateway") is NomeGateway.NACIONAL and regime not in (None, Regime.MEI) and municipio:
+        if convenios.sem_convenio_ativo(municipio):
+            erros.setdefault(
+                "gateway",
+                f"o município {nome_municipio(municipio) or municipio} não tem convênio ativo com o emissor nacional "
+                "(regras E0037/E0038): só MEI emite pelo nacional nesse caso; mantenha a empresa no PlugNotas",
+            )
+    if regime is not None and especial is not None:
+        apuracao = limpos.get("apuracao_simples") or apuracao_atual or Apuracao.SIMPLES
+        proibido = regime_especial_proibido(regime, apuracao, especial)
+        if proibido:
+            erros.setdefault("regime_especial", proibido)
     return limpos, erros
 
 
 def harmonizar(empresa) -> None:
-    """Keep the special regime in step with the regime: a MEI is always `mei`, nobody else is."""
+    """Keep the special regime in step with the regime: a MEI is always `mei`, nobody else is. A new MEI issues on
+    the national NFS-e unless told otherwise (Res. CGSN 169/2022 makes it the MEI's road)."""
     if empresa.regime is Regime.MEI:
         empresa.regime_especial = RegimeEspecial.MEI
+        if empresa.id is None and empresa.gateway is None:
+            empresa.gateway = NomeGateway.NACIONAL
     elif empresa.regime_especial is RegimeEspecial.MEI:
         empresa.regime_especial = RegimeEspecial.NENHUM
     if empresa.regime is not Regime.SIMPLES_NACIONAL:
-        empresa.aliquota_simples_iss = None
+        empresa.aliquota_simples_iss = empresa.aliquota_simples_total = None
+        empresa.apuracao_simples = int(Apuracao.SIMPLES)
+    if empresa.regime not in (Regime.LUCRO_PRESUMIDO, Regime.LUCRO_REAL):
+        empresa.percentual_tributos_federais = empresa.percentual_tributos_estaduais = None
+        empresa.percentual_tributos_municipais = None
 
 
 def validar_servico(valores: Mapping[str, Any], regime: Regime | None) -> tuple[dict[str, Any], dict[str, str]]:

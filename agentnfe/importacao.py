@@ -25,6 +25,8 @@ OPTIONAL = (
     "cep", "email", "codigo_tributacao_municipal", "cnae", "iss_retido",
     "logradouro", "numero", "complemento", "bairro", "codigo_tributacao_nacional", "regime_especial",
     "aliquota_simples_iss", "gateway", "serie_dps", "numero_dps", "nbs", "cst_ibscbs", "cclass_trib", "cind_op",
+    "aliquota_simples_total", "percentual_tributos_federais", "percentual_tributos_estaduais",
+    "percentual_tributos_municipais", "apuracao_simples",
 )  # fmt: skip
 _CHUNK = 500
 AMOSTRA = 10

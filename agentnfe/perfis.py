@@ -40,6 +40,7 @@ class PerfilEmpresa:
     servicos: tuple[PerfilServico, ...]
     codigo_municipio: str = ""
     aliquota_simples_iss: Decimal | None = None
+    apuracao_simples: int = 1
 
     @property
     def nome(self) -> str:
@@ -76,6 +77,7 @@ def perfil(e: Empresa) -> PerfilEmpresa:
         regime=e.regime,
         codigo_municipio=e.codigo_municipio,
         aliquota_simples_iss=e.aliquota_simples_iss,
+        apuracao_simples=e.apuracao_simples or 1,
         servicos=tuple(
             PerfilServico(
                 s.id,

@@ -37,6 +37,7 @@ ROTULOS: dict[type[Enum], dict[Enum, str]] = {
         RegimeEspecial.ESTIMATIVA: "Estimativa", RegimeEspecial.SOCIEDADE_PROFISSIONAIS: "Sociedade de profissionais",
         RegimeEspecial.COOPERATIVA: "Cooperativa", RegimeEspecial.MEI: "MEI",
         RegimeEspecial.ME_EPP_SIMPLES: "ME/EPP do Simples Nacional", RegimeEspecial.AUTONOMO: "Profissional autônomo",
+        RegimeEspecial.NOTARIO_REGISTRADOR: "Notário ou registrador", RegimeEspecial.OUTROS: "Outros",
     },
     StatusNFSe: {
         StatusNFSe.PENDENTE: "Pendente", StatusNFSe.ENVIADA: "Enviada", StatusNFSe.PROCESSANDO: "Em processamento",

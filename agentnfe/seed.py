@@ -158,6 +158,7 @@ def seed_firma(session: Session, k: int, password: str, agora: datetime) -> Firm
                 telefone=f"11{rng.randrange(3000_0000, 3999_9999)}", regime=REGIMES[i % len(REGIMES)],
                 regime_especial=ESPECIAIS.get(REGIMES[i % len(REGIMES)], RegimeEspecial.NENHUM), incentivo_fiscal=False,
                 aliquota_simples_iss=Decimal(rng.randrange(201, 538)) / 100 if REGIMES[i % len(REGIMES)] is Regime.SIMPLES_NACIONAL else None,
+                aliquota_simples_total=Decimal(rng.randrange(600, 1950)) / 100 if REGIMES[i % len(REGIMES)] is Regime.SIMPLES_NACIONAL else None,
                 ambiente=Ambiente.HOMOLOGACAO, serie_rps="1", numero_rps=rng.randrange(1, 500),
                 ativa=i != EMPRESAS - 1, criado_em=agora, atualizado_em=agora,
             )

@@ -47,10 +47,12 @@ def empresa(session, firma: Contabilidade | None = None, **campos) -> Empresa:
         cep="01001000",
         regime=Regime.SIMPLES_NACIONAL,
         aliquota_simples_iss=Decimal("2.0100"),
+        aliquota_simples_total=Decimal("6.0000"),
     )
     valores.update(campos)
     if valores["regime"] is not Regime.SIMPLES_NACIONAL:
         valores.pop("aliquota_simples_iss")
+        valores.pop("aliquota_simples_total")
     registro = Empresa(**valores)
     aliquota = Decimal(0) if valores["regime"] is Regime.MEI else Decimal("2.0000")
     registro.servicos.append(

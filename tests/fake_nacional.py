@@ -15,7 +15,7 @@ import re
 import ssl
 import threading
 from collections.abc import Callable
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 
 from cryptography import x509
 from lxml import etree
@@ -25,6 +25,7 @@ from agentnfe.emission.gateways.mock import pdf_simples
 
 from .certs import OID_CNPJ
 from .fakes import FakeServer
+from .sefin_regras import Contribuinte, Convenio, Registros, apurar, conferir
 from .xmldsig import AssinaturaInvalida, verificar
 
 NS = {"n": dps.NAMESPACE}
@@ -49,27 +50,19 @@ def cnpj_do_certificado(der: bytes) -> str | None:
     return None
 
 
-def regras_de_datas(raiz, processamento: datetime) -> tuple[str, str] | None:
-    """Anexo I v1.00 (RN DPS_NFS-e, Nível 1) on the DPS's dates, from the rules' own words: E0008 "A data e hora
-    de emissão da DPS deve ser anterior ou igual à data do seu processamento (dhProc)"; E0015 "A data de
-    competência informada na DPS não pode ser posterior à data de emissão (dhEmi) da DPS"."""
-    emissao = datetime.fromisoformat(raiz.findtext("n:infDPS/n:dhEmi", namespaces=NS))
-    if emissao > processamento:
-        return "E0008", "A data e hora de emissão da DPS deve ser anterior ou igual à data do seu processamento."
-    if date.fromisoformat(raiz.findtext("n:infDPS/n:dCompet", namespaces=NS)) > emissao.date():
-        return "E0015", "A data de competência informada na DPS não pode ser posterior à data de emissão da DPS."
-    return None
-
-
-def _erro(codigo: str, descricao: str, id_dps: str | None = None) -> tuple[int, dict, float]:
+def _erros(erros: list[tuple[str, str]], id_dps: str | None = None) -> tuple[int, dict, float]:
     corpo = {
         "tipoAmbiente": 2,
         "versaoAplicativo": "SefinNacional_fake",
         "dataHoraProcessamento": "2026-11-28T10:00:00-03:00",
         "idDPS": id_dps,
-        "erros": [{"Codigo": codigo, "Descricao": descricao, "Complemento": None}],
+        "erros": [{"Codigo": codigo, "Descricao": descricao, "Complemento": None} for codigo, descricao in erros],
     }
     return 400, corpo, 0
+
+
+def _erro(codigo: str, descricao: str, id_dps: str | None = None) -> tuple[int, dict, float]:
+    return _erros([(codigo, descricao)], id_dps)
 
 
 class FakeSefinNacional(FakeServer):
@@ -80,6 +73,8 @@ class FakeSefinNacional(FakeServer):
         self.por_dps: dict[str, str] = {}
         self.regra: tuple[str, str] | None = None
         """A (code, description) the next DPS is rejected with, as a city's rule would."""
+        self.registros = Registros()
+        """The national registries and municipal parameters the business rules read (sefin_regras.py)."""
         self.perder_resposta = 0.0
         """Seconds the next accepted DPS's answer is held (longer than the client waits: the answer is lost)."""
         self.danfse_atrasado = 1
@@ -90,6 +85,11 @@ class FakeSefinNacional(FakeServer):
         self._pedidos_danfse: dict[str, int] = {}
         self._numero = 0
         self._trava = threading.Lock()
+
+    def registrar(self, cnpj: str, opcao_simples: str, municipio: str, inscricao: str | None, **convenio) -> None:
+        """A prestador as the registries know it (Simples situation, CNC record) and its município's convênio."""
+        self.registros.contribuintes[cnpj] = Contribuinte(opcao_simples, {municipio: inscricao} if inscricao else {})
+        self.registros.convenios[municipio] = Convenio(**convenio)
 
     @property
     def sefin(self) -> str:
@@ -116,12 +116,38 @@ class FakeSefinNacional(FakeServer):
             if nota is None:
                 return 404, {"erro": {"codigo": "E2406", "descricao": "NFS-e não encontrada."}}, 0
             return 200, self._sucesso(caminho.rsplit("/", 1)[1], nota), 0
+        if caminho.startswith(f"{ADN}/parametrizacao/"):
+            return self._parametros(caminho.removeprefix(f"{ADN}/parametrizacao/").split("/"))
         if caminho.startswith(f"{ADN}/danfse/"):
             chave = caminho.rsplit("/", 1)[1]
             self._pedidos_danfse[chave] = self._pedidos_danfse.get(chave, 0) + 1
             if chave not in self.notas or self._pedidos_danfse[chave] <= self.danfse_atrasado:
                 return 404, {"erro": {"codigo": "E2406", "descricao": "DANFSe não encontrado."}}, 0
             return 200, pdf_simples(f"DANFSe {chave}"), 0
+        return 404, b"<html><body>404 Not Found</body></html>", 0  # a route the server does not have
+
+    def _parametros(self, partes: list[str]):
+        """The ADN's Parametrização API as public clients read it (agentnfe/emission/gateways/parametros.py cites
+        them): `/{cMun}/convenio` and `/{cMun}/{01.01.01.000}/{AAAA-MM-DD}/aliquota`, 404 with a message when the
+        município has no parameters. The Sefin's `/parametros_municipais` answers 404, as it did in produção
+        restrita for one of those clients."""
+        convenio = self.registros.convenios.get(partes[0])
+        if convenio is None:
+            return 404, {"mensagem": "Não foram encontrados parâmetros para o município informado."}, 0
+        if partes[1:] == ["convenio"]:
+            marca = int(convenio.ativo)
+            corpo = {"aderenteAmbienteNacional": marca, "aderenteEmissorNacional": int(convenio.emissores_nacionais),
+                     "situacaoEmissaoPadraoContribuintesRFB": 1, "aderenteMAN": marca,
+                     "permiteAproveitametoDeCreditos": True}  # fmt: skip
+            return 200, {"parametrosConvenio": corpo, "mensagem": None}, 0
+        if len(partes) == 4 and partes[3] == "aliquota":
+            item = {
+                "Incidencia": "SIM",
+                "Aliq": float(convenio.aliquota),
+                "DtIni": "2023-01-01T00:00:00",
+                "DtFim": None,
+            }
+            return 200, {"aliquotas": {partes[1]: [item]}, "mensagem": None}, 0
         return 404, {}, 0
 
     def _sucesso(self, chave: str, nota: dict) -> dict:
@@ -156,9 +182,9 @@ class FakeSefinNacional(FakeServer):
         if cnpj != cnpj_do_certificado(pedido["cliente"]):
             # Anexo I v1.00, RN DPS_NFS-e: E0718 (E0160 is the Simples Nacional situation, not the certificate)
             return _erro("E0718", "A assinatura deve ser feita com o certificado digital do emitente da DPS.", id_dps)
-        recusa = regras_de_datas(raiz, datetime.now(UTC))
-        if recusa is not None:
-            return _erro(*recusa, id_dps)
+        recusas = conferir(raiz, self.registros, datetime.now(UTC))
+        if recusas:
+            return _erros(recusas, id_dps)
         if self.regra is not None:
             codigo, descricao = self.regra
             self.regra = None
@@ -170,7 +196,7 @@ class FakeSefinNacional(FakeServer):
             chave = self._chave(raiz, cnpj, self._numero)
             nfse = (
                 f'<NFSe xmlns="{dps.NAMESPACE}" versao="1.01"><infNFSe Id="NFS{chave}">'
-                f"<nNFSe>{self._numero}</nNFSe></infNFSe>{xml.decode()}</NFSe>"
+                f"<nNFSe>{self._numero}</nNFSe>{apurar(raiz, self.registros)}{xml.decode()}</infNFSe></NFSe>"
             ).encode()
             self.notas[chave] = {"id_dps": id_dps, "numero": str(self._numero), "xml": nfse, "cnpj": cnpj}
             self.por_dps[id_dps] = chave

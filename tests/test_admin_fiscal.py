@@ -7,6 +7,7 @@ from decimal import Decimal
 import pytest
 import sqlalchemy as sa
 
+from agentnfe import convenios
 from agentnfe.extensions import db
 from agentnfe.models import (
     Ambiente,
@@ -16,6 +17,7 @@ from agentnfe.models import (
     EmpresaClienteTomador,
     FonteTomador,
     NFSe,
+    NomeGateway,
     Notificacao,
     Regime,
     RegimeEspecial,
@@ -74,6 +76,11 @@ def test_the_empresa_form_stores_the_fiscal_profile_clean(client, auth, firmas):
         ("cep", "0130", "deve ter 8 dígitos"),
         ("aliquota_simples_iss", "7", "fora do intervalo de 0 a 5%"),
         ("regime_especial", "mei", "regime especial mei só para empresas do regime mei"),
+        ("regime_especial", "sociedade_profissionais", "regra E0175 do emissor nacional"),
+        ("aliquota_simples_total", "0", "alíquota total efetiva do Simples deve ser maior que 0"),
+        ("apuracao_simples", "4", "apuração do Simples"),
+        ("percentual_tributos_federais", "11,33", "só se aplicam a empresas do lucro presumido ou real"),
+        ("serie_dps", "50000", "regra E0010"),
     ],
 )
 def test_invalid_fiscal_values_are_refused_in_portuguese_beside_the_field(client, auth, firmas, campo, valor, mensagem):
@@ -83,6 +90,28 @@ def test_invalid_fiscal_values_are_refused_in_portuguese_beside_the_field(client
     assert resposta.status_code == 200 and mensagem in html
     assert "SQL" not in html and "constraint" not in html.lower()
     assert db.session.scalar(sa.select(Empresa).where(Empresa.cnpj == "11444777000161")) is None
+
+
+def test_the_national_fields_of_each_regime_are_stored_and_a_special_regime_is_checked_against_the_rules(
+    client, auth, firmas
+):
+    auth.login("contador@a.com")
+    simples = postar_empresa(client, auth, aliquota_simples_total="15,5", apuracao_simples="2",
+                             regime_especial="sociedade_profissionais")  # fmt: skip
+    assert simples.status_code == 302, simples.get_data(as_text=True)[-2000:]
+    empresa = db.session.scalar(sa.select(Empresa).where(Empresa.cnpj == "11444777000161"))
+    assert (empresa.aliquota_simples_total, empresa.apuracao_simples) == (Decimal("15.5"), 2)
+    assert empresa.regime_especial is RegimeEspecial.SOCIEDADE_PROFISSIONAIS  # allowed over the sublimit (E0175)
+    mei = postar_empresa(client, auth, cnpj="06.990.590/0001-23", regime="mei", regime_especial="autonomo",
+                         aliquota_simples_iss="", **{"servicos-0-aliquota_iss": "0"})  # fmt: skip
+    assert "regra E0174 do emissor nacional" in mei.get_data(as_text=True)
+    lucro = postar_empresa(client, auth, cnpj="06.990.590/0001-23", regime="lucro_real", aliquota_simples_iss="",
+                           regime_especial="notario_registrador", percentual_tributos_federais="13,45",
+                           percentual_tributos_municipais="5")  # fmt: skip
+    assert lucro.status_code == 302, lucro.get_data(as_text=True)[-2000:]
+    notario = db.session.scalar(sa.select(Empresa).where(Empresa.cnpj == "06990590000123"))
+    assert notario.regime_especial is RegimeEspecial.NOTARIO_REGISTRADOR
+    assert (notario.percentual_tributos_federais, notario.percentual_tributos_estaduais) == (Decimal("13.45"), None)
 
 
 def test_below_two_percent_is_accepted_only_where_the_law_allows(client, auth, firmas):
@@ -275,3 +304,25 @@ def test_the_empresa_form_chooses_the_gateway_and_the_dps_sequence(client, auth,
     for campo, valor, mensagem in [("serie_dps", "AB", "série da DPS"), ("numero_dps", "0", "próximo número da DPS")]:
         html = postar_empresa(client, auth, cnpj="45.997.418/0001-53", **{campo: valor}).get_data(as_text=True)
         assert mensagem in html
+
+
+def test_an_empresa_moves_to_the_national_emitter_only_where_todays_read_found_an_active_convenio(client, auth, firmas):
+    auth.login("contador@a.com")
+    convenios.guardar("3550308", None)  # today's read: São Paulo has no convênio
+    recusada = postar_empresa(client, auth, gateway="nacional").get_data(as_text=True)
+    assert "São Paulo/SP não tem convênio ativo com o emissor nacional (regras E0037/E0038)" in recusada
+    assert db.session.scalar(sa.select(Empresa).where(Empresa.cnpj == "11444777000161")) is None
+    convenios.guardar("3550308", {"ativo": True, "emissor_nacional": True, "base": "adn"})
+    assert postar_empresa(client, auth, gateway="nacional").status_code == 302
+    empresa = db.session.scalar(sa.select(Empresa).where(Empresa.cnpj == "11444777000161"))
+    assert empresa.gateway is NomeGateway.NACIONAL
+
+
+def test_a_new_mei_issues_on_the_national_emitter_in_any_municipio(client, auth, firmas):
+    auth.login("contador@a.com")
+    convenios.guardar("3550308", None)  # no convênio: E0037/E0038 spare the MEI
+    resposta = postar_empresa(client, auth, regime="mei", regime_especial="mei", aliquota_simples_iss="",
+                              **{"servicos-0-aliquota_iss": "0"})  # fmt: skip
+    assert resposta.status_code == 302, resposta.get_data(as_text=True)[-2000:]
+    mei = db.session.scalar(sa.select(Empresa).where(Empresa.cnpj == "11444777000161"))
+    assert mei.gateway is NomeGateway.NACIONAL

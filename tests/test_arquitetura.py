@@ -16,13 +16,13 @@ CAMADAS = [
     ("agentnfe.models", "agentnfe.extensions", "agentnfe.queue", "agentnfe.resultados", "agentnfe.rotulos",
      "agentnfe.estatisticas"),
     ("agentnfe.integrations", "agentnfe.perfis", "agentnfe.contas", "agentnfe.cadastro", "agentnfe.importacao",
-     "agentnfe.auditoria"),
+     "agentnfe.auditoria", "agentnfe.convenios"),
     ("agentnfe.emission",),
     ("agentnfe.conversation",),
     ("agentnfe.health", "agentnfe.seed", "agentnfe.backup"),
     ("tasks",),
     ("admin", "bot"),
-    ("agentnfe.cli", "agentnfe.cli_backup", "agentnfe.cli_desktop", "agentnfe.cli_fechamento", "agentnfe.cli_bench", "agentnfe.cli_servicos", "agentnfe.__main__", "agentnfe"),
+    ("agentnfe.cli", "agentnfe.cli_backup", "agentnfe.cli_desktop", "agentnfe.cli_fechamento", "agentnfe.cli_bench", "agentnfe.cli_servicos", "agentnfe.cli_nacional", "agentnfe.__main__", "agentnfe"),
 ]  # fmt: skip
 """Lowest first: a module may import its own layer's modules and any layer below, never one above."""
 

@@ -205,7 +205,7 @@ def test_the_fiscal_columns_are_imported_with_the_same_rules_as_the_admin(runner
         "linha 4: alíquota de ISS '1,5' abaixo do mínimo de 2% (LC 116, art. 8-A); só os itens 7.02, 7.05 e 16.01 "
         "podem ter menos. No Simples, a alíquota efetiva vai em aliquota_simples_iss.",
         "linha 5: código de tributação nacional 170101 não corresponde ao item 01.07 da LC 116.",
-        "linha 6: empresa MEI tem o regime especial mei",
+        'linha 6: o regime especial deve ser "Nenhum" quando o prestador é MEI (regra E0174 do emissor nacional)',
     ]
     alfa = empresa(session, ALFA)
     assert (alfa.logradouro, alfa.numero, alfa.complemento, alfa.bairro, alfa.cep) == (
@@ -239,4 +239,27 @@ def test_a_file_moves_empresas_to_the_national_emissor_with_their_dps_sequence(r
     alfa = empresa(session, ALFA)
     assert (alfa.gateway, alfa.serie_dps, alfa.numero_dps) == (NomeGateway.NACIONAL, "7", 1200)
     assert alfa.servicos[0].cind_op == "100301"
+    assert empresa(session, BETA) is None
+
+
+def test_the_national_columns_are_imported_and_a_special_regime_the_rules_forbid_is_a_bad_row(
+    runner, session, tmp_path
+):
+    colunas = ",regime_especial,aliquota_simples_total,apuracao_simples,percentual_tributos_federais"
+    path = write(
+        tmp_path,
+        HEADER + colunas,
+        f'Alfa,{ALFA},Alfa Ltda,123,3550308,SP,simples_nacional,01.07,2,11 98765-4321,nenhum,"15,5",1,',
+        f"Alfa,{BETA},Beta Ltda,123,3550308,SP,simples_nacional,01.07,2,11 98765-4322,sociedade_profissionais,6,1,",
+        f'Alfa,{GAMA},Gama Ltda,123,3550308,SP,lucro_presumido,01.07,2,11 98765-4323,notario_registrador,,,"13,45"',
+    )
+    result = run_import(runner, path)
+    assert result.exit_code == 1
+    assert result.stderr.splitlines() == [
+        'linha 3: o regime especial deve ser "Nenhum" quando o prestador é optante do Simples Nacional ME/EPP e '
+        "apura os tributos federais e o ISS pelo Simples (regApTribSN 1) — regra E0175 do emissor nacional"
+    ]
+    alfa, gama = empresa(session, ALFA), empresa(session, GAMA)
+    assert (alfa.aliquota_simples_total, alfa.apuracao_simples) == (Decimal("15.5"), 1)
+    assert gama.percentual_tributos_federais == Decimal("13.45") and gama.regime_especial.value == "notario_registrador"
     assert empresa(session, BETA) is None

@@ -5,18 +5,41 @@ from __future__ import annotations
 import base64
 import gzip
 from datetime import UTC, datetime
+from decimal import Decimal
 
 import pytest
 import sqlalchemy as sa
+from lxml import etree
 
-from agentnfe.emission import certificados, numeracao, service
-from agentnfe.emission.gateways import GatewayInacessivel, gateway_da_empresa, gateway_da_nota
+from agentnfe import convenios
+from agentnfe.cadastro import harmonizar
+from agentnfe.cli_nacional import sondar_dps
+from agentnfe.contas import criar_usuario
+from agentnfe.emission import certificados, fechamento, numeracao, service
+from agentnfe.emission.dps import NAMESPACE
+from agentnfe.emission.gateways import (
+    GatewayInacessivel,
+    gateway_da_empresa,
+    gateway_da_nota,
+    gateway_nacional,
+)
 from agentnfe.extensions import db
-from agentnfe.models import Empresa, NFSe, NFSeTentativa, NomeGateway, StatusNFSe
+from agentnfe.models import (
+    Empresa,
+    NFSe,
+    NFSeTentativa,
+    NomeGateway,
+    Notificacao,
+    Papel,
+    Regime,
+    RegimeEspecial,
+    StatusNFSe,
+)
 
 from .certs import AutoridadeDeTeste
-from .conftest import WhatsApp, bot_settings, criar_nota, em_paralelo, run_scheduled
+from .conftest import SENHA, Auth, WhatsApp, bot_settings, criar_nota, em_paralelo, run_scheduled
 from .fake_nacional import FakeSefinNacional, contexto_servidor
+from .sefin_regras import Convenio
 from .xmldsig import verificar
 
 # TLS certificates of the fake Sefin and the A1 are checked on the machine's clock
@@ -58,7 +81,14 @@ def nacional(make_app, evolution, brasilapi, sefin, ac, alfa):
         empresa.gateway, empresa.numero_dps = NomeGateway.NACIONAL, 41
         certificados.adicionar(db.session, empresa, ac.a1(empresa.cnpj), "senha-do-cert", datetime.now(UTC).date())
         db.session.commit()
+        sefin.registrar(
+            empresa.cnpj, OPCAO_SIMPLES[empresa.regime], empresa.codigo_municipio, empresa.inscricao_municipal
+        )
         yield app
+
+
+OPCAO_SIMPLES = {Regime.LUCRO_PRESUMIDO: "1", Regime.LUCRO_REAL: "1", Regime.MEI: "2", Regime.SIMPLES_NACIONAL: "3"}
+"""How the Simples Nacional registry (the fake Sefin's E0160) knows each regime."""
 
 
 def nota() -> NFSe:
@@ -104,6 +134,41 @@ def test_a_confirmed_whatsapp_conversation_ends_with_number_access_key_and_pdf(n
     assert db.session.get(Empresa, alfa.id).numero_dps == 42
     xml_nfse = gateway_da_nota(registro).xml(registro.chave_acesso)  # the month-end package and the admin's XML
     assert f"<nNFSe>{registro.numero}</nNFSe>".encode() in xml_nfse and b"<DPS" in xml_nfse
+
+
+@pytest.mark.parametrize(
+    ("regime", "campos", "retido", "esperado"),
+    [
+        (Regime.MEI, {"regime_especial": RegimeEspecial.MEI}, False,
+         {"opSimpNac": "2", "totTrib/n:indTotTrib": "0", "tpRetISSQN": "1"}),
+        (Regime.SIMPLES_NACIONAL, {}, False, {"opSimpNac": "3", "regApTribSN": "1", "totTrib/n:pTotTribSN": "6.00"}),
+        (Regime.SIMPLES_NACIONAL, {}, True, {"tpRetISSQN": "2", "pAliq": "2.01", "totTrib/n:pTotTribSN": "6.00"}),
+        (Regime.SIMPLES_NACIONAL, {"apuracao_simples": 2, "regime_especial": RegimeEspecial.SOCIEDADE_PROFISSIONAIS},
+         False, {"regApTribSN": "2", "regEspTrib": "6"}),
+        (Regime.LUCRO_PRESUMIDO, {}, True, {"opSimpNac": "1", "tpRetISSQN": "2", "pTotTrib/n:pTotTribFed": "11.33"}),
+        (Regime.LUCRO_REAL, {"regime_especial": RegimeEspecial.NOTARIO_REGISTRADOR}, False,
+         {"regEspTrib": "4", "pTotTrib/n:pTotTribFed": "9.25"}),
+    ],
+)  # fmt: skip
+def test_a_whatsapp_conversation_of_each_regime_ends_authorized_by_the_rules(
+    nacional, sefin, evolution, alfa, regime, campos, retido, esperado
+):
+    empresa = db.session.get(Empresa, alfa.id)
+    empresa.regime = regime
+    for campo, valor in campos.items():
+        setattr(empresa, campo, valor)
+    harmonizar(empresa)
+    empresa.servicos[0].iss_retido = retido
+    empresa.servicos[0].aliquota_iss = Decimal(0) if regime is Regime.MEI else Decimal(2)
+    db.session.commit()
+    sefin.registrar(empresa.cnpj, OPCAO_SIMPLES[regime], empresa.codigo_municipio, empresa.inscricao_municipal)
+    wa = pedir_e_confirmar(nacional, evolution)
+    registro = nota()
+    assert registro.status is StatusNFSe.CONCLUIDA, registro.mensagem_erro
+    assert any(texto.startswith("✅ Nota emitida!") for texto in wa.respostas())
+    raiz = etree.fromstring(dps_enviada(sefin.emissoes()[-1]))
+    for campo, valor in esperado.items():
+        assert raiz.findtext(f".//n:{campo}", namespaces={"n": NAMESPACE}) == valor, campo
 
 
 def test_a_coded_rejection_reaches_the_accountant_verbatim_and_the_user_in_plain_words(nacional, sefin, evolution):
@@ -278,3 +343,129 @@ def test_a_dps_signed_with_another_empresas_certificate_is_refused_with_e0718(na
     assert registro.status is StatusNFSe.REJEITADA
     assert registro.mensagem_erro.startswith("E0718: A assinatura deve ser feita com o certificado digital do emitente")
     assert "envie o e-CNPJ da própria empresa" in registro.mensagem_erro
+
+
+def test_what_sefin_computed_is_stored_shown_used_at_month_end_and_a_difference_is_flagged(
+    nacional, sefin, evolution, alfa
+):
+    """Lucro presumido in a município with an active convênio: the DPS carries no rate (E0617), Sefin applies the
+    município's own (3 %) where the espelho showed the profile's 2 %."""
+    empresa = db.session.get(Empresa, alfa.id)
+    empresa.regime = Regime.LUCRO_PRESUMIDO
+    harmonizar(empresa)
+    criar_usuario(db.session, "contador@alfa.com", Papel.CONTADOR, SENHA, empresa.contabilidade.nome)
+    empresa.servicos[0].iss_retido = True
+    db.session.commit()
+    sefin.registrar(empresa.cnpj, "1", empresa.codigo_municipio, empresa.inscricao_municipal)
+    wa = WhatsApp(nacional.test_client(), evolution)
+    assert "retido pelo tomador · R$ 30,00" in wa.enviar(PEDIDO)  # the espelho: the profile's 2 %
+    wa.enviar("sim")
+    run_scheduled()
+    registro = nota()
+    assert registro.status is StatusNFSe.CONCLUIDA, registro.mensagem_erro
+    assert b"<pAliq>" not in dps_enviada(sefin.emissoes()[-1])
+    assert (registro.municipio_incidencia, registro.base_calculo) == ("3550308", Decimal("1500.00"))
+    assert (registro.aliquota_aplicada, registro.valor_iss) == (Decimal("3.00"), Decimal("45.00"))
+    assert (registro.valor_retido, registro.valor_liquido) == (Decimal("45.00"), Decimal("1455.00"))
+    aviso = db.session.scalar(sa.select(Notificacao).where(Notificacao.tipo == "apuracao_divergente"))
+    assert "alíquota de 3 % (o espelho mostrou 2 %)" in aviso.mensagem and "R$ 45,00" in aviso.mensagem
+    linha = fechamento.linha(registro)
+    assert (linha[6], linha[7]) == ("3", "45,00")  # the month-end package reads what Sefin computed
+    client = nacional.test_client()
+    Auth(client).login("contador@alfa.com")
+    pagina = client.get(f"/admin/notas/details/?id={registro.id}").get_data(as_text=True)
+    assert "Alíquota aplicada (Sefin)" in pagina and "difere do espelho" in pagina and "R$ 1.455,00" in pagina
+
+
+def test_values_of_a_hostile_nfse_are_dropped_one_by_one_never_the_note(nacional, sefin, alfa):
+    def hostil(xml: bytes) -> bytes:
+        return xml.replace(b"<pAliqAplic>", b"<pAliqAplic>1e999").replace(b"<cLocIncid>", b"<cLocIncid>../")
+
+    sefin.nfse_hostil = hostil
+    nfse_id = criar_nota(alfa.id)
+    db.session.get(NFSe, nfse_id).iss_retido = True
+    db.session.commit()
+    service.emitir(nfse_id)
+    registro = nota()
+    assert registro.status is StatusNFSe.CONCLUIDA
+    assert registro.aliquota_aplicada is None and registro.municipio_incidencia is None
+    assert registro.valor_iss == Decimal("30.15")  # 2.01 % of 1.500,00: the Simples rate the DPS sent
+
+
+def verificar_cli(app, cnpj: str):
+    return app.test_cli_runner().invoke(args=["nacional", "verificar", "--empresa", cnpj])
+
+
+def test_verificar_says_an_empresa_is_ready_and_which_bases_answered(nacional, sefin, alfa):
+    resultado = verificar_cli(nacional, "11.222.333/0001-81")
+    assert resultado.exit_code == 0, resultado.output
+    assert f"✔ conexão com o certificado da empresa (respondeu: {sefin.sefin})" in resultado.output
+    assert f"✔ São Paulo/SP tem convênio ativo (respondeu: {sefin.adn}/parametrizacao)" in resultado.output
+    assert "✔ próximo número da DPS (41) ainda não usado" in resultado.output
+    assert "• serviço 17.01: São Paulo/SP aplica 3 %, o perfil diz 2 %" in resultado.output
+    assert "Tudo certo" in resultado.output
+    assert convenios.conhecido("3550308")["ativo"]  # read once, kept for the day: the admin reads it from here
+
+
+def test_verificar_lists_what_is_missing_in_portuguese(nacional, sefin, alfa):
+    service.emitir(criar_nota(alfa.id))  # DPS 41 becomes a note
+    empresa = db.session.get(Empresa, alfa.id)
+    empresa.numero_dps, empresa.aliquota_simples_total = 41, None
+    db.session.commit()
+    sefin.registros.convenios.clear()
+    resultado = verificar_cli(nacional, alfa.cnpj)
+    assert resultado.exit_code == 1
+    assert "✘ falta a alíquota total efetiva do Simples (PGDAS-D) no cadastro da empresa" in resultado.output
+    assert "✘ o número 41 da DPS já gerou a NFS-e" in resultado.output
+    assert "✘ São Paulo/SP não tem convênio com o sistema nacional: mantenha a empresa no PlugNotas" in resultado.output
+    assert "3 pendência(s)" in resultado.output
+    assert verificar_cli(nacional, "11.111.111/1111-11").exit_code != 0  # not a CNPJ: said, not a traceback
+
+
+def test_the_probe_says_which_of_the_published_sefin_paths_answered(nacional, sefin, alfa):
+    """Produção restrita's base path differs between public sources; the one that answers is the one to keep."""
+    gateway = gateway_nacional(alfa.id)
+    base, existente, problemas = sondar_dps(gateway, [sefin.url + "/API/SefinNacional", sefin.sefin], "DPS" + "1" * 42)
+    assert (base, existente) == (sefin.sefin, None)
+    assert problemas == [f"{sefin.url}/API/SefinNacional: HTTP 404, sem resposta da API"]
+
+
+def test_the_convenio_read_for_the_day_decides_whether_the_dps_carries_the_rate(nacional, sefin, alfa):
+    """Lucro presumido, a service whose ISS is due where it is provided (LC 116 art. 3º, 7.10), provided in Rio,
+    whose convênio the day's read found inactive: the DPS carries the rate (E0619) and Sefin accepts it."""
+    empresa = db.session.get(Empresa, alfa.id)
+    empresa.regime = Regime.LUCRO_PRESUMIDO
+    harmonizar(empresa)
+    servico = empresa.servicos[0]
+    servico.codigo_servico, servico.codigo_tributacao_nacional, servico.aliquota_iss = "07.10", "071001", Decimal(4)
+    db.session.commit()
+    sefin.registrar(empresa.cnpj, "1", empresa.codigo_municipio, empresa.inscricao_municipal)
+    sefin.registros.convenios["3304557"] = Convenio(ativo=False)
+    convenios.guardar("3304557", None)
+    nfse_id = criar_nota(alfa.id)
+    registro = db.session.get(NFSe, nfse_id)
+    registro.codigo_municipio_prestacao, registro.aliquota_iss = "3304557", Decimal(4)
+    db.session.commit()
+    service.emitir(nfse_id)
+    registro = nota()
+    assert registro.status is StatusNFSe.CONCLUIDA, registro.mensagem_erro
+    assert b"<pAliq>4.00</pAliq>" in dps_enviada(sefin.emissoes()[-1])
+    assert (registro.municipio_incidencia, registro.aliquota_aplicada) == ("3304557", Decimal("4.00"))
+
+
+def test_the_ibscbs_group_can_be_required_of_the_regular_regime_by_setting(nacional, sefin, alfa):
+    empresa = db.session.get(Empresa, alfa.id)
+    empresa.regime = Regime.LUCRO_REAL
+    harmonizar(empresa)
+    db.session.commit()
+    sefin.registrar(empresa.cnpj, "1", empresa.codigo_municipio, empresa.inscricao_municipal)
+    nacional.config["NACIONAL_IBSCBS_OBRIGATORIO"] = True
+    service.emitir(criar_nota(alfa.id), ultima_tentativa=True)
+    assert "o grupo IBS/CBS é obrigatório" in nota().mensagem_erro and sefin.emissoes() == []
+    servico = db.session.get(Empresa, alfa.id).servicos[0]
+    servico.cst_ibscbs, servico.cclass_trib, servico.cind_op = "000", "000001", "100301"
+    db.session.commit()
+    nfse_id = criar_nota(alfa.id, valor="200.00")
+    service.emitir(nfse_id)
+    assert db.session.get(NFSe, nfse_id).status is StatusNFSe.CONCLUIDA
+    assert b"<cIndOp>100301</cIndOp>" in dps_enviada(sefin.emissoes()[-1])

@@ -10,13 +10,15 @@ from sqlalchemy.orm import joinedload, undefer
 from wtforms import SelectField, StringField, ValidationError
 from wtforms.validators import DataRequired, InputRequired
 
-from agentnfe import rotulos
+from agentnfe import convenios, rotulos
 from agentnfe.cadastro import harmonizar
 from agentnfe.extensions import db
+from agentnfe.fiscal.regras_nacionais import APURACOES
 from agentnfe.models import (
     Contabilidade,
     Empresa,
     NFSe,
+    NomeGateway,
     ServicoEmpresa,
     Sessao,
     UsuarioEmpresa,
@@ -80,11 +82,21 @@ class EmpresaView(Escopada):
         "logradouro": "Endereço", "numero": "Número", "complemento": "Complemento", "bairro": "Bairro",
         "telefone": "Telefone da empresa", "regime_especial": "Regime especial", "incentivo_fiscal": "Incentivo fiscal",
         "aliquota_simples_iss": "Alíquota efetiva do Simples (ISS, %)", "ambiente": "Ambiente de emissão",
+        "aliquota_simples_total": "Alíquota total efetiva do Simples (PGDAS-D, %)",
+        "apuracao_simples": "Apuração do Simples (regApTribSN)",
+        "percentual_tributos_federais": "Tributos federais aproximados (%)",
+        "percentual_tributos_estaduais": "Tributos estaduais aproximados (%)",
+        "percentual_tributos_municipais": "Tributos municipais aproximados (%)",
         "serie_rps": "Série do RPS", "numero_rps": "Próximo número do RPS", "gateway": "Emissão por",
         "serie_dps": "Série da DPS (emissor nacional)", "numero_dps": "Próximo número da DPS (emissor nacional)",
     }  # fmt: skip
     column_descriptions = {
         "aliquota_simples_iss": "Só Simples Nacional: a alíquota efetiva do mês anterior, usada quando o tomador retém o ISS.",
+        "aliquota_simples_total": "Só Simples Nacional (ME/EPP): a alíquota efetiva total do PGDAS-D, atualizada todo mês. A nota nacional a informa (pTotTribSN) e não sai sem ela.",
+        "apuracao_simples": "Só Simples Nacional: 2 ou 3 quando a receita passou do sublimite e o ISS é apurado fora do Simples.",
+        "percentual_tributos_federais": "Só lucro presumido ou real (Lei 12.741/2012). Vazio: 11,33% no presumido, 9,25% no real (PIS/COFINS; IRPJ e CSLL do lucro real não entram).",
+        "percentual_tributos_estaduais": "Só lucro presumido ou real. Vazio: 0% (serviços não pagam ICMS).",
+        "percentual_tributos_municipais": "Só lucro presumido ou real. Vazio: a alíquota do ISS da nota.",
         "numero_rps": "Informado ao gateway quando a empresa é cadastrada lá (continua a sequência da prefeitura).",
         "gateway": "Vazio: o padrão do sistema. Emissor nacional só para municípios conveniados (veja o README).",
         "numero_dps": "Continua a sequência já usada no Emissor Nacional web, se a empresa emitia por lá.",
@@ -92,8 +104,9 @@ class EmpresaView(Escopada):
     column_details_list = (
         "cnpj", "razao_social", "nome_fantasia", "inscricao_municipal", "codigo_municipio", "uf", "logradouro",
         "numero", "complemento", "bairro", "cep", "email", "telefone", "regime", "regime_especial", "incentivo_fiscal",
-        "aliquota_simples_iss", "ambiente", "gateway", "serie_rps", "numero_rps", "serie_dps", "numero_dps",
-        "cadastrada_gateway_em", "ativa",
+        "aliquota_simples_iss", "aliquota_simples_total", "apuracao_simples", "percentual_tributos_federais",
+        "percentual_tributos_estaduais", "percentual_tributos_municipais", "ambiente", "gateway", "serie_rps",
+        "numero_rps", "serie_dps", "numero_dps", "cadastrada_gateway_em", "ativa",
     )  # fmt: skip
     column_formatters = {"cnpj": documento_formatado, "certificado_ate": validade, "logradouro": endereco_resumido}
     column_searchable_list = ("cnpj", "razao_social")
@@ -102,7 +115,9 @@ class EmpresaView(Escopada):
     form_columns = (
         "cnpj", "razao_social", "nome_fantasia", "inscricao_municipal", "codigo_municipio", "uf", "logradouro", "numero",
         "complemento", "bairro", "cep", "email", "telefone", "regime", "regime_especial", "incentivo_fiscal",
-        "aliquota_simples_iss", "ambiente", "gateway", "serie_rps", "numero_rps", "serie_dps", "numero_dps", "ativa",
+        "aliquota_simples_iss", "aliquota_simples_total", "apuracao_simples", "percentual_tributos_federais",
+        "percentual_tributos_estaduais", "percentual_tributos_municipais", "ambiente", "gateway", "serie_rps",
+        "numero_rps", "serie_dps", "numero_dps", "ativa",
     )  # fmt: skip
     form_extra_fields = {
         "cnpj": StringField("CNPJ", validators=[DataRequired("Informe o CNPJ."), cnpj_valido]),
@@ -110,15 +125,21 @@ class EmpresaView(Escopada):
         "cep": StringField("CEP"),
         "telefone": StringField("Telefone da empresa"),
         "aliquota_simples_iss": CampoAliquota("Alíquota efetiva do Simples (ISS, %)"),
+        "aliquota_simples_total": CampoAliquota("Alíquota total efetiva do Simples (PGDAS-D, %)"),
+        "percentual_tributos_federais": CampoAliquota("Tributos federais aproximados (%)"),
+        "percentual_tributos_estaduais": CampoAliquota("Tributos estaduais aproximados (%)"),
+        "percentual_tributos_municipais": CampoAliquota("Tributos municipais aproximados (%)"),
     }
     form_overrides = {
         "regime": SelectField, "regime_especial": SelectField, "ambiente": SelectField, "gateway": SelectField,
+        "apuracao_simples": SelectField,
     }  # fmt: skip
     form_args = {
         "regime": {"choices": REGIMES},
         "regime_especial": {"choices": REGIMES_ESPECIAIS, "default": "nenhum"},
         "ambiente": {"choices": AMBIENTES, "default": "homologacao"},
         "gateway": {"choices": [("", "Padrão do sistema"), *GATEWAYS]},
+        "apuracao_simples": {"choices": [(str(int(a)), rotulo) for a, rotulo in APURACOES.items()], "default": "1"},
     }
     inline_models = (
         (
@@ -237,6 +258,14 @@ class EmpresaView(Escopada):
                 setattr(model, campo, valor)
         harmonizar(model)
         validacao.limpar_servicos(model)
+
+    def after_model_change(self, form, model, is_created):
+        """An empresa on the national emitter whose município's convênio nobody read today: a task reads it with
+        the empresa's certificate (the request never waits on the national system) and tells the firm if inactive."""
+        from tasks.nacional import check_convenio
+
+        if model.gateway is NomeGateway.NACIONAL and convenios.conhecido(model.codigo_municipio) is convenios.NAO_LIDO:
+            check_convenio(model.id)
 
 
 class TelefoneView(PorEmpresa):

@@ -18,6 +18,7 @@ from wtforms import StringField, ValidationError
 from wtforms.validators import InputRequired
 
 from agentnfe import relogio, rotulos
+from agentnfe.emission.apuracao import divergencias
 from agentnfe.emission.links import link_pdf
 from agentnfe.emission.notas import CORRIGIVEIS, NotaNaoCorrigivel, corrigir
 from agentnfe.extensions import db
@@ -55,6 +56,19 @@ class ContagemComTotais(Query):
         return linha[0]
 
 
+def _apurado(view, context, model, name):
+    """The rate Sefin applied, flagged when the authorized note differs from its espelho (apuracao.divergencias)."""
+    if model.aliquota_aplicada is None:
+        return ""
+    diferencas = divergencias(model)
+    texto = rotulos.aliquota(model.aliquota_aplicada)
+    if not diferencas:
+        return texto
+    return Markup('{} <span class="badge badge-warning" title="{}">difere do espelho</span>').format(
+        texto, "; ".join(diferencas)
+    )
+
+
 def _tomador(view, context, model, name):
     """The name the note went out with (its snapshot), else the registry's, else the document."""
     tomador = model.tomador
@@ -78,12 +92,19 @@ class NotaView(Escopada):
         "tomador.documento": "Documento do tomador", "tomador.razao_social": "Razão social do tomador",
         "codigo_municipio_prestacao": "Município da prestação (IBGE)", "cancelamento_situacao": "Cancelamento",
         "cancelamento_motivo": "Motivo do cancelamento", "empresa.razao_social": "Empresa",
+        "municipio_incidencia": "ISS devido em (Sefin)", "base_calculo": "Base de cálculo (Sefin)",
+        "aliquota_aplicada": "Alíquota aplicada (Sefin)", "valor_iss": "ISS apurado (Sefin)",
+        "valor_retido": "Total retido (Sefin)", "valor_liquido": "Valor líquido (Sefin)",
     }  # fmt: skip
     column_descriptions = {
         "codigo_municipio_prestacao": "Onde o serviço foi prestado; fora do município da empresa o ISS é devido lá.",
         "iss_retido": "Se o tomador retém o ISS. A alíquota segue o regime da empresa (Simples: a alíquota efetiva).",
+        "aliquota_aplicada": "O que o emissor nacional calculou na nota autorizada; o fechamento usa estes valores.",
     }  # fmt: skip
-    column_formatters = {"status": _status, "tomador": _tomador}
+    column_formatters = {
+        "status": _status, "tomador": _tomador, "aliquota_aplicada": _apurado,
+        "municipio_incidencia": lambda _v, _c, model, _n: rotulos.municipio(model.municipio_incidencia),
+    }  # fmt: skip
     column_formatters_export = {"tomador": _tomador}
     column_searchable_list = ("numero", "tomador.razao_social", "tomador.documento", "empresa.cnpj")
     column_filters = (
@@ -96,7 +117,8 @@ class NotaView(Escopada):
     column_default_sort = ("criado_em", True)
     column_details_list = (
         "numero", "status", "empresa", "tomador", "valor", "descricao", "competencia", "codigo_municipio_prestacao",
-        "aliquota_iss", "iss_retido", "codigo_verificacao", "chave_acesso", "gateway", "serie_dps", "numero_dps",
+        "aliquota_iss", "iss_retido", "municipio_incidencia", "base_calculo", "aliquota_aplicada", "valor_iss",
+        "valor_retido", "valor_liquido", "codigo_verificacao", "chave_acesso", "gateway", "serie_dps", "numero_dps",
         "emitida_em", "id_integracao", "mensagem_erro",
         "cancelamento_situacao", "cancelamento_motivo", "criado_em",
     )  # fmt: skip

@@ -58,8 +58,9 @@ def notas_do_mes(empresa_id: int, mes: date) -> list[NFSe]:
 def linha(nota: NFSe) -> list[str]:
     """One row of notas.csv, written as Excel pt-BR reads it."""
     dados = nota.tomador_dados or (retrato(nota) if nota.tomador is not None else {})  # as the note went out
-    aliquota = nota.aliquota_iss or Decimal(0)
-    iss = (nota.valor * aliquota / 100).quantize(Decimal("0.01"))
+    # what the national system computed on the NFS-e, when it says (apuracao.py); else the rate the note went with
+    aliquota = nota.aliquota_aplicada if nota.aliquota_aplicada is not None else nota.aliquota_iss or Decimal(0)
+    iss = nota.valor_iss if nota.valor_iss is not None else (nota.valor * aliquota / 100).quantize(Decimal("0.01"))
     return [
         nota.numero or "",
         rotulos.data(relogio.local(nota.emitida_em).date()) if nota.emitida_em else "",

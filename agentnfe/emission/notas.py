@@ -37,6 +37,7 @@ class PedidoNota:
     regime: Regime
     codigo_municipio: str
     aliquota_simples_iss: Decimal | None
+    apuracao_simples: int
     servico_id: int
     aliquota_servico: Decimal
     documento: str
@@ -56,16 +57,19 @@ class PedidoNota:
             regime=empresa.regime,
             codigo_municipio=empresa.codigo_municipio,
             aliquota_simples_iss=empresa.aliquota_simples_iss,
+            apuracao_simples=empresa.apuracao_simples,
             servico_id=servico.id,
             aliquota_servico=servico.aliquota_iss,
             **campos,
         )
 
 
-def tributacao(regime: Regime, aliquota_servico, aliquota_simples, retido: bool, valor: Decimal) -> iss.ISS:
+def tributacao(
+    regime: Regime, aliquota_servico, aliquota_simples, retido: bool, valor: Decimal, apuracao: int | None = 1
+) -> iss.ISS:
     """The note's ISS; a withheld Simples note without the Simples rate keeps no rate (emission refuses it)."""
     try:
-        return iss.calcular(regime, aliquota_servico, aliquota_simples, retido, valor)
+        return iss.calcular(regime, aliquota_servico, aliquota_simples, retido, valor, apuracao)
     except iss.AliquotaSimplesFaltando:
         return iss.ISS(None, retido, None)
 
@@ -94,8 +98,9 @@ def criar_nota(pedido: PedidoNota, sessao: Sessao | None = None) -> NFSe:
     if pedido.nome_tomador and ligado.nome != pedido.nome_tomador:
         ligado.nome = pedido.nome_tomador
     imposto = tributacao(
-        pedido.regime, pedido.aliquota_servico, pedido.aliquota_simples_iss, pedido.iss_retido, pedido.valor
-    )
+        pedido.regime, pedido.aliquota_servico, pedido.aliquota_simples_iss, pedido.iss_retido, pedido.valor,
+        pedido.apuracao_simples,
+    )  # fmt: skip
     nota = NFSe(
         contabilidade_id=pedido.contabilidade_id,
         empresa_id=pedido.empresa_id,
@@ -114,6 +119,17 @@ def criar_nota(pedido: PedidoNota, sessao: Sessao | None = None) -> NFSe:
     return nota
 
 
+def _perfil_do_iss(nota: NFSe) -> tuple:
+    """What the ISS of a stored note depends on, from the empresa's current profile (iss.calcular's arguments)."""
+    empresa, aliquota = nota.empresa, nota.servico.aliquota_iss if nota.servico else None
+    return empresa.regime, aliquota, empresa.aliquota_simples_iss, nota.iss_retido, nota.valor, empresa.apuracao_simples
+
+
+def iss_atual(nota: NFSe) -> iss.ISS:
+    """The note's ISS from the empresa's current profile (raises iss.AliquotaSimplesFaltando)."""
+    return iss.calcular(*_perfil_do_iss(nota))
+
+
 class NotaNaoCorrigivel(ValueError):
     """Only a note the gateway does not hold (pendente, erro, rejeitada) may be corrected."""
 
@@ -129,6 +145,5 @@ def corrigir(nota: NFSe, nome_tomador: str | None = None) -> None:
         nota.tomador_dados = {"nome": nome} if nome else None
     nota.competencia = nota.competencia.replace(day=1)
     nota.codigo_municipio_prestacao = (nota.codigo_municipio_prestacao or "").strip() or nota.empresa.codigo_municipio
-    aliquota = nota.servico.aliquota_iss if nota.servico else None
-    imposto = tributacao(nota.empresa.regime, aliquota, nota.empresa.aliquota_simples_iss, nota.iss_retido, nota.valor)
+    imposto = tributacao(*_perfil_do_iss(nota))
     nota.aliquota_iss, nota.iss_retido = imposto.aliquota, imposto.retido

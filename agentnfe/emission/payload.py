@@ -26,7 +26,8 @@ REGIMES = {
 }
 # regime_especial → regimeTributarioEspecial, same SDK, RegimeTributarioEspecial.php: 0 nenhum,
 # 1 microempresa municipal, 2 estimativa, 3 sociedade de profissionais, 4 cooperativa, 5 MEI, 6 ME/EPP.
-# PlugNotas has no "autônomo" code (the national layout has, in its own table): it goes as 0.
+# PlugNotas has no "autônomo", "notário ou registrador" or "outros" code (the national layout has, in its own
+# table): they go as 0.
 REGIMES_ESPECIAIS = {
     RegimeEspecial.NENHUM: 0,
     RegimeEspecial.ME_MUNICIPAL: 1,
@@ -36,6 +37,8 @@ REGIMES_ESPECIAIS = {
     RegimeEspecial.MEI: 5,
     RegimeEspecial.ME_EPP_SIMPLES: 6,
     RegimeEspecial.AUTONOMO: 0,
+    RegimeEspecial.NOTARIO_REGISTRADOR: 0,
+    RegimeEspecial.OUTROS: 0,
 }
 # Place of service → servico[].iss.tipoTributacao (plugnotas_notes.md; SDK TipoTributacao.php): 6 tributável
 # dentro do município, 7 fora dele. 1 would declare the note ISS-exempt. Withheld ISS goes as `retido: true`

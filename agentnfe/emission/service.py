@@ -26,10 +26,11 @@ from .. import relogio, resultados
 from ..extensions import db
 from ..fiscal import formatar_brl, formatar_documento, iss
 from ..models import AcaoTentativa, Certificado, NFSe, NomeGateway, SituacaoCancelamento, StatusNFSe, contagem
-from . import links, mensagens, numeracao, tomadores
+from . import apuracao, links, mensagens, numeracao, tomadores
 from .avisos import notificar
 from .dps import DPSRecusada
 from .gateways import Gateway, GatewayIndisponivel, GatewayRecusou, RespostaGateway, gateway_da_nota
+from .notas import iss_atual
 from .registro import (
     Efeitos,
     Registro,
@@ -113,12 +114,6 @@ def de_volta(nfse_id: int, esperado: StatusNFSe) -> NFSe | None:
     return nota
 
 
-def _iss_atual(nota: NFSe) -> iss.ISS:
-    """The note's ISS from the empresa's current profile (raises iss.AliquotaSimplesFaltando)."""
-    aliquota = nota.servico.aliquota_iss if nota.servico else None
-    return iss.calcular(nota.empresa.regime, aliquota, nota.empresa.aliquota_simples_iss, nota.iss_retido, nota.valor)
-
-
 def _bloqueio(nota: NFSe, gateway: Gateway, retrato: dict | None, hoje: date) -> str | None:
     """Why the note cannot go out now (data missing or wrong, certificate), or None. Checked before any send."""
     if nota.tomador is None:
@@ -136,7 +131,7 @@ def _bloqueio(nota: NFSe, gateway: Gateway, retrato: dict | None, hoje: date) ->
     if nota.competencia.replace(day=1) > hoje.replace(day=1):
         return f"a competência {nota.competencia:%m/%Y} é posterior ao mês da emissão"
     try:
-        _iss_atual(nota)
+        iss_atual(nota)
     except iss.AliquotaSimplesFaltando as erro:
         return f"{erro}; a contabilidade precisa informá-la no cadastro da empresa"
     validade = db.session.scalar(
@@ -179,7 +174,7 @@ def emitir(
         numeracao.numerar(nfse_id)
         if (nota := carregar(nfse_id)) is None or nota.status not in A_ENVIAR:
             return Efeitos()
-    imposto = _iss_atual(nota)
+    imposto = iss_atual(nota)
     anterior, alvo = nota.status, Alvo.de(nota, gateway)
     try:
         documento = gateway.documento(nota, retrato, relogio.agora_local(), imposto)
@@ -276,6 +271,7 @@ def aplicar(nota: NFSe, resposta: RespostaGateway, registro: Registro) -> Efeito
         nota.codigo_verificacao = resposta.codigo_verificacao
         nota.pdf_url, nota.xml_url = resposta.pdf_url, resposta.xml_url
         nota.chave_acesso = resposta.chave_acesso or nota.chave_acesso
+        apuracao.registrar(nota, resposta.apurado)
         nota.emitida_em = relogio.agora()
         nota.mensagem_erro = None
         efeitos.baixar_pdf = True

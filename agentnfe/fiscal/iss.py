@@ -2,10 +2,11 @@
 
 Sources, the one place that holds these rules:
 - MEI pays ISS inside the DAS (LC 123/2006 art. 18-A): no rate on the note, never withheld.
-- Simples Nacional ME/EPP: when the tomador withholds, the rate is the empresa's effective Simples ISS rate of
+- Simples Nacional ME/EPP apurando o ISS pelo Simples (regApTribSN 1): when the tomador withholds, the rate is the empresa's effective Simples ISS rate of
   the previous month (LC 123/2006 art. 21 §4), which may be below 2 %; when not withheld the ISS is paid in the
   DAS and no rate is sent.
-- Lucro presumido / real: the municipal rate of the service (LC 116/2003 art. 8-A: at least 2 %, items 7.02,
+- Simples ME/EPP over the sublimit (regApTribSN 2 or 3: the ISS outside the Simples, LC 123/2006 art. 13-A and
+  art. 20 §1º) and lucro presumido / real: the municipal rate of the service (LC 116/2003 art. 8-A: at least 2 %, items 7.02,
   7.05 and 16.01 excepted; art. 8 II: at most 5 %).
 """
 
@@ -42,11 +43,13 @@ def calcular(
     aliquota_simples: Decimal | None,
     retido: bool,
     valor: Decimal,
+    apuracao: int | None = 1,
 ) -> ISS:
-    """The ISS of a note; raises AliquotaSimplesFaltando for a withheld Simples note without the Simples rate."""
+    """The ISS of a note; raises AliquotaSimplesFaltando for a withheld Simples note without the Simples rate.
+    `apuracao` is the Simples empresa's regApTribSN (1 when the ISS is paid in the DAS)."""
     if regime is Regime.MEI:
         return ISS(None, False, None)
-    if regime is Regime.SIMPLES_NACIONAL:
+    if regime is Regime.SIMPLES_NACIONAL and (apuracao or 1) == 1:
         if not retido:
             return ISS(None, False, None)
         if aliquota_simples is None:

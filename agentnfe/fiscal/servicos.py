@@ -24,14 +24,14 @@ def parse_codigo_servico(texto: str) -> str:
     return f"{int(match[1]):02d}.{match[2]}"
 
 
-def _percentual(texto: str, rotulo: str) -> Decimal:
+def _percentual(texto: str, rotulo: str, maximo: Decimal = ALIQUOTA_MAXIMA) -> Decimal:
     bruto = str(texto if texto is not None else "").strip().rstrip("%").strip().replace(",", ".")
     try:
         aliquota = Decimal(bruto)
     except InvalidOperation:
         raise ServicoInvalido(f"{rotulo} {texto!r} não é um número.") from None
-    if not aliquota.is_finite() or not 0 <= aliquota <= ALIQUOTA_MAXIMA:
-        raise ServicoInvalido(f"{rotulo} {texto!r} fora do intervalo de 0 a 5%.")
+    if not aliquota.is_finite() or not 0 <= aliquota <= maximo:
+        raise ServicoInvalido(f"{rotulo} {texto!r} fora do intervalo de 0 a {maximo:n}%.")
     if aliquota != aliquota.quantize(Decimal("0.0001")):
         raise ServicoInvalido(f"{rotulo} {texto!r} tem casas decimais demais (máximo 4).")
     return aliquota.quantize(Decimal("0.0001"))
@@ -59,6 +59,19 @@ def parse_aliquota_simples(texto) -> Decimal:
     if aliquota == 0:
         raise ServicoInvalido("alíquota efetiva do Simples deve ser maior que 0.")
     return aliquota
+
+
+def parse_aliquota_simples_total(texto) -> Decimal:
+    """The Simples ME/EPP total effective rate of the PGDAS-D (the national DPS's pTotTribSN, TSDec2V2)."""
+    aliquota = _percentual(texto, "alíquota total efetiva do Simples", Decimal("99.99"))
+    if aliquota == 0:
+        raise ServicoInvalido("alíquota total efetiva do Simples deve ser maior que 0.")
+    return aliquota
+
+
+def parse_percentual_tributos(texto) -> Decimal:
+    """An approximate tax burden of the Lei 12.741/2012, percent of the service's value (pTotTribFed/Est/Mun)."""
+    return _percentual(texto, "percentual de tributos", Decimal(100))
 
 
 def parse_codigo_tributacao_nacional(texto: str, codigo_servico: str | None = None) -> str:

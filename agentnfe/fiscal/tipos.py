@@ -26,3 +26,5 @@ class RegimeEspecial(StrEnum):
     MEI = "mei"
     ME_EPP_SIMPLES = "me_epp_simples"
     AUTONOMO = "autonomo"
+    NOTARIO_REGISTRADOR = "notario_registrador"
+    OUTROS = "outros"

@@ -20,7 +20,10 @@ ENDERECO_OBRIGATORIO = {"logradouro": "logradouro", "numero": "número", "bairro
 
 class Empresa(Timestamps, Base):
     __tablename__ = "empresa"
-    __table_args__ = (sa.Index("ix_empresa_contabilidade_razao", "contabilidade_id", "razao_social"),)
+    __table_args__ = (
+        sa.Index("ix_empresa_contabilidade_razao", "contabilidade_id", "razao_social"),
+        sa.CheckConstraint("apuracao_simples BETWEEN 1 AND 3", name="apuracao_simples"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     contabilidade_id: Mapped[int] = mapped_column(sa.ForeignKey("contabilidade.id"), index=True)
@@ -44,6 +47,15 @@ class Empresa(Timestamps, Base):
     incentivo_fiscal: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
     aliquota_simples_iss: Mapped[Decimal | None] = mapped_column(RATE)
     """Effective Simples Nacional ISS rate of the previous month (percent), updated monthly by the accountant."""
+    aliquota_simples_total: Mapped[Decimal | None] = mapped_column(RATE)
+    """Total effective Simples rate from the PGDAS-D (percent), monthly: the national DPS's pTotTribSN."""
+    apuracao_simples: Mapped[int] = mapped_column(sa.SmallInteger, default=1, server_default="1")
+    """regApTribSN 1-3 of a Simples ME/EPP (fiscal/regras_nacionais.py Apuracao): 2 and 3 over the sublimit."""
+    percentual_tributos_federais: Mapped[Decimal | None] = mapped_column(RATE)
+    """Approximate tax burden of a não optante (pTotTrib, Lei 12.741/2012); None: the regime's default
+    (fiscal/carga_tributaria.py)."""
+    percentual_tributos_estaduais: Mapped[Decimal | None] = mapped_column(RATE)
+    percentual_tributos_municipais: Mapped[Decimal | None] = mapped_column(RATE)
     ambiente: Mapped[Ambiente] = mapped_column(
         enum_type(Ambiente, "ambiente"), default=Ambiente.HOMOLOGACAO, server_default="homologacao"
     )

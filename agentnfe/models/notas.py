@@ -59,6 +59,14 @@ class NFSe(Timestamps, Base):
     serie_dps: Mapped[str | None] = mapped_column(sa.String(5))
     numero_dps: Mapped[int | None] = mapped_column(sa.BigInteger)
     """National layout: the DPS série and number, allocated and stored before the first send."""
+    municipio_incidencia: Mapped[str | None] = mapped_column(sa.String(7))
+    """What the national system computed on the authorized NFS-e (cLocIncid, vBC, pAliqAplic, vISSQN, vTotalRet,
+    vLiq; emission/apuracao.py): the amounts the month-end package uses instead of the profile's rate."""
+    base_calculo: Mapped[Decimal | None] = mapped_column(MONEY)
+    aliquota_aplicada: Mapped[Decimal | None] = mapped_column(RATE)
+    valor_iss: Mapped[Decimal | None] = mapped_column(MONEY)
+    valor_retido: Mapped[Decimal | None] = mapped_column(MONEY)
+    valor_liquido: Mapped[Decimal | None] = mapped_column(MONEY)
     protocolo: Mapped[str | None] = mapped_column(sa.String(100))
     numero: Mapped[str | None] = mapped_column(sa.String(30), index=True)
     codigo_verificacao: Mapped[str | None] = mapped_column(sa.String(100))

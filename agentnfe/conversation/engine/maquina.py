@@ -224,6 +224,7 @@ class Maquina:
             empresa.aliquota_simples_iss,
             conhecido.iss_retido(servico, empresa),
             rascunho.valor,
+            empresa.apuracao_simples,
         )
         avisos = respostas.avisos_do_espelho(conhecido.situacao_cadastral, competencia, relogio.hoje())
         devido = incidencia.do_servico(

@@ -45,6 +45,8 @@ class RespostaGateway:
     bruto: Any = field(default_factory=dict)
     existente: bool = False
     """The gateway already had a note with this integration id (PlugNotas 409): adopted, never a rejection."""
+    apurado: dict | None = None
+    """National layout: what Sefin computed on the NFS-e (emission/apuracao.py), column → value."""
 
     def __post_init__(self):
         situacao = texto(self.situacao)
@@ -252,13 +254,18 @@ def init_app(app: Flask) -> None:
         padrao=NomeGateway(config["NFSE_GATEWAY"]),
         mock=MockGateway(),
         plugnotas=PlugNotas(config["PLUGNOTAS_URL"], config["PLUGNOTAS_API_KEY"], config["GATEWAY_TIMEOUT"]),
-        nacional=ClientesNacionais(config["NACIONAL_SEFIN_URL"], config["NACIONAL_ADN_URL"], config["GATEWAY_TIMEOUT"]),
+        nacional=ClientesNacionais(config, config["GATEWAY_TIMEOUT"]),
     )
     registrar(app, EXTENSION_KEY, gateways)
 
 
 def _gateways() -> Gateways:
     return current_app.extensions[EXTENSION_KEY]
+
+
+def gateway_nacional(empresa_id: int) -> Gateway:
+    """The national gateway bound to the empresa's certificate, whatever gateway the empresa uses today."""
+    return _gateways().nacional.da_empresa(empresa_id)
 
 
 def gateway_da_empresa(empresa: Empresa) -> Gateway:

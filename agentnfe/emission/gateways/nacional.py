@@ -22,9 +22,11 @@ import httpx
 import sqlalchemy as sa
 from lxml import etree
 
+from ... import convenios
 from ...extensions import db
-from ...models import Ambiente, Certificado, Empresa, NFSe
-from .. import assinatura, dps
+from ...fiscal import incidencia
+from ...models import Ambiente, Certificado, Empresa, NFSe, Regime
+from .. import apuracao, assinatura, dps
 from ..dps import DPSRecusada
 from . import (
     ArquivoPendente,
@@ -34,21 +36,42 @@ from . import (
     RespostaGateway,
     RespostaIlegivel,
     corpo_json,
+    parametros,
     pedir,
     rejeicoes_nacionais,
 )
 from .credenciais import Credenciais, Credencial
+from .parametros import Parametros
 
+SEFIN_RESTRITA = "https://sefin.producaorestrita.nfse.gov.br"
+CAMINHOS_RESTRITA = ("/SefinNacional", "/API/SefinNacional")
+"""The produção restrita Sefin's base path differs between public sources: `/SefinNacional` (nfe/poc-nfse-nacional
+README, kalmonv/node-sped-nfse) and `/API/SefinNacional` (voopenp/nfse-php SefinClient URL_HOMOLOGATION). The
+setting NACIONAL_SEFIN_RESTRITA_PATH picks one; `nacional verificar` tries both and says which answered."""
 BASES = {
-    Ambiente.HOMOLOGACAO: (
-        "https://sefin.producaorestrita.nfse.gov.br/SefinNacional",
-        "https://adn.producaorestrita.nfse.gov.br",
-    ),
+    Ambiente.HOMOLOGACAO: (SEFIN_RESTRITA + CAMINHOS_RESTRITA[0], "https://adn.producaorestrita.nfse.gov.br"),
     Ambiente.PRODUCAO: ("https://sefin.nfse.gov.br/SefinNacional", "https://adn.nfse.gov.br"),
 }
 """(Sefin, ADN) per ambiente: produção restrita for homologação. NACIONAL_SEFIN_URL/NACIONAL_ADN_URL override both.
 Hosts as public clients use them (kalmonv/node-sped-nfse dist/utils/eventos.js, nfelib's NfseClient, a Python
 client's `URL_DANFSE = https://adn.nfse.gov.br/danfse`); the DANFSe's host is to confirm in produção restrita."""
+
+
+def bases(ambiente: Ambiente, config) -> tuple[str, str]:
+    """(Sefin, ADN) of an ambiente under the settings (DESIGN §5)."""
+    sefin, adn = BASES[ambiente]
+    if ambiente is Ambiente.HOMOLOGACAO:
+        sefin = SEFIN_RESTRITA + config["NACIONAL_SEFIN_RESTRITA_PATH"]
+    return config["NACIONAL_SEFIN_URL"] or sefin, config["NACIONAL_ADN_URL"] or adn
+
+
+def bases_de_parametros(sefin: str, adn: str, config) -> list[str]:
+    """Where municipal parameters are asked (parametros.py): the setting, or the ADN's API and then the Sefin's."""
+    if config["NACIONAL_PARAMETROS_URL"]:
+        return [config["NACIONAL_PARAMETROS_URL"]]
+    return [adn + parametros.ROTA_ADN, sefin + parametros.ROTA_SEFIN]
+
+
 CHAVE = re.compile(r"[0-9]{50}")
 SEM_CANCELAMENTO = (
     "o cancelamento de notas do emissor nacional ainda não é feito pelo AgentNFe; "
@@ -71,22 +94,34 @@ def _segredos(certificado_id: int) -> tuple[bytes, str]:
     return certificado.arquivo, certificado.senha
 
 
+def _incidencia(nota: NFSe, retrato: dict) -> str | None:
+    """The município the note's ISS is due to (its convênio decides pAliq: E0617, E0635)."""
+    servico, empresa = nota.servico, nota.empresa
+    tomador = (retrato.get("endereco") or {}).get("codigo_municipio")
+    return incidencia.do_servico(
+        servico.codigo_tributacao_nacional, servico.codigo_servico, empresa.codigo_municipio,
+        nota.codigo_municipio_prestacao, tomador,
+    ).municipio  # fmt: skip
+
+
 class ClientesNacionais:
     """The national gateway of the process: one mutual-TLS client per certificate, bound per empresa."""
 
-    def __init__(self, sefin: str | None, adn: str | None, timeout: float):
-        self.sefin, self.adn = sefin, adn
+    def __init__(self, config, timeout: float):
+        self.config = config
         self.credenciais = Credenciais(timeout)
 
     def da_empresa(self, empresa_id: int) -> Nacional:
         """Reads the empresa and its A1 in the caller's transaction; no call is made here."""
         empresa = db.session.get(Empresa, empresa_id)
-        sefin, adn = BASES[empresa.ambiente]
+        sefin, adn = bases(empresa.ambiente, self.config)
         certificado_id = certificado_vigente(empresa_id)
         credencial = None
         if certificado_id is not None:
             credencial = self.credenciais.de(certificado_id, lambda: _segredos(certificado_id))
-        return Nacional(self.sefin or sefin, self.adn or adn, credencial)
+        nacional = Nacional(sefin, adn, credencial, bases_de_parametros(sefin, adn, self.config))
+        nacional.ibscbs_obrigatorio = self.config["NACIONAL_IBSCBS_OBRIGATORIO"]
+        return nacional
 
     def close(self) -> None:
         self.credenciais.close()
@@ -99,9 +134,15 @@ class Nacional:
     exige_endereco = False
     """With the prestador as emitente its name and address come from the national registry, not the DPS."""
     numera_dps = True
+    ibscbs_obrigatorio = False
+    """NACIONAL_IBSCBS_OBRIGATORIO: a não optante's note needs the service's IBS/CBS codes (IBSCBS group). Anexo VI
+    v1.02.01's layout makes the group 0-1 and says only that for Simples optants it is mandatory from 2027; DESIGN
+    §9 reads it as informational in 2026 for the regular regime. Off by default; on, the note is refused before
+    anything is sent, saying which fields to fill."""
 
-    def __init__(self, sefin: str, adn: str, credencial: Credencial | None):
+    def __init__(self, sefin: str, adn: str, credencial: Credencial | None, bases_parametros: list[str] = ()):
         self.sefin, self.adn, self.credencial = sefin, adn, credencial
+        self.parametros = Parametros(credencial.http if credencial else None, list(bases_parametros))
 
     def _pedir(self, metodo: str, url: str, **kwargs) -> httpx.Response:
         if self.credencial is None:
@@ -112,7 +153,14 @@ class Nacional:
         """The signed DPS (raises DPSRecusada before anything is sent)."""
         if self.credencial is None:
             raise DPSRecusada("a empresa não tem certificado A1 para assinar a DPS")
-        xml = dps.montar(nota, nota.empresa, nota.servico, retrato, emissao, imposto)
+        nao_optante = nota.empresa.regime in (Regime.LUCRO_PRESUMIDO, Regime.LUCRO_REAL)
+        if self.ibscbs_obrigatorio and nao_optante and not (nota.servico.cst_ibscbs and nota.servico.cind_op):
+            raise DPSRecusada(
+                "o grupo IBS/CBS é obrigatório para empresas fora do Simples (NACIONAL_IBSCBS_OBRIGATORIO): preencha "
+                "CST, cClassTrib e indicador da operação (cIndOp) no perfil fiscal do serviço"
+            )
+        ativo = not convenios.sem_convenio_ativo(_incidencia(nota, retrato) or nota.empresa.codigo_municipio)
+        xml = dps.montar(nota, nota.empresa, nota.servico, retrato, emissao, imposto, ativo)
         assinado = assinatura.assinar(xml, self.credencial.chave, self.credencial.certificado_pem)
         return {"id_dps": dps.id_dps(nota, nota.empresa), "dps": assinado.decode()}
 
@@ -136,9 +184,9 @@ class Nacional:
         chave = corpo.get("chaveAcesso") if isinstance(corpo, dict) else None
         if not isinstance(chave, str) or not CHAVE.fullmatch(chave):
             raise RespostaIlegivel(f"the national API answered without a 50-digit access key: {str(corpo)[:200]}")
-        numero = None
+        numero, apurado = None, None
         if corpo.get("nfseXmlGZipB64"):
-            numero = _numero_da_nfse(_descompactar(corpo["nfseXmlGZipB64"]))
+            numero, apurado = _lido(_descompactar(corpo["nfseXmlGZipB64"]))
         resumo = {campo: corpo.get(campo) for campo in ("tipoAmbiente", "dataHoraProcessamento", "idDps", "alertas")}
         return RespostaGateway(
             "CONCLUIDO",
@@ -147,6 +195,7 @@ class Nacional:
             chave_acesso=chave,
             mensagem=_mensagens(corpo.get("alertas")) or "NFS-e gerada pela Sefin Nacional",
             bruto={**resumo, "chaveAcesso": chave, "nNFSe": numero},
+            apurado=apurado,
         )
 
     def _ler(self, url: str) -> dict | None:
@@ -220,18 +269,21 @@ def _descompactar(b64: str) -> bytes:
     return xml
 
 
-def _numero_da_nfse(xml: bytes) -> str | None:
-    """nNFSe of the NFS-e XML (infNFSe/nNFSe, in the national namespace), checked against the schema's form."""
+def _lido(xml: bytes) -> tuple[str | None, dict]:
+    """nNFSe of the NFS-e XML (infNFSe/nNFSe, in the national namespace), checked against the schema's form, and
+    the values Sefin computed on it (apuracao.ler)."""
     try:
         raiz = etree.fromstring(xml, parser=etree.XMLParser(resolve_entities=False, no_network=True))
     except etree.XMLSyntaxError as erro:
         raise RespostaIlegivel(f"the national API sent an NFS-e that is not XML: {erro}") from None
+    inf = raiz.find(f"{{{dps.NAMESPACE}}}infNFSe")
+    apurado = apuracao.ler(inf) if inf is not None else {}
     numero = raiz.findtext(f".//{{{dps.NAMESPACE}}}nNFSe")
     if numero is None:
-        return None
+        return None, apurado
     if not NUMERO_NFSE.fullmatch(numero.strip()):
         raise RespostaIlegivel(f"the national API sent an NFS-e whose nNFSe is not a number: {numero[:40]!r}")
-    return numero.strip()
+    return numero.strip(), apurado
 
 
 def _campo(item: dict, nome: str) -> str:
