@@ -4,6 +4,7 @@ same emission service and task after."""
 from __future__ import annotations
 
 import hashlib
+import re
 
 from flask import abort, flash, redirect, request, url_for
 from flask_admin import expose
@@ -14,12 +15,16 @@ from wtforms.validators import DataRequired, InputRequired, Optional
 
 from agentnfe import auditoria, relogio
 from agentnfe.conversation import respostas
+from agentnfe.conversation.endereco import completo, do_cep
+from agentnfe.conversation.endereco import ler as ler_endereco
+from agentnfe.conversation.endereco import linha as linha_endereco
 from agentnfe.conversation.tomador import TomadorConhecido, conhecer
+from agentnfe.emission.dps import endereco_exigido
 from agentnfe.emission.notas import PedidoNota, criar_nota, tributacao
 from agentnfe.extensions import db
 from agentnfe.fiscal import DocumentoInvalido, formatar_brl, formatar_documento, incidencia, parse_documento
 from agentnfe.models import Empresa, TipoDocumento
-from agentnfe.perfis import PerfilEmpresa, perfil
+from agentnfe.perfis import PerfilEmpresa, aliquota_vigente, perfil
 
 from . import validacao
 from .acesso import PaginaProtegida, escreve, usuario
@@ -35,6 +40,14 @@ class FormNota(FlaskForm):
     valor = CampoDinheiro("Valor (R$)", validators=[InputRequired("Informe o valor.")])
     descricao = TextAreaField("Descrição do serviço", validators=[InputRequired("Descreva o serviço.")])
     competencia = CampoCompetencia("Competência (mm/aaaa)", validators=[Optional()])
+    cep = StringField("CEP do tomador", description="Só quando a nota nacional exige o endereço e o cadastro não tem.")
+    numero = StringField("Número")
+    logradouro = StringField("Rua", description="Preenchida pelo CEP quando ele já foi consultado.")
+    bairro = StringField("Bairro")
+    codigo_municipio = StringField("Município (código IBGE)")
+
+
+ENDERECO = ("cep", "numero", "logradouro", "bairro", "codigo_municipio")
 
 
 def _impressao(pedido: PedidoNota) -> str:
@@ -87,20 +100,61 @@ class EmitirNota(EscolheEmpresa, PaginaProtegida):
         conhecido_nome = conhecido and (conhecido.nome_vinculo or conhecido.razao_social)
         if documento and documento.tipo is TipoDocumento.CPF and not (nome or conhecido_nome):
             erros["nome"] = "Informe o nome do tomador: a Receita não informa nomes de CPF."
+        retido = conhecido.iss_retido(servico, empresa) if conhecido and servico else False
+        endereco = self._endereco(form, empresa, servico, documento, retido, conhecido, erros)
         if not validacao.marcar(form, erros) or not valido:
             return None
+        regra = incidencia.regra(servico.codigo_tributacao_nacional, servico.codigo_servico)
+        tomador = (endereco or {}).get("codigo_municipio") or conhecido.codigo_municipio
+        devido = incidencia.incidencia(regra, empresa.codigo_municipio, empresa.codigo_municipio, tomador)
         pedido = PedidoNota.para(
             empresa,
             servico,
+            aliquota=aliquota_vigente(empresa, servico, devido.municipio),
             documento=documento.numero,
             tipo_documento=documento.tipo,
             nome_tomador=nome or conhecido_nome or None,
             valor=form.valor.data,
             descricao=" ".join(form.descricao.data.split()),
             competencia=competencia,
-            iss_retido=conhecido.iss_retido(servico, empresa),
+            iss_retido=retido,
+            endereco=endereco,
         )
         return pedido, conhecido
+
+    @staticmethod
+    def _endereco(form, empresa, servico, documento, retido, conhecido, erros) -> dict | None:
+        """The tomador's address a national note needs (E0235, E0237, E0234) when nobody has it: CEP and number,
+        the street from the CEP's lookup when it was made (else asked in a task, never in this request) or typed."""
+        if not (empresa.nacional and servico and documento and conhecido) or conhecido.endereco_completo:
+            return None
+        regra = incidencia.regra(servico.codigo_tributacao_nacional, servico.codigo_servico)
+        if not endereco_exigido(documento.numero, retido, regra is incidencia.Regra.TOMADOR):
+            return None
+        cep, _ = ler_endereco(form.cep.data or "")
+        numero = " ".join((form.numero.data or "").split())[:20]
+        if cep is None or not numero:
+            erros["cep" if cep is None else "numero"] = (
+                "A nota nacional exige o endereço deste tomador e o cadastro não tem: informe o CEP e o número."
+            )
+            return None
+        dado = do_cep(cep, numero)
+        if not completo(dado):
+            digitado = {c: " ".join((getattr(form, c).data or "").split()) for c in ("logradouro", "bairro")}
+            codigo = (form.codigo_municipio.data or "").strip()
+            if not (digitado["logradouro"] and digitado["bairro"] and re.fullmatch(r"[0-9]{7}", codigo)):
+                from tasks.emissao import lookup_cep
+
+                lookup_cep(cep)
+                erros["logradouro"] = (
+                    "Ainda não consultei este CEP: espere alguns segundos e clique em Ver espelho de novo, ou preencha "
+                    "rua, bairro e o código IBGE do município."
+                )
+                return None
+            dado |= {**digitado, "codigo_municipio": codigo}
+        for campo in ("logradouro", "bairro", "codigo_municipio"):
+            getattr(form, campo).data = dado.get(campo)
+        return dado
 
     @staticmethod
     def _espelho(pedido: PedidoNota, empresa: PerfilEmpresa, conhecido: TomadorConhecido) -> list[str]:
@@ -118,7 +172,7 @@ class EmitirNota(EscolheEmpresa, PaginaProtegida):
         texto = respostas.espelho(
             empresa, servico, pedido.documento, pedido.nome_tomador or "nome pela Receita, na emissão", pedido.valor,
             pedido.descricao,
-            pedido.competencia, imposto, avisos, devido,
+            pedido.competencia, imposto, avisos, devido, linha_endereco(pedido.endereco) if pedido.endereco else None,
         )  # fmt: skip
         return [linha for linha in texto.splitlines()[1:] if linha and not linha.startswith("Confirma")]
 

@@ -6,6 +6,7 @@ import's validation, the DPS builder."""
 from __future__ import annotations
 
 import logging
+from decimal import Decimal
 
 from . import relogio
 from .extensions import cache
@@ -38,6 +39,33 @@ def conhecido(municipio: str) -> dict | None | bool:
     if not isinstance(guardado, dict):
         return NAO_LIDO
     return guardado or None
+
+
+def guardar_aliquota(municipio: str, codigo_tributacao_nacional: str, aliquota: Decimal | None) -> None:
+    """The município's rate for a service, as its parameters said today (None: none in force)."""
+    try:
+        valor = str(aliquota) if aliquota is not None else ""
+        cache.set(f"{_chave(municipio)}:aliquota:{codigo_tributacao_nacional}", valor, timeout=VALIDADE)
+    except Exception:  # noqa: BLE001
+        log.warning("cache unavailable: the rate of %s in %s is not kept", codigo_tributacao_nacional, municipio)
+
+
+def aliquota_conhecida(municipio: str | None, codigo_tributacao_nacional: str | None) -> Decimal | None:
+    """The município's rate for the service read today, or None (not read, or none in force)."""
+    if not municipio or not codigo_tributacao_nacional:
+        return None
+    try:
+        valor = cache.get(f"{_chave(municipio)}:aliquota:{codigo_tributacao_nacional}")
+    except Exception:  # noqa: BLE001
+        return None
+    return Decimal(valor) if valor else None
+
+
+def aliquota_vigente(aliquota_do_perfil: Decimal, municipio: str | None, codigo_tributacao_nacional: str | None):
+    """The município's own rate for the service when read today (Sefin applies it: E0617, E0635), else the
+    profile's."""
+    conhecida = aliquota_conhecida(municipio, codigo_tributacao_nacional)
+    return aliquota_do_perfil if conhecida is None else conhecida
 
 
 def sem_convenio_ativo(municipio: str) -> bool:

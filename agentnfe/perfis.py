@@ -7,10 +7,12 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 import sqlalchemy as sa
+from flask import current_app
 from sqlalchemy.orm import Session, selectinload
 
+from . import convenios
 from .extensions import cache, db
-from .models import Empresa, Regime, ServicoEmpresa, UsuarioEmpresa
+from .models import Empresa, NomeGateway, Regime, ServicoEmpresa, UsuarioEmpresa
 
 log = logging.getLogger(__name__)
 GENERATION_KEY = "perfis:geracao"
@@ -41,6 +43,9 @@ class PerfilEmpresa:
     codigo_municipio: str = ""
     aliquota_simples_iss: Decimal | None = None
     apuracao_simples: int = 1
+    nacional: bool = False
+    """Its notes go to the national NFS-e (its own gateway, or the system's default): the rules there need the
+    tomador's address in more cases (fiscal/regras_nacionais.py, emission/dps.py)."""
 
     @property
     def nome(self) -> str:
@@ -49,6 +54,14 @@ class PerfilEmpresa:
     @property
     def mei(self) -> bool:
         return self.regime is Regime.MEI
+
+
+def aliquota_vigente(empresa: PerfilEmpresa, servico: PerfilServico, municipio: str | None) -> Decimal:
+    """The ISS rate a note of this service shows: for an empresa on the national emitter, the incidence município's
+    own rate when its parameters were read today (Sefin applies it: E0617, E0635), else the profile's."""
+    if not empresa.nacional or empresa.mei:
+        return servico.aliquota_iss
+    return convenios.aliquota_vigente(servico.aliquota_iss, municipio, servico.codigo_tributacao_nacional)
 
 
 def _palavras(texto: str | None) -> tuple[str, ...]:
@@ -78,6 +91,7 @@ def perfil(e: Empresa) -> PerfilEmpresa:
         codigo_municipio=e.codigo_municipio,
         aliquota_simples_iss=e.aliquota_simples_iss,
         apuracao_simples=e.apuracao_simples or 1,
+        nacional=(e.gateway or NomeGateway(current_app.config["NFSE_GATEWAY"])) is NomeGateway.NACIONAL,
         servicos=tuple(
             PerfilServico(
                 s.id,

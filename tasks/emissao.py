@@ -11,6 +11,7 @@ from agentnfe.conversation.engine import avisar_telefones
 from agentnfe.emission import cancelamento, certificados, certificados_aviso, pdfs, replay, service, tomadores
 from agentnfe.emission.registro import Efeitos
 from agentnfe.extensions import huey
+from agentnfe.integrations import brasilapi
 from agentnfe.queue import TentarDeNovo, in_app_context
 
 from .anuncio import announce_nfse
@@ -106,6 +107,16 @@ def certificate_expiry() -> None:
 def replay_nfse(nfse_id: int, origem: str, usuario_id: int | None = None) -> None:
     """The replay rule of the status table for one note (admin bulk action)."""
     seguir(replay.reprocessar(nfse_id, origem, usuario_id), nfse_id)
+
+
+@huey.task(retries=2, retry_delay=30)
+@in_app_context
+def lookup_cep(cep: str) -> None:
+    """The street of a CEP the admin's Emitir nota was given (BrasilAPI, cached; never inside the request)."""
+    try:
+        brasilapi.consultar_cep(cep)
+    except brasilapi.ConsultaFalhou as erro:
+        raise TentarDeNovo(f"CEP lookup failed: {erro}") from None
 
 
 @huey.task(retries=3, retry_delay=300)

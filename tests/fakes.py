@@ -392,12 +392,23 @@ class FakePlugNotas(FakeServer):
         return 200, resposta, atraso
 
 
+CEP_PAULISTA = {
+    "cep": "01310100", "state": "SP", "city": "São Paulo", "neighborhood": "Bela Vista", "street": "Avenida Paulista",
+    "service": "open-cep", "location": {"type": "Point", "coordinates": {}},
+}  # fmt: skip
+"""A BrasilAPI CEP v2 answer as public clients read it (docs.rs brasilapi 0.8 src/cep/mod.rs; hexdocs Brasilapi.Cep.API:
+cep, state, city, neighborhood, street, service, location); a 404 is {name, message, type, errors}."""
+
+
 class FakeBrasilAPI(FakeServer):
-    """`/api/cnpj/v1/{cnpj}` answering the sample body, or 404 / 429 (plain text) / 500 / a timeout / garbage."""
+    """`/api/cnpj/v1/{cnpj}` answering the sample body, or 404 / 429 (plain text) / 500 / a timeout / garbage;
+    `/api/cep/v2/{cep}` answering the CEPs it knows (404 otherwise), with the same failure modes."""
 
     def __init__(self, amostra: dict):
         super().__init__()
         self.amostra = amostra
+        self.ceps = {"01310100": CEP_PAULISTA}
+        """`/api/cep/v2/{cep}`: the CEPs it knows (v2's fields: cep, state, city, neighborhood, street, service)."""
         self.modo = "ok"
         self.lixo = None
         """With `modo = 'lixo'`: every lookup answers 200 with this body."""
@@ -413,5 +424,11 @@ class FakeBrasilAPI(FakeServer):
             return 500, {"message": "erro"}, 0
         if self.modo == "timeout":
             return 200, {}, 3
-        cnpj = pedido["path"].rstrip("/").split("/")[-1]
-        return 200, {**self.amostra, "cnpj": cnpj}, 0
+        chave = pedido["path"].rstrip("/").split("/")[-1]
+        if pedido["path"].startswith("/api/cep/"):
+            if chave not in self.ceps:
+                erro = {"name": "CepPromiseError", "message": "Todos os serviços de CEP retornaram erro.",
+                        "type": "service_error", "errors": []}  # fmt: skip
+                return 404, erro, 0
+            return 200, self.ceps[chave], 0
+        return 200, {**self.amostra, "cnpj": chave}, 0

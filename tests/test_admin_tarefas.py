@@ -15,6 +15,7 @@ from agentnfe.models import (
     EmpresaClienteTomador,
     FonteTomador,
     NFSe,
+    NomeGateway,
     Sessao,
     StatusNFSe,
 )
@@ -171,3 +172,34 @@ def test_the_empresa_page_shows_its_notes_conversations_and_certificate(client, 
     notas = re.search(r'href="([^"]+)">Todas as notas', pagina).group(1).replace("&amp;", "&")
     assert "1 nota(s) neste filtro" in texto_visivel(client.get(notas).get_data(as_text=True))
     assert f"/admin/emitir/?empresa={empresa.id}" in pagina
+
+
+def test_the_admin_asks_the_tomador_address_a_national_note_needs_before_its_espelho(client, auth, firmas):
+    """A CPF tomador with withheld ISS on the national emitter (E0237): CEP and number first; the street comes from
+    the CEP's lookup, which runs in a task (inline here), never in the request; a CEP the service does not know
+    (20040-002 here) is typed in."""
+    empresa = firmas["a"]["empresa"]
+    empresa.gateway, empresa.servicos[0].iss_retido = NomeGateway.NACIONAL, True
+    db.session.commit()
+    auth.login("contador@a.com")
+    token = csrf_de(client.get(f"/admin/emitir/?empresa={empresa.id}").get_data(as_text=True))
+    dados = {"empresa": empresa.id, "documento": "529.982.247-25", "nome": "Maria Souza", "valor": "1.500,00",
+             "descricao": "Consultoria de novembro"}  # fmt: skip
+    sem = texto_visivel(_emitir(client, token, **dados).get_data(as_text=True))
+    assert "informe o CEP e o número" in sem and "Confira a nota antes de emitir" not in sem
+    consultando = texto_visivel(_emitir(client, token, **dados, cep="01310-100", numero="1000").get_data(as_text=True))
+    assert "Ainda não consultei este CEP" in consultando  # the lookup went to a task
+    espelho = texto_visivel(_emitir(client, token, **dados, cep="01310-100", numero="1000").get_data(as_text=True))
+    assert "Endereço do cliente: Avenida Paulista, 1000 — Bela Vista, São Paulo/SP, CEP 01310-100" in espelho
+    digitar = texto_visivel(_emitir(client, token, **dados, cep="20040-002", numero="50").get_data(as_text=True))
+    assert "preencha rua, bairro e o código IBGE do município" in digitar
+    completo = {**dados, "cep": "20040-002", "numero": "50", "logradouro": "Av. Rio Branco", "bairro": "Centro",
+                "codigo_municipio": "3304557"}  # fmt: skip
+    primeira = _emitir(client, token, **completo)
+    assert "Av. Rio Branco, 50 — Centro, Rio de Janeiro/RJ" in texto_visivel(primeira.get_data(as_text=True))
+    conferido = re.search(r'name="conferido" value="([^"]+)"', primeira.get_data(as_text=True)).group(1)
+    assert _emitir(client, token, **completo, conferido=conferido, confirmar="1").status_code == 302
+    vinculo = db.session.scalar(sa.select(EmpresaClienteTomador))
+    assert (vinculo.logradouro, vinculo.numero, vinculo.cep, vinculo.codigo_municipio) == (
+        "Av. Rio Branco", "50", "20040002", "3304557",
+    )  # fmt: skip

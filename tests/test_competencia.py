@@ -28,6 +28,32 @@ def test_an_explicit_future_competencia_is_refused(texto):
     assert "é posterior ao mês atual" in leitura.competencia_invalida
 
 
+@pytest.mark.parametrize(
+    "texto, dia",
+    [
+        ("nota de 1500 para 12.345.678/0001-95, consultoria prestada em 15/11/2026", date(2026, 11, 15)),
+        ("nota de 1500 para 12.345.678/0001-95, consultoria do dia 03/11", date(2026, 11, 3)),
+        ("nota de 1500 para 12.345.678/0001-95, manutenção realizada dia 5 de novembro", date(2026, 11, 5)),
+        ("nota de 1500 para 12.345.678/0001-95, instalação feita em 28/12/25", date(2025, 12, 28)),
+        ("nota de 1500 para 12.345.678/0001-95, limpeza em 20/12", date(2025, 12, 20)),  # no year: not in the future
+    ],
+)
+def test_the_day_of_the_service_is_read_and_gives_the_competencia_without_becoming_a_value(texto, dia):
+    leitura = extrair(texto, date(2026, 12, 7))
+    assert (leitura.data_servico, leitura.competencia) == (dia, dia.replace(day=1))
+    assert leitura.valor == 1500 and not leitura.ambiguos
+
+
+@pytest.mark.parametrize("texto", ["consultoria prestada em 31/02/2026", "consultoria de março, 2 horas"])
+def test_no_day_is_made_up(texto):
+    assert extrair(texto, date(2026, 12, 7)).data_servico is None
+
+
+def test_a_day_of_service_after_today_is_refused():
+    leitura = extrair("consultoria prestada em 15/12/2026", date(2026, 12, 7))
+    assert leitura.data_servico is None and "é depois de hoje" in leitura.competencia_invalida
+
+
 def _hoje():
     return (datetime.now(UTC) - timedelta(hours=3)).date()
 

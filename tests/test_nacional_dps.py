@@ -65,7 +65,7 @@ def _servico(**campos):
 def _nota(**campos):
     valores = dict(
         serie_dps="1", numero_dps=1, competencia=date(2026, 3, 1), valor=Decimal("1500.00"),
-        descricao="Consultoria de março", codigo_municipio_prestacao=None,
+        descricao="Consultoria de março", codigo_municipio_prestacao=None, data_servico=None,
     )  # fmt: skip
     return SimpleNamespace(**{**valores, **campos})
 
@@ -429,6 +429,13 @@ def test_a_certificate_without_an_rsa_key_cannot_sign():
         assinatura.assinar(_montar(), chave, certificado.public_bytes(serialization.Encoding.PEM))
 
 
+def test_dcompet_is_the_day_the_user_said_the_service_was_provided_never_after_the_emission():
+    dito = _montar(nota=_nota(competencia=date(2026, 11, 1), data_servico=date(2026, 11, 3)))
+    assert _campo(dito, "n:infDPS/n:dCompet") == "2026-11-03"
+    depois = _montar(nota=_nota(competencia=date(2026, 11, 1), data_servico=date(2026, 11, 29)))  # issued on the 28th
+    assert _campo(depois, "n:infDPS/n:dCompet") == "2026-11-28"
+
+
 @pytest.mark.parametrize(
     "competencia, instante, dcompet, dhemi",
     [
@@ -633,3 +640,10 @@ def test_the_fake_sefin_refuses_each_breach_with_the_rules_code_and_message(codi
     CASOS[codigo, palavras](raiz, registros)
     recusas = conferir(raiz, registros, INSTANTE)
     assert any(c == codigo and palavras.lower() in m.lower() for c, m in recusas), recusas
+
+
+def test_a_real_estate_operation_code_is_not_mistaken_for_the_service_code_that_shares_its_digits():
+    """cTribNac 020101 (item 2.01) and cIndOp 020101 (imóvel) are different tables: only the cIndOp needs `imovel`."""
+    servico = _servico(codigo_servico="02.01", codigo_tributacao_nacional="020101", cst_ibscbs="000",
+                       cclass_trib="000001", cind_op="100301")  # fmt: skip
+    assert _campo(_montar(servico=servico), "n:infDPS/n:IBSCBS/n:cIndOp") == "100301"

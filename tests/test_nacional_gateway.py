@@ -4,18 +4,19 @@ from __future__ import annotations
 
 import base64
 import gzip
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 import pytest
 import sqlalchemy as sa
+from flask import current_app
 from lxml import etree
 
-from agentnfe import convenios
+from agentnfe import convenios, relogio
 from agentnfe.cadastro import harmonizar
 from agentnfe.cli_nacional import sondar_dps
 from agentnfe.contas import criar_usuario
-from agentnfe.emission import certificados, fechamento, numeracao, service
+from agentnfe.emission import apuracao, certificados, convenios_nacionais, fechamento, numeracao, service
 from agentnfe.emission.dps import NAMESPACE
 from agentnfe.emission.gateways import (
     GatewayInacessivel,
@@ -26,6 +27,7 @@ from agentnfe.emission.gateways import (
 from agentnfe.extensions import db
 from agentnfe.models import (
     Empresa,
+    EmpresaClienteTomador,
     NFSe,
     NFSeTentativa,
     NomeGateway,
@@ -469,3 +471,95 @@ def test_the_ibscbs_group_can_be_required_of_the_regular_regime_by_setting(nacio
     service.emitir(nfse_id)
     assert db.session.get(NFSe, nfse_id).status is StatusNFSe.CONCLUIDA
     assert b"<cIndOp>100301</cIndOp>" in dps_enviada(sefin.emissoes()[-1])
+
+
+PEDIDO_CPF = "nota de R$ 1.500,00 para o CPF 529.982.247-25, consultoria de março"
+
+
+def _retido_no_servico(alfa) -> None:
+    db.session.get(Empresa, alfa.id).servicos[0].iss_retido = True
+    db.session.commit()
+
+
+def test_the_bot_asks_the_cep_and_number_when_the_national_note_needs_an_address_nobody_has(
+    nacional, sefin, evolution, alfa, brasilapi
+):
+    """A CPF tomador with withheld ISS (E0237): the registry has no address for a CPF."""
+    _retido_no_servico(alfa)
+    wa = WhatsApp(nacional.test_client(), evolution)
+    assert "nome completo" in wa.enviar(PEDIDO_CPF)
+    assert "Mande o CEP e o número" in wa.enviar("Maria da Silva")
+    assert "Não encontrei o CEP" in wa.enviar("fica na paulista")
+    assert "Faltou o número" in wa.enviar("CEP 01310-100")
+    espelho = wa.enviar("01310-100, 1000")
+    assert "Endereço do cliente: Avenida Paulista, 1000 — Bela Vista, São Paulo/SP, CEP 01310-100" in espelho
+    assert [p["path"] for p in brasilapi.requests].count("/api/cep/v2/01310100") == 1  # looked up once, then cached
+    wa.enviar("sim")
+    run_scheduled()
+    registro = nota()
+    assert registro.status is StatusNFSe.CONCLUIDA, registro.mensagem_erro
+    raiz = etree.fromstring(dps_enviada(sefin.emissoes()[-1]))
+    ns = {"n": NAMESPACE}
+    assert raiz.findtext(".//n:toma/n:end/n:endNac/n:CEP", namespaces=ns) == "01310100"
+    assert raiz.findtext(".//n:toma/n:end/n:nro", namespaces=ns) == "1000"
+    assert raiz.findtext(".//n:toma/n:end/n:endNac/n:cMun", namespaces=ns) == "3550308"
+    wa.enviar("nova nota")  # the firm's link keeps the address: the next note does not ask again
+    assert "Mande o CEP" not in wa.enviar(PEDIDO_CPF)
+
+
+def test_when_the_cep_lookup_fails_the_note_waits_for_the_accountant_with_what_the_user_gave(
+    nacional, sefin, evolution, alfa, brasilapi
+):
+    _retido_no_servico(alfa)
+    brasilapi.ceps.clear()  # the CEP service does not know it (or is down)
+    wa = WhatsApp(nacional.test_client(), evolution)
+    wa.enviar(PEDIDO_CPF)
+    wa.enviar("Maria da Silva")
+    espelho = wa.enviar("01310-100, 1000")
+    assert "não consegui consultar este CEP agora; a contabilidade completa a rua antes de emitir" in espelho
+    wa.enviar("sim")
+    run_scheduled()
+    registro = nota()
+    assert registro.status is not StatusNFSe.CONCLUIDA and sefin.emissoes() == []
+    assert "falta o endereço do tomador 52998224725" in registro.mensagem_erro
+    vinculo = db.session.scalar(sa.select(EmpresaClienteTomador))
+    assert (vinculo.cep, vinculo.numero, vinculo.logradouro) == ("01310100", "1000", None)
+
+
+def test_a_note_that_does_not_go_to_the_national_emitter_is_not_asked_for_an_address(make_app, evolution, alfa):
+    with make_app(**bot_settings(evolution)).app_context():
+        _retido_no_servico(alfa)
+        wa = WhatsApp(current_app.test_client(), evolution)
+        wa.enviar(PEDIDO_CPF)
+        assert "Confirma a emissão?" in wa.enviar("Maria da Silva")
+
+
+def test_the_day_the_user_says_the_service_was_provided_is_the_dps_competence_date(nacional, sefin, evolution):
+    dia = (relogio.hoje().replace(day=1) - timedelta(days=1)).replace(day=3)  # the 3rd of last month
+    wa = WhatsApp(nacional.test_client(), evolution)
+    espelho = wa.enviar(f"nota de R$ 1.500,00 para 12.345.678/0001-95 consultoria prestada em {dia:%d/%m/%Y}")
+    assert f"Data do serviço: {dia:%d/%m/%Y}" in espelho and f"Competência: {dia:%m/%Y}" in espelho
+    wa.enviar("sim")
+    run_scheduled()
+    registro = nota()
+    assert registro.status is StatusNFSe.CONCLUIDA, registro.mensagem_erro
+    assert (registro.data_servico, registro.competencia) == (dia, dia.replace(day=1))
+    assert f"<dCompet>{dia.isoformat()}</dCompet>".encode() in dps_enviada(sefin.emissoes()[-1])
+
+
+def test_the_espelho_shows_the_municipios_own_rate_once_its_parameters_were_read(nacional, sefin, evolution, alfa):
+    """Lucro presumido with an active convênio: Sefin applies the município's rate (3 %), not the profile's (2 %);
+    once the day's read knows it, the espelho and the note say 3 % and nothing differs after authorization."""
+    empresa = db.session.get(Empresa, alfa.id)
+    empresa.regime = Regime.LUCRO_PRESUMIDO
+    harmonizar(empresa)
+    db.session.commit()
+    sefin.registrar(empresa.cnpj, "1", empresa.codigo_municipio, empresa.inscricao_municipal)
+    convenios_nacionais.conferir(alfa.id)  # the daily task's read (and the one after a move to the national emitter)
+    wa = WhatsApp(nacional.test_client(), evolution)
+    assert "ISS: 3% não retido · R$ 45,00" in wa.enviar(PEDIDO)
+    wa.enviar("sim")
+    run_scheduled()
+    registro = nota()
+    assert registro.status is StatusNFSe.CONCLUIDA and registro.aliquota_iss == Decimal(3)
+    assert registro.aliquota_aplicada == Decimal(3) and apuracao.divergencias(registro) == []

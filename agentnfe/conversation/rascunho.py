@@ -23,6 +23,8 @@ class Pergunta(StrEnum):
     """Several of the empresa's services fit the description: which one?"""
     NOME = "nome"
     """The registry has no name for the tomador (always for a CPF): "Qual o nome completo do cliente?"."""
+    ENDERECO = "endereco"
+    """A national note needs the tomador's address and nobody has it: "mande o CEP e o número"."""
 
 
 class EtapaCancelamento(StrEnum):
@@ -52,10 +54,14 @@ class Rascunho:
     descricao: str | None = None
     nome_tomador: str | None = None
     competencia: date | None = None
+    data_servico: date | None = None
+    """The day of the service, when the user said it (the national DPS's dCompet)."""
     servico_id: int | None = None
     pergunta: Pergunta | None = None
     opcoes: list[int] = field(default_factory=list)
     """Ids of the services offered when the question is which service."""
+    endereco: dict | None = None
+    """The tomador's address the user gave (conversation/endereco.py), kept on the firm's link at confirmation."""
     cancelamento: Cancelamento | None = None
     recusa_dita: bool = False
     """An unknown phone was told once that it is not authorized."""
@@ -82,6 +88,8 @@ class Rascunho:
         if extracao.documento:
             if self.documento != extracao.documento.numero and not extracao.nome_tomador:
                 self.nome_tomador = None
+            if self.documento != extracao.documento.numero:
+                self.endereco = None
             self.documento, self.tipo_documento = extracao.documento.numero, extracao.documento.tipo
             recebidos.append(f"o {extracao.documento.rotulo} {formatar_documento(extracao.documento.numero)}")
         if extracao.valor is not None:
@@ -94,6 +102,12 @@ class Rascunho:
             self.nome_tomador = extracao.nome_tomador
         if extracao.competencia:
             self.competencia = extracao.competencia
+            if self.data_servico and (self.data_servico.year, self.data_servico.month) != (
+                extracao.competencia.year, extracao.competencia.month,
+            ):  # fmt: skip
+                self.data_servico = None  # another month was said: that day no longer applies
+        if extracao.data_servico:
+            self.data_servico = extracao.data_servico
         return recebidos
 
     def recomecar(self) -> None:
@@ -124,9 +138,11 @@ class Rascunho:
             descricao=dados.get("descricao"),
             nome_tomador=dados.get("nome_tomador"),
             competencia=date.fromisoformat(dados["competencia"]) if dados.get("competencia") else None,
+            data_servico=date.fromisoformat(dados["data_servico"]) if dados.get("data_servico") else None,
             servico_id=dados.get("servico_id"),
             pergunta=Pergunta(pergunta) if pergunta in set(Pergunta) else None,
             opcoes=list(dados.get("opcoes") or []),
+            endereco=dict(dados["endereco"]) if isinstance(dados.get("endereco"), dict) else None,
             cancelamento=Cancelamento(
                 nota_id=cancelamento["nota_id"],
                 numero=cancelamento["numero"],
@@ -154,9 +170,11 @@ class Rascunho:
             "descricao": self.descricao,
             "nome_tomador": self.nome_tomador,
             "competencia": self.competencia.isoformat() if self.competencia else None,
+            "data_servico": self.data_servico.isoformat() if self.data_servico else None,
             "servico_id": self.servico_id,
             "pergunta": self.pergunta.value if self.pergunta else None,
             "opcoes": self.opcoes or None,
+            "endereco": self.endereco,
             "cancelamento": cancelamento,
             "recusa_dita": self.recusa_dita or None,
             "aviso_midia_dito": self.aviso_midia_dito or None,

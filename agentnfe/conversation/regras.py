@@ -10,6 +10,7 @@ from decimal import Decimal
 
 from ..fiscal import Documento, DocumentoInvalido, ValorInvalido, parse_documento, parse_valor
 from ..fiscal.money import NUMEROS_POR_EXTENSO
+from .datas import ANO_ANTES, ler_competencia, ler_dia_do_servico
 from .intencoes import Intencao, desiste, ler_intencao
 from .nomes import ler_nome
 from .texto import limpar_espacos, so_palavras
@@ -31,6 +32,9 @@ class Extracao:
     competencia: date | None = None
     competencia_invalida: str | None = None
     """A competência later than the current month (the month of the service cannot be in the future)."""
+    data_servico: date | None = None
+    """The day the service was provided, when the message says it ("prestado em 15/11", "dia 5 de novembro"): the
+    national DPS's dCompet."""
     intencao: Intencao | None = None
     numero_nota: str | None = None
     descricao_explicita: bool = False
@@ -102,20 +106,6 @@ _BARE = re.compile(rf"(?<![\w/.,:\-])(?P<n>{_NUM})(?![\w/%]|[.,]\d|\s*/|:\d|\s*[
 _CONTAGEM = re.compile(rf"\s*(?:(?:{_COUNT_NOUNS})\b|%)")
 _DATE = re.compile(r"\b\d{1,2}/\d{1,2}(?:/\d{2,4})?\b|\b\d{1,2}/\d{4}\b|\b\d{1,2}[:h]\d{2}\b|\b\d{5}-\d{3}\b")
 _NOTA_NUMERO = re.compile(r"\b(?:numero|n[o.])\s*$")
-
-# --- competência ----------------------------------------------------------------------------------
-MESES = {
-    "janeiro": 1, "jan": 1, "fevereiro": 2, "fev": 2, "marco": 3, "mar": 3, "abril": 4, "abr": 4,
-    "maio": 5, "mai": 5, "junho": 6, "jun": 6, "julho": 7, "jul": 7, "agosto": 8, "ago": 8,
-    "setembro": 9, "set": 9, "outubro": 10, "out": 10, "novembro": 11, "nov": 11, "dezembro": 12, "dez": 12,
-}  # fmt: skip
-_MES_NOMES = "janeiro|fevereiro|marco|abril|maio|junho|julho|agosto|setembro|outubro|novembro|dezembro"
-_ANO_ANTES = re.compile(rf"(?:\bem|\bano(?: de)?|\b(?:{_MES_NOMES})(?: de)?)\s+$")
-_COMPETENCIA = re.compile(
-    rf"\b(?:de|do mes de|mes de|referente a|ref\.?|competencia|comp\.?|em)\s+(?P<mes>{_MES_NOMES})(?:\s*(?:de|/)\s*(?P<ano>\d{{4}}))?\b"
-    rf"|\b(?:competencia|comp\.?|ref\.?|referente a)\s*:?\s*(?P<mm>\d{{1,2}})/(?P<aaaa>\d{{4}})\b"
-    rf"|\b(?P<rel>mes passado|mes anterior|este mes|esse mes|mes atual)\b"
-)
 
 # --- description --------------------------------------------------------------------------------------
 _DESC_EXPLICIT = re.compile(
@@ -231,7 +221,7 @@ def _valores(dobrado: str, bloqueados: list[tuple[int, int]], resultado: Extraca
         antes, numero = dobrado[max(0, match.start() - 20) : match.start()], match.group("n")
         if not livre(match.span(), bloqueados + usados) or _NOTA_NUMERO.search(antes):
             continue
-        if re.fullmatch(r"(19|20)\d{2}", numero) and _ANO_ANTES.search(antes):
+        if re.fullmatch(r"(19|20)\d{2}", numero) and ANO_ANTES.search(antes):
             continue  # a year
         if re.fullmatch(r"\d{1,3}", numero) and _CONTAGEM.match(dobrado, match.end()):
             continue  # a count: "3 sessões", "2 horas"
@@ -255,32 +245,18 @@ def _escolher_valor(candidatos: dict[Decimal, tuple[int, int]], resultado: Extra
         resultado.ambiguos.append("valor")
 
 
-def _competencia(dobrado: str, hoje: date, ocupados: list[tuple[int, int]], resultado: Extracao) -> None:
-    match = _COMPETENCIA.search(dobrado)
-    if not match:
-        return
-    if match.group("rel"):
-        ano, mes = (hoje.year, hoje.month)
-        if "passado" in match.group("rel") or "anterior" in match.group("rel"):
-            ano, mes = (ano - 1, 12) if mes == 1 else (ano, mes - 1)
-        resultado.competencia = date(ano, mes, 1)
-        ocupados.append(match.span())
-        return
-    if match.group("mm"):
-        mes, ano = int(match.group("mm")), int(match.group("aaaa"))
-        ocupados.append(match.span())
-    else:
-        mes = MESES[match.group("mes")]
-        ano = int(match.group("ano")) if match.group("ano") else (hoje.year if mes <= hoje.month else hoje.year - 1)
-    if not (1 <= mes <= 12 and 2000 <= ano <= hoje.year + 1):
-        return
-    if date(ano, mes, 1) > date(hoje.year, hoje.month, 1):
-        resultado.competencia_invalida = (
-            f"A competência {mes:02d}/{ano} é posterior ao mês atual: a competência é o mês em que o serviço foi "
-            "prestado, este mês ou um anterior."
-        )
-        return
-    resultado.competencia = date(ano, mes, 1)
+_FIM_DE_FRASE = re.compile(r"[\n;]|(?<![0-9])[.!?](?![0-9])")
+
+
+def _frases(original: str, dobrado: str) -> list[tuple[str, str]]:
+    """The sentences of a text and of its folded twin, cut at the same places (found in the folded text: a
+    character that folds differently — an Arabic-Indic digit beside a dot — cannot make the two disagree)."""
+    pares, inicio = [], 0
+    for corte in _FIM_DE_FRASE.finditer(dobrado):
+        pares.append((original[inicio : corte.start()], dobrado[inicio : corte.start()]))
+        inicio = corte.end()
+    pares.append((original[inicio:], dobrado[inicio:]))
+    return pares
 
 
 def _descricao(original: str, dobrado: str, ocupados: list[tuple[int, int]], resultado: Extracao) -> str | None:
@@ -292,11 +268,7 @@ def _descricao(original: str, dobrado: str, ocupados: list[tuple[int, int]], res
     candidatos = []
     resto = sem(original, ocupados)
     resto_dobrado = sem(dobrado, ocupados)
-    for trecho, trecho_dobrado in zip(
-        re.split(r"[\n;]|(?<!\d)[.!?](?!\d)", resto[inicio:]),
-        re.split(r"[\n;]|(?<!\d)[.!?](?!\d)", resto_dobrado[inicio:]),
-        strict=True,
-    ):
+    for trecho, trecho_dobrado in _frases(resto[inicio:], resto_dobrado[inicio:]):
         limpo = _limpar_descricao(trecho, trecho_dobrado)
         if limpo:
             candidatos.append(limpo)
@@ -349,8 +321,9 @@ def extrair(texto: str, hoje: date) -> Extracao:
         return resultado
     ocupados: list[tuple[int, int]] = []
     _documentos(original, dobrado, ocupados, resultado)
-    _competencia(dobrado, hoje, ocupados, resultado)
-    ocupados.extend(_valores(dobrado, ocupados + trechos_de(_DATE, dobrado), resultado))
+    ler_competencia(dobrado, hoje, ocupados, resultado)
+    dia = ler_dia_do_servico(dobrado, hoje, resultado)
+    ocupados.extend(_valores(dobrado, ocupados + trechos_de(_DATE, dobrado) + dia, resultado))
     if resultado.intencao in (Intencao.CANCELAR, Intencao.NOVA):
         return resultado
     nome = ler_nome(original, dobrado, ocupados)

@@ -63,6 +63,16 @@ def pergunta(faltando: list[str], recebido: list[str]) -> str:
     return _anotei(recebido) + PERGUNTAS[faltando[0]]
 
 
+CEP_NAO_ENTENDIDO = "Não encontrei o CEP. Mande o CEP e o número do endereço do cliente, por exemplo: 01310-100, 1000."
+FALTA_NUMERO = "Faltou o número. Mande o CEP e o número do endereço do cliente, por exemplo: 01310-100, 1000 (ou s/n)."
+
+
+PERGUNTA_ENDERECO = (
+    "Para esta nota o sistema nacional exige o endereço do cliente, e ele não está no cadastro. Mande o CEP e o "
+    "número, por exemplo: 01310-100, 1000."
+)
+
+
 def pergunta_nome(recebido: list[str]) -> str:
     return _anotei(recebido) + PERGUNTA_NOME
 
@@ -126,19 +136,23 @@ def espelho(
     imposto: ISS,
     avisos: list[str],
     devido: Incidencia,
+    endereco: str | None = None,
+    data_servico: date | None = None,
 ) -> str:
-    """The mirror of the note shown before confirmation."""
+    """The mirror of the note shown before confirmation (`endereco`: the line of an address the user gave)."""
     nome_servico = f"{servico.codigo_servico} {servico.descricao}" if servico.descricao else servico.codigo_servico
     linhas = [
         "Confira a nota:",
         f"Prestador: {empresa.razao_social} ({formatar_documento(empresa.cnpj)})",
         f"Tomador: {nome} ({formatar_documento(documento)})",
+        *([endereco] if endereco else []),
         f"Valor: {formatar_brl(valor)}",
         f"Descrição: {descricao}",
         f"Serviço: {nome_servico}",
         *linhas_iss(imposto, empresa.regime, valor),
         linha_incidencia(devido),
         f"Competência: {competencia:%m/%Y}",
+        *([f"Data do serviço: {data_servico:%d/%m/%Y}"] if data_servico else []),
         *(f"⚠️ {aviso}" for aviso in avisos),
         "",
         "Confirma a emissão? (sim/não)",

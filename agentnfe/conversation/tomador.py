@@ -23,6 +23,8 @@ class TomadorConhecido:
     retido_override: bool | None
     codigo_municipio: str | None = None
     """The registry's IBGE code of the tomador's establishment (where the ISS of some services is due)."""
+    endereco_completo: bool = False
+    """The registry, the firm's link or the CNPJ lookup has the whole address a national note may need."""
 
     def iss_retido(self, servico: PerfilServico, empresa: PerfilEmpresa) -> bool:
         """The empresa's per-tomador override wins over the service's default; a MEI never withholds."""
@@ -33,13 +35,16 @@ class TomadorConhecido:
 
 def conhecer(empresa_id: int, documento: str) -> TomadorConhecido:
     """What is known of the tomador of this document (a cache read, never a lookup)."""
+    campos = ("logradouro", "numero", "bairro", "cep", "codigo_municipio")
     linha = db.session.execute(
         sa.select(
             ClienteTomador.razao_social,
             ClienteTomador.situacao_cadastral,
             EmpresaClienteTomador.nome,
             EmpresaClienteTomador.iss_retido,
-            ClienteTomador.codigo_municipio,
+            sa.func.coalesce(EmpresaClienteTomador.codigo_municipio, ClienteTomador.codigo_municipio),
+            sa.and_(*(getattr(ClienteTomador, c).is_not(None) for c in campos)),
+            sa.and_(*(getattr(EmpresaClienteTomador, c).is_not(None) for c in campos)),
         )
         .outerjoin(
             EmpresaClienteTomador,
@@ -49,9 +54,21 @@ def conhecer(empresa_id: int, documento: str) -> TomadorConhecido:
         )
         .where(ClienteTomador.documento == documento)
     ).first()
-    conhecido = TomadorConhecido(*linha) if linha else TomadorConhecido(None, None, None, None)
-    if conhecido.razao_social is None and len(documento) == 14:
+    conhecido = TomadorConhecido(None, None, None, None)
+    if linha:
+        conhecido = TomadorConhecido(*linha[:5], endereco_completo=bool(linha[5]) or bool(linha[6]))
+    if (conhecido.razao_social is None or not conhecido.endereco_completo) and len(documento) == 14:
         consulta = brasilapi.em_cache(documento)
         if consulta is not None:
-            conhecido.razao_social, conhecido.situacao_cadastral = consulta.razao_social, consulta.situacao_cadastral
+            conhecido.razao_social = conhecido.razao_social or consulta.razao_social
+            conhecido.situacao_cadastral = conhecido.situacao_cadastral or consulta.situacao_cadastral
+            conhecido.codigo_municipio = conhecido.codigo_municipio or consulta.codigo_municipio_ibge
+            lidos = (
+                consulta.logradouro,
+                consulta.numero,
+                consulta.bairro,
+                consulta.cep,
+                consulta.codigo_municipio_ibge,
+            )
+            conhecido.endereco_completo = conhecido.endereco_completo or all(lidos)
     return conhecido

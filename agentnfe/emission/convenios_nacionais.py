@@ -1,6 +1,6 @@
-"""The convênio of each national empresa's município, read with its own certificate outside any transaction and
-kept for the day (agentnfe/convenios.py); an empresa issuing nationally where the convênio is not active is told to
-its firm. MEIs are exempt: the rules let them issue nationally in any município (E0037/E0038)."""
+"""The convênio of each national empresa's município and the rates of its services there, read with its own
+certificate outside any transaction and kept for the day (agentnfe/convenios.py: the espelho shows the município's
+rate); an empresa issuing nationally where the convênio is not active is told to its firm. MEIs are exempt: the rules let them issue nationally in any município (E0037/E0038)."""
 
 from __future__ import annotations
 
@@ -42,6 +42,7 @@ def conferir(empresa_id: int) -> None:
         db.session.rollback()
         return
     municipio, firma, nome = empresa.codigo_municipio, empresa.contabilidade_id, str(empresa)
+    codigos = sorted({s.codigo_tributacao_nacional for s in empresa.servicos if s.codigo_tributacao_nacional})
     avisar = empresa.gateway is NomeGateway.NACIONAL and empresa.regime is not Regime.MEI
     gateway = gateway_nacional(empresa_id)
     db.session.rollback()  # nothing is held while the national system is asked
@@ -49,8 +50,10 @@ def conferir(empresa_id: int) -> None:
         return
     try:
         convenio = gateway.parametros.convenio(municipio)
+        for codigo in codigos if convenio is not None and convenio.ativo else ():
+            gateway.parametros.aliquota(municipio, codigo, relogio.hoje())  # kept for the day's espelhos
     except (GatewayInacessivel, GatewayIndisponivel) as erro:
-        log.warning("convênio of %s not read: %s", municipio, erro)
+        log.warning("parameters of %s not read: %s", municipio, erro)
         return
     if avisar and (convenio is None or not convenio.ativo):
         notificar(

@@ -124,7 +124,7 @@ def _xml(valor: str, limite: int, rotulo: str) -> str:
     return texto
 
 
-def _endereco_exigido(documento: str, retido: bool, no_tomador: bool) -> str | None:
+def endereco_exigido(documento: str, retido: bool, no_tomador: bool) -> str | None:
     """Why the rules require the tomador's address on this note (None when they do not): E0235, E0237, E0234."""
     if len(documento) == 14:
         return "o tomador identificado por CNPJ (regra E0235)"
@@ -147,7 +147,7 @@ def _pessoa(retrato: dict, retido: bool = False, no_tomador: bool = False) -> tc
         _latin1(endereco.get(c), n) for c, n in (("logradouro", 255), ("numero", 60), ("bairro", 60))
     )
     completo = rua and numero and bairro and endereco.get("codigo_municipio") and endereco.get("cep")
-    exigido = _endereco_exigido(documento, retido, no_tomador)
+    exigido = endereco_exigido(documento, retido, no_tomador)
     if exigido and not completo:
         raise DPSRecusada(
             f"falta o endereço do tomador {documento} (CEP, rua, número, bairro e município), que a nota nacional "
@@ -278,13 +278,13 @@ def _valores(nota: NFSe, empresa: Empresa, imposto: ISS, convenio_ativo: bool) -
 
 
 IBSCBS_SEM_SUPORTE = {
-    "tpOper": ("2505", "1509", "1712", "1005"),
-    "imovel": ("020101", "020201", "020301"),
-    "gLocBensMoveis": ("990401",),
+    "tpOper": ("servico", ("2505", "1509", "1712", "1005")),
+    "imovel": ("cind_op", ("020101", "020201", "020301")),
+    "gLocBensMoveis": ("servico", ("990401",)),
 }
-"""Anexo VI v1.02.01: services and operations whose IBSCBS group needs a subgroup the product does not write (E0903
-tpOper for LC 116 items 25.05, 15.09, 17.12, 10.05; E0931 imovel for real-estate cIndOp; EXXX gLocBensMoveis for
-99.04.01)."""
+"""Anexo VI v1.02.01: services (cTribNac) and operations (cIndOp) whose IBSCBS group needs a subgroup the product
+does not write (E0903 tpOper for LC 116 items 25.05, 15.09, 17.12, 10.05; E0931 imovel for real-estate cIndOp;
+EXXX gLocBensMoveis for 99.04.01)."""
 
 
 def _ibscbs(servico: ServicoEmpresa) -> tc.TcrtcinfoIbscbs | None:
@@ -292,9 +292,9 @@ def _ibscbs(servico: ServicoEmpresa) -> tc.TcrtcinfoIbscbs | None:
     (finNFSe 0) whose destinatário is the tomador (indDest 0), not for personal use (indFinal 0)."""
     if not (servico.cst_ibscbs and servico.cclass_trib and servico.cind_op):
         return None
-    codigo = servico.codigo_tributacao_nacional or ""
-    for grupo, prefixos in IBSCBS_SEM_SUPORTE.items():
-        if codigo.startswith(prefixos) or servico.cind_op in prefixos:
+    codigos = {"servico": servico.codigo_tributacao_nacional or "", "cind_op": servico.cind_op}
+    for grupo, (campo, prefixos) in IBSCBS_SEM_SUPORTE.items():
+        if codigos[campo].startswith(prefixos):
             raise DPSRecusada(
                 f"o grupo IBS/CBS deste serviço exige o campo {grupo} (Anexo VI do emissor nacional), que o AgentNFe "
                 "ainda não envia; apague o CST, o cClassTrib e o cIndOp do perfil fiscal para emitir sem o grupo"
@@ -315,9 +315,12 @@ def _ibscbs(servico: ServicoEmpresa) -> tc.TcrtcinfoIbscbs | None:
 BRASILIA = ZoneInfo("America/Sao_Paulo")
 
 
-def data_de_competencia(competencia: date, dia_da_emissao: date) -> date:
+def data_de_competencia(competencia: date, dia_da_emissao: date, data_servico: date | None = None) -> date:
     """dCompet, the day of the taxable event ("a data da prestação do serviço", Anexo I v1.00, leiaute DPS): the
-    day of issue when the competência is its month, else the competência's last day — never after dhEmi (E0015)."""
+    day the user said the service was provided, else the day of issue when the competência is its month, else the
+    competência's last day — never after dhEmi (E0015)."""
+    if data_servico is not None and data_servico <= dia_da_emissao:
+        return data_servico
     if (competencia.year, competencia.month) == (dia_da_emissao.year, dia_da_emissao.month):
         return dia_da_emissao
     ultimo = competencia.replace(day=calendar.monthrange(competencia.year, competencia.month)[1])
@@ -344,7 +347,7 @@ def montar(
     no_tomador = incidencia.regra(servico.codigo_tributacao_nacional, servico.codigo_servico)
     no_tomador = no_tomador is incidencia.Regra.TOMADOR
     emissao = emissao.astimezone(BRASILIA)
-    competencia = data_de_competencia(nota.competencia, emissao.date())
+    competencia = data_de_competencia(nota.competencia, emissao.date(), nota.data_servico)
     documento = dps.Dps(
         versao=VERSAO,
         infDPS=tc.TcinfDps(

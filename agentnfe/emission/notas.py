@@ -8,14 +8,17 @@ from decimal import Decimal
 from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
+from flask import current_app
 
+from .. import convenios
 from ..extensions import db
-from ..fiscal import iss
+from ..fiscal import incidencia, iss
 from ..models import (
     ClienteTomador,
     EmpresaClienteTomador,
     FonteTomador,
     NFSe,
+    NomeGateway,
     Regime,
     Sessao,
     StatusNFSe,
@@ -47,10 +50,16 @@ class PedidoNota:
     descricao: str
     competencia: date
     iss_retido: bool
+    endereco: dict | None = None
+    """The tomador's address the user gave for this note (conversation/endereco.py): kept on the firm's link."""
+    data_servico: date | None = None
 
     @classmethod
-    def para(cls, empresa: PerfilEmpresa, servico: PerfilServico, **campos) -> PedidoNota:
-        """The note of an empresa's profile and one of its services; `campos` are the tomador's and the note's."""
+    def para(
+        cls, empresa: PerfilEmpresa, servico: PerfilServico, aliquota: Decimal | None = None, **campos
+    ) -> PedidoNota:
+        """The note of an empresa's profile and one of its services; `campos` are the tomador's and the note's.
+        `aliquota`: the service's rate where it is due (perfis.aliquota_vigente), the profile's by default."""
         return cls(
             contabilidade_id=empresa.contabilidade_id,
             empresa_id=empresa.id,
@@ -59,7 +68,7 @@ class PedidoNota:
             aliquota_simples_iss=empresa.aliquota_simples_iss,
             apuracao_simples=empresa.apuracao_simples,
             servico_id=servico.id,
-            aliquota_servico=servico.aliquota_iss,
+            aliquota_servico=servico.aliquota_iss if aliquota is None else aliquota,
             **campos,
         )
 
@@ -97,6 +106,10 @@ def criar_nota(pedido: PedidoNota, sessao: Sessao | None = None) -> NFSe:
         db.session.add(ligado)
     if pedido.nome_tomador and ligado.nome != pedido.nome_tomador:
         ligado.nome = pedido.nome_tomador
+    if pedido.endereco:
+        for campo in ("logradouro", "numero", "bairro", "cep", "codigo_municipio", "uf"):
+            setattr(ligado, campo, pedido.endereco.get(campo))
+        ligado.complemento = None
     imposto = tributacao(
         pedido.regime, pedido.aliquota_servico, pedido.aliquota_simples_iss, pedido.iss_retido, pedido.valor,
         pedido.apuracao_simples,
@@ -110,6 +123,7 @@ def criar_nota(pedido: PedidoNota, sessao: Sessao | None = None) -> NFSe:
         valor=pedido.valor,
         descricao=pedido.descricao,
         competencia=pedido.competencia,
+        data_servico=pedido.data_servico,
         codigo_municipio_prestacao=pedido.codigo_municipio,
         aliquota_iss=imposto.aliquota,
         iss_retido=imposto.retido,
@@ -119,9 +133,28 @@ def criar_nota(pedido: PedidoNota, sessao: Sessao | None = None) -> NFSe:
     return nota
 
 
+def _aliquota_do_servico(nota: NFSe) -> Decimal | None:
+    """The service's rate for a stored note: the profile's, or on the national emitter the incidence município's
+    own when its parameters were read today (perfis.aliquota_vigente is the same rule for a draft)."""
+    servico, empresa = nota.servico, nota.empresa
+    if servico is None:
+        return None
+    nacional = (
+        nota.gateway or empresa.gateway or NomeGateway(current_app.config["NFSE_GATEWAY"])
+    ) is NomeGateway.NACIONAL
+    if not nacional or empresa.regime is Regime.MEI:
+        return servico.aliquota_iss
+    tomador = nota.tomador.codigo_municipio if nota.tomador is not None else None
+    devido = incidencia.do_servico(
+        servico.codigo_tributacao_nacional, servico.codigo_servico, empresa.codigo_municipio,
+        nota.codigo_municipio_prestacao, tomador,
+    )  # fmt: skip
+    return convenios.aliquota_vigente(servico.aliquota_iss, devido.municipio, servico.codigo_tributacao_nacional)
+
+
 def _perfil_do_iss(nota: NFSe) -> tuple:
     """What the ISS of a stored note depends on, from the empresa's current profile (iss.calcular's arguments)."""
-    empresa, aliquota = nota.empresa, nota.servico.aliquota_iss if nota.servico else None
+    empresa, aliquota = nota.empresa, _aliquota_do_servico(nota)
     return empresa.regime, aliquota, empresa.aliquota_simples_iss, nota.iss_retido, nota.valor, empresa.apuracao_simples
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import re
+import unicodedata
 from pathlib import Path
 
 UF_IBGE = {
@@ -39,6 +40,24 @@ def parse_codigo_municipio(texto: str, uf: str) -> str:
     if codigo not in _municipios():
         raise LocalidadeInvalida(f"código de município {codigo} não existe na tabela do IBGE.")
     return codigo
+
+
+def _dobrado(nome: str) -> str:
+    sem_acento = unicodedata.normalize("NFKD", nome).encode("ascii", "ignore").decode()
+    return " ".join(re.sub(r"[^a-z0-9 ]", " ", sem_acento.lower()).split())
+
+
+@functools.cache
+def _por_nome() -> dict[tuple[str, str], str]:
+    return {(_dobrado(nome), _UF_DO_PREFIXO[codigo[:2]]): codigo for codigo, nome in _municipios().items()}
+
+
+def codigo_do_municipio(nome: str | None, uf: str | None) -> str | None:
+    """The IBGE code of a município given by name and UF (as CEP services write them: "São Paulo", "SP"), ignoring
+    case, accents and punctuation; None when the table has no such município in that UF."""
+    if not nome or not uf:
+        return None
+    return _por_nome().get((_dobrado(nome), uf.strip().upper()))
 
 
 @functools.cache

@@ -10,6 +10,7 @@ import httpx
 from flask import Flask, current_app
 
 from ..extensions import cache
+from ..fiscal.localidades import codigo_do_municipio
 from ..models import ClienteTomador
 from .http import novo_cliente, registrar
 from .valores import texto
@@ -112,6 +113,63 @@ def consultar_cnpj(cnpj: str, usar_cache: bool = True, timeout: float | None = N
         raise
     dados = _ler(cnpj, corpo)
     cache.set(chave, dados, timeout=TTL)
+    return dados
+
+
+@dataclass(frozen=True)
+class DadosCEP:
+    """A CEP as BrasilAPI's CEP service (v2: cep, state, city, neighborhood, street) says it, with the IBGE code of
+    its city from the product's table (the service gives the name only)."""
+
+    cep: str
+    logradouro: str | None
+    bairro: str | None
+    municipio: str | None
+    uf: str | None
+    codigo_municipio: str | None
+
+
+def cep_em_cache(cep: str) -> DadosCEP | None:
+    try:
+        return cache.get(f"brasilapi:cep:{cep}")
+    except Exception:
+        log.warning("cache unavailable for CEP lookups", exc_info=True)
+        return None
+
+
+def cep_falhou_ha_pouco(cep: str) -> bool:
+    return falhou_ha_pouco(f"cep:{cep}")
+
+
+def consultar_cep(cep: str, timeout: float | None = None) -> DadosCEP:
+    """The street of a CEP (cached 30 days); raises ConsultaFalhou when BrasilAPI cannot say (404 included). Fields
+    of `/api/cep/v2/{cep}` as public clients read them (docs.rs brasilapi 0.8 src/cep/mod.rs)."""
+    guardado = cep_em_cache(cep)
+    if guardado is not None:
+        return guardado
+    cliente: httpx.Client = current_app.extensions[EXTENSION_KEY]
+    opcoes = {"timeout": httpx.Timeout(timeout, connect=min(timeout, 5.0))} if timeout else {}
+    try:
+        try:
+            resposta = cliente.get(f"/api/cep/v2/{cep}", **opcoes)
+        except httpx.HTTPError as erro:
+            raise ConsultaFalhou(f"BrasilAPI unreachable: {type(erro).__name__}") from None
+        corpo = resposta.json() if resposta.status_code == 200 else None
+        if not isinstance(corpo, dict) or not texto(corpo.get("city"), 100):
+            raise ConsultaFalhou(f"BrasilAPI answered HTTP {resposta.status_code} without a city for CEP {cep}")
+    except (ConsultaFalhou, ValueError) as erro:
+        try:
+            cache.set(f"brasilapi:falha:cep:{cep}", True, timeout=PAUSA_APOS_FALHA)
+        except Exception:
+            log.debug("could not remember the failed lookup", exc_info=True)
+        raise ConsultaFalhou(str(erro)) from None
+    uf = (texto(corpo.get("state"), 3) or "").upper() or None
+    municipio = texto(corpo.get("city"), 100)
+    dados = DadosCEP(
+        cep, texto(corpo.get("street"), 200), texto(corpo.get("neighborhood"), 100), municipio, uf,
+        codigo_do_municipio(municipio, uf),
+    )  # fmt: skip
+    cache.set(f"brasilapi:cep:{cep}", dados, timeout=30 * TTL)
     return dados
 
 

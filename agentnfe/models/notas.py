@@ -46,6 +46,8 @@ class NFSe(Timestamps, Base):
     valor: Mapped[Decimal] = mapped_column(MONEY)
     descricao: Mapped[str] = mapped_column(sa.Text)
     competencia: Mapped[date] = mapped_column()
+    data_servico: Mapped[date | None] = mapped_column()
+    """The day the service was provided, when the user said it: the national DPS's dCompet."""
     codigo_municipio_prestacao: Mapped[str | None] = mapped_column(sa.String(7))
     """IBGE code of the place of service (the empresa's município unless said otherwise)."""
     aliquota_iss: Mapped[Decimal | None] = mapped_column(RATE)

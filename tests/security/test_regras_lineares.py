@@ -77,3 +77,10 @@ def test_an_unknown_number_is_refused_once_and_its_messages_never_reach_the_rule
     hostil = repetir("1,", TAMANHO - 6) + " reais"
     assert whatsapp.enviar(hostil)  # an authorized phone is read, and answered
     assert lidos and set(lidos) == {hostil}
+
+
+def test_a_digit_that_folds_to_nothing_beside_a_dot_cuts_the_same_sentences_in_both_texts():
+    """An Arabic-Indic digit after a dot: once a digit for the original and a blank for the folded copy, which
+    cut sentences in different places and crashed the reading."""
+    ler("consultoria 1.٣ feita. Obrigado")
+    ler(("\x1b1.٣" * 1100)[:TAMANHO])

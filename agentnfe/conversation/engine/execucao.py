@@ -21,11 +21,11 @@ from ... import relogio
 from ...extensions import db
 from ...integrations import brasilapi
 from ...models import ClienteTomador, Envio, Estado, Mensagem, Sessao, TipoDocumento, TipoMensagem
-from .. import respostas
+from .. import endereco, respostas
 from ..extrator import perguntar
 from ..intencoes import Intencao
 from ..llm import ChamadaLLM
-from ..rascunho import Rascunho
+from ..rascunho import Pergunta, Rascunho
 from ..regras import Extracao, extrair
 from .canal import nova_sessao, ociosidade, pendentes, perfis_do_canal, sessao_aberta, travar
 from .maquina import Maquina, PrecisaLLM
@@ -75,7 +75,8 @@ def processar_telefone(telefone: str, llm_timeout: float | None = None, usuario_
 
 def consultar_tomadores(telefone: str, usuario_id: int | None = None) -> None:
     """Look up at BrasilAPI (cached) the CNPJs the channel's pending messages carry, before any transaction,
-    so the espelho can show the razão social. Unknown phones cost no lookup; failures only cost a question."""
+    so the espelho can show the razão social — and the CEPs they carry when the bot asked for the tomador's
+    address. Unknown phones cost no lookup; failures only cost a question."""
     if not perfis_do_canal(telefone, usuario_id):
         db.session.rollback()
         return
@@ -92,6 +93,10 @@ def consultar_tomadores(telefone: str, usuario_id: int | None = None) -> None:
             )
         ).all()
         cnpjs -= set(registrados)
+    sessao = db.session.scalar(sessao_aberta(telefone, usuario_id))
+    ceps = set()
+    if sessao is not None and (sessao.dados or {}).get("pergunta") == Pergunta.ENDERECO.value:
+        ceps = {cep for texto in textos for cep in endereco.ceps(texto or "")}
     db.session.rollback()  # no transaction stays open during the HTTP calls
     limite = min(CONSULTA_TIMEOUT, current_app.config["HTTP_TIMEOUT"])
     for cnpj in sorted(c for c in cnpjs if not brasilapi.falhou_ha_pouco(c)):
@@ -99,6 +104,11 @@ def consultar_tomadores(telefone: str, usuario_id: int | None = None) -> None:
             brasilapi.consultar_cnpj(cnpj, timeout=limite)
         except brasilapi.ConsultaFalhou as erro:
             log.info("CNPJ lookup for the espelho failed (%s); the bot will ask the name", erro)
+    for cep in sorted(c for c in ceps if not brasilapi.cep_falhou_ha_pouco(c)):
+        try:
+            brasilapi.consultar_cep(cep, timeout=limite)
+        except brasilapi.ConsultaFalhou as erro:
+            log.info("CEP lookup for the tomador's address failed (%s); the accountant completes it", erro)
 
 
 class _Execucao:

@@ -12,19 +12,20 @@ import sqlalchemy as sa
 from sqlalchemy.orm import joinedload
 
 from ... import relogio
+from ...emission.dps import endereco_exigido
 from ...emission.notas import PedidoNota, criar_nota, tributacao
 from ...extensions import db
 from ...fiscal import formatar_brl, formatar_documento, incidencia
 from ...models import Estado, Mensagem, NFSe, Sessao, StatusNFSe, TipoMensagem
-from ...perfis import PerfilEmpresa
-from .. import cancelamento, respostas
+from ...perfis import PerfilEmpresa, aliquota_vigente
+from .. import cancelamento, endereco, respostas
 from ..escolhas import nome_informado, opcao, servicos_candidatos
 from ..extrator import complementar, precisa_llm
 from ..intencoes import Intencao
 from ..llm import ChamadaLLM
 from ..rascunho import OBRIGATORIOS, Pergunta, Rascunho
 from ..regras import Extracao
-from ..tomador import conhecer
+from ..tomador import TomadorConhecido, conhecer
 
 SEM_SERVICO = (
     "A empresa ainda não tem um serviço cadastrado para emitir notas. Peça para a sua contabilidade completar o "
@@ -94,6 +95,9 @@ class Maquina:
             return self._escolher_servico(sessao, rascunho, empresa, texto)
         if rascunho.pergunta is Pergunta.NOME and extracao.documento is None and extracao.valor is None:
             return self._nome(sessao, rascunho, empresa, texto, extracao)
+        sem_dados_da_nota = extracao.documento is None and extracao.valor is None
+        if rascunho.pergunta is Pergunta.ENDERECO and (endereco.ceps(texto) or sem_dados_da_nota):
+            return self._endereco(sessao, rascunho, empresa, texto)
         if sessao.estado is Estado.CONFIRMACAO:
             return self._confirmacao(sessao, rascunho, empresa, mensagem, extracao)
         return self._coleta(sessao, rascunho, empresa, mensagem, extracao)
@@ -215,22 +219,22 @@ class Maquina:
             rascunho.pergunta = Pergunta.NOME
             sessao.estado = Estado.DADOS_INCOMPLETOS
             return Turno(respostas.pergunta_nome(recebidos), chamada)
+        retido = conhecido.iss_retido(servico, empresa)
+        regra = incidencia.regra(servico.codigo_tributacao_nacional, servico.codigo_servico)
+        exige = endereco_exigido(rascunho.documento, retido, regra is incidencia.Regra.TOMADOR)
+        if empresa.nacional and exige and not conhecido.endereco_completo and rascunho.endereco is None:
+            rascunho.pergunta = Pergunta.ENDERECO
+            sessao.estado = Estado.DADOS_INCOMPLETOS
+            return Turno(respostas.PERGUNTA_ENDERECO, chamada)
         rascunho.pergunta = None
         sessao.estado = Estado.CONFIRMACAO
         competencia = rascunho.competencia_ou_mes_atual
+        devido = _devido(empresa, rascunho, conhecido, regra)
         imposto = tributacao(
-            empresa.regime,
-            servico.aliquota_iss,
-            empresa.aliquota_simples_iss,
-            conhecido.iss_retido(servico, empresa),
-            rascunho.valor,
-            empresa.apuracao_simples,
-        )
-        avisos = respostas.avisos_do_espelho(conhecido.situacao_cadastral, competencia, relogio.hoje())
-        devido = incidencia.do_servico(
-            servico.codigo_tributacao_nacional, servico.codigo_servico, empresa.codigo_municipio, empresa.codigo_municipio,
-            conhecido.codigo_municipio,
+            empresa.regime, aliquota_vigente(empresa, servico, devido.municipio), empresa.aliquota_simples_iss, retido,
+            rascunho.valor, empresa.apuracao_simples,
         )  # fmt: skip
+        avisos = respostas.avisos_do_espelho(conhecido.situacao_cadastral, competencia, relogio.hoje())
         espelho = respostas.espelho(
             empresa,
             servico,
@@ -242,8 +246,21 @@ class Maquina:
             imposto,
             avisos,
             devido,
+            endereco.linha(rascunho.endereco) if rascunho.endereco else None,
+            rascunho.data_servico,
         )
         return Turno(espelho, chamada)
+
+    def _endereco(self, sessao: Sessao, rascunho: Rascunho, empresa: PerfilEmpresa, texto: str) -> Turno:
+        """The answer to "mande o CEP e o número": the street comes from the CEP lookup made before this run; when it
+        failed, the CEP and the number are kept and the accountant completes the rest before the note is sent."""
+        cep, numero = endereco.ler(texto)
+        if cep is None:
+            return Turno(respostas.CEP_NAO_ENTENDIDO)
+        if numero is None:
+            return Turno(respostas.FALTA_NUMERO)
+        rascunho.endereco, rascunho.pergunta = endereco.do_cep(cep, numero), None
+        return self._avancar(sessao, rascunho, empresa, [], None)
 
     def _nome(
         self, sessao: Sessao, rascunho: Rascunho, empresa: PerfilEmpresa, texto: str, extracao: Extracao
@@ -260,9 +277,11 @@ class Maquina:
         """Hand the confirmed draft to emission, which creates the pending note (integration id set first)."""
         servico = next(s for s in empresa.servicos if s.id == rascunho.servico_id)
         conhecido = conhecer(empresa.id, rascunho.documento)
+        regra = incidencia.regra(servico.codigo_tributacao_nacional, servico.codigo_servico)
         pedido = PedidoNota.para(
             empresa,
             servico,
+            aliquota=aliquota_vigente(empresa, servico, _devido(empresa, rascunho, conhecido, regra).municipio),
             documento=rascunho.documento,
             tipo_documento=rascunho.tipo_documento,
             nome_tomador=rascunho.nome_tomador,
@@ -270,10 +289,20 @@ class Maquina:
             descricao=rascunho.descricao,
             competencia=rascunho.competencia_ou_mes_atual,
             iss_retido=conhecido.iss_retido(servico, empresa),
+            endereco=rascunho.endereco,
+            data_servico=rascunho.data_servico,
         )
         nota = criar_nota(pedido, sessao)
         sessao.estado = Estado.EMITINDO
         return Turno(respostas.EMITINDO, nota=nota)
+
+
+def _devido(
+    empresa: PerfilEmpresa, rascunho: Rascunho, conhecido: TomadorConhecido, regra: incidencia.Regra
+) -> incidencia.Incidencia:
+    """Where the note's ISS is due: the tomador's município from the address the user gave, else the known one."""
+    tomador = (rascunho.endereco or {}).get("codigo_municipio") or conhecido.codigo_municipio
+    return incidencia.incidencia(regra, empresa.codigo_municipio, empresa.codigo_municipio, tomador)
 
 
 def _status_da_nota(sessao: Sessao) -> StatusNFSe | None:

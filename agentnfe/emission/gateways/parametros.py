@@ -114,7 +114,9 @@ class Parametros:
                         aliquota = Decimal(str(item.get("Aliq", item.get("aliq"))))
                     except InvalidOperation:
                         continue
-                    if aliquota.is_finite():
+                    if aliquota.is_finite() and 0 <= aliquota <= 100:
                         incidencia = item.get("Incidencia", item.get("incidencia"))
+                        convenios.guardar_aliquota(municipio, codigo_tributacao_nacional, aliquota)
                         return AliquotaMunicipal(aliquota, str(incidencia) if incidencia else None, base)
+        convenios.guardar_aliquota(municipio, codigo_tributacao_nacional, None)
         return AliquotaMunicipal(None, None, base)
