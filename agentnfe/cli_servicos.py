@@ -5,6 +5,7 @@ from __future__ import annotations
 import gc
 import signal
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import click
 from flask import current_app
@@ -58,6 +59,22 @@ def serve(host: str, port: int, threads: int, no_worker: bool, workers: int) -> 
     servir(host, port, threads, consumidor=workers if not no_worker else 0)
 
 
+def endereco_publico(app, porta: int) -> None:
+    """Links handed out (a note's PDF, WhatsApp announcements) must open: with PUBLIC_URL unset they follow the
+    port this process listens on; set to this computer on another port in embedded mode, the operator is told."""
+    if not app.config["PUBLIC_URL_DEFINIDO"]:
+        app.config["PUBLIC_URL"] = f"http://127.0.0.1:{porta}"
+        return
+    alvo = urlsplit(app.config["PUBLIC_URL"])
+    local = alvo.hostname in ("127.0.0.1", "localhost", "::1")
+    if app.config["HUEY_STORAGE"] == "sqlite" and local and (alvo.port or 80) != porta:
+        click.echo(
+            f"Aviso: PUBLIC_URL ({app.config['PUBLIC_URL']}) aponta para a porta {alvo.port or 80}, mas o AgentNFe "
+            f"escuta na {porta}: os links das notas não vão abrir. Corrija PUBLIC_URL ou remova-a.",
+            err=True,
+        )
+
+
 def servir(host: str, port: int, threads: int, consumidor: int, ao_iniciar=None) -> None:
     """Waitress on host:port until Ctrl-C or SIGTERM, with the embedded queue's consumer in this process on
     `consumidor` threads (0: none; running tasks finish, queued ones stay in the queue). `ao_iniciar(porta)` runs
@@ -83,6 +100,7 @@ def servir(host: str, port: int, threads: int, consumidor: int, ao_iniciar=None)
     congelar_objetos_da_partida()
     porta = getattr(servidor, "effective_port", port)  # several sockets (a host name with IPv4 and IPv6): as asked
     click.echo(f"AgentNFe em http://{host}:{porta}/ (Ctrl+C para sair)")
+    endereco_publico(app, porta)
     if ao_iniciar is not None:
         ao_iniciar(porta)
     try:

@@ -145,3 +145,53 @@ def test_desktop_refuses_server_mode(ambiente):
     processo = start(ambiente, "desktop", "--no-browser", "--port", str(free_port()))
     saida, _ = processo.communicate(timeout=60)
     assert processo.returncode != 0 and "modo embutido" in saida
+
+
+def _firma_com_nota_autorizada(dados) -> int:
+    """A firm, its admin and an authorized note, written straight into the desktop's database."""
+    from agentnfe.cli import upgrade_database
+    from agentnfe.contas import criar_contabilidade, criar_usuario
+    from agentnfe.extensions import db
+    from agentnfe.models import Papel, StatusNFSe
+
+    from . import factories
+
+    app = create_app({"DATA_DIR": dados, "TESTING": True})
+    with app.app_context():
+        upgrade_database()
+        firma = criar_contabilidade(db.session, "Contabilidade Silva")
+        criar_usuario(db.session, "ana@silva.com.br", Papel.ADMIN, SENHA, "Contabilidade Silva")
+        nota = factories.nota(db.session, factories.empresa(db.session, firma), status=StatusNFSe.CONCLUIDA)
+        db.session.commit()
+        nota_id = nota.id
+        db.session.remove()
+        db.engine.dispose()
+    return nota_id
+
+
+def test_on_any_port_the_notes_links_point_where_the_desktop_listens(ambiente, tmp_path):
+    nota_id = _firma_com_nota_autorizada(tmp_path / "dados")
+    porta = free_port()
+    assert porta != 8000
+    processo = start(ambiente, "desktop", "--no-browser", "--port", str(porta))
+    wait_for_health(porta, processo)
+    try:
+        with httpx.Client(base_url=f"http://127.0.0.1:{porta}", timeout=10) as cliente:
+            entrada = cliente.get("/login")
+            cliente.post("/login", data={"csrf_token": csrf_de(entrada.text), "email": "ana@silva.com.br",
+                                         "password": SENHA})  # fmt: skip
+            pagina = cliente.get(f"/admin/notas/details/?id={nota_id}").text
+            link = re.search(r'href="(http[^"]+/n/[^"]+)"[^>]*>PDF da nota', pagina).group(1)
+            assert link.startswith(f"http://127.0.0.1:{porta}/n/")
+            resposta = httpx.get(link, timeout=10)  # the PDF may still be on its way (503): the app itself answers
+            assert resposta.headers.get("server") == "AgentNFe" and resposta.status_code in (200, 503)
+    finally:
+        stop(processo, signal.SIGINT)
+
+
+def test_serve_warns_when_public_url_points_elsewhere_on_this_computer(ambiente):
+    porta = free_port()
+    processo = start({**ambiente, "PUBLIC_URL": "http://127.0.0.1:8000"}, "serve", "--port", str(porta), "--no-worker")
+    aviso = linha_com(processo, "PUBLIC_URL")
+    stop(processo, signal.SIGINT)
+    assert f"escuta na {porta}" in aviso and "os links das notas não vão abrir" in aviso
