@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import sqlalchemy as sa
-from flask import abort, flash, jsonify, redirect, request, url_for
+from flask import Response, abort, flash, jsonify, redirect, request, url_for
 from flask_admin import expose
 
+from agentnfe import planilha
 from agentnfe.conversation.api import conversar
 from agentnfe.conversation.engine import do_canal
 from agentnfe.extensions import db
@@ -94,6 +95,24 @@ class ImportarEmpresas(PaginaProtegida):
 
     def render(self, template, **kwargs):
         return super().render(template, obrigatorias=",".join(REQUIRED), opcionais=",".join(OPTIONAL), **kwargs)
+
+    @expose("/modelo")
+    def modelo(self):
+        """Every column the import reads, in the contract's order, with one example row (Excel pt-BR: `;`)."""
+        exemplo = {
+            "contabilidade": usuario().contabilidade.nome if usuario().contabilidade else "Minha Contabilidade",
+            "cnpj": "11.222.333/0001-81", "razao_social": "Exemplo Consultoria Ltda", "inscricao_municipal": "1234567",
+            "codigo_municipio": "3550308", "uf": "SP", "regime": "simples_nacional", "codigo_servico": "01.07",
+            "aliquota_iss": "2,5", "telefones": "11 98765-4321", "cep": "01310-100", "logradouro": "Av. Paulista",
+            "numero": "1000", "bairro": "Bela Vista", "regime_especial": "nenhum", "aliquota_simples_total": "6,0",
+            "apuracao_simples": "1",
+        }  # fmt: skip
+        colunas = [*REQUIRED, *OPTIONAL]
+        corpo = "".join(planilha.linhas_csv(colunas, [[exemplo.get(c, "") for c in colunas]]))
+        return Response(
+            corpo, mimetype="text/csv",
+            headers={"Content-Disposition": 'attachment; filename="modelo-importacao-empresas.csv"'},
+        )  # fmt: skip
 
     def _previa(self, arquivo):
         if arquivo is None or not arquivo.filename:

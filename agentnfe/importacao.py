@@ -5,6 +5,8 @@ from __future__ import annotations
 import csv
 import io
 import itertools
+import re
+import unicodedata
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any, TextIO
@@ -126,9 +128,32 @@ def parse_linha(numero: int, row: dict) -> Linha:
     return Linha(numero, contabilidade, empresa.pop("cnpj"), empresa, servico, telefones)
 
 
-def _check_header(campos: Iterable[str] | None) -> None:
+APELIDOS = {
+    "municipio_ibge": "codigo_municipio", "codigo_do_municipio": "codigo_municipio", "municipio": "codigo_municipio",
+    "cod_municipio": "codigo_municipio", "ibge": "codigo_municipio", "endereco": "logradouro", "rua": "logradouro",
+    "e_mail": "email", "aliquota_do_iss": "aliquota_iss", "telefone": "telefones",
+    "telefones_autorizados": "telefones", "whatsapp": "telefones", "item_da_lc_116": "codigo_servico",
+    "servico": "codigo_servico", "codigo_de_servico": "codigo_servico", "firma": "contabilidade",
+    "regime_tributario": "regime", "im": "inscricao_municipal",
+    "aliquota_efetiva_do_simples_iss": "aliquota_simples_iss", "iss_retido_pelo_tomador": "iss_retido",
+    "codigo_de_tributacao_nacional": "codigo_tributacao_nacional", "codigo_de_tributacao_municipal":
+    "codigo_tributacao_municipal", "serie_da_dps": "serie_dps", "emissao_por": "gateway",
+    "aliquota_total_efetiva_do_simples_pgdas_d": "aliquota_simples_total",
+}  # fmt: skip
+"""Headers as people write them (the admin's Portuguese labels, other usual names) → the contract's column; DESIGN
+§7: names match ignoring case, accents, spaces and underscores."""
+
+
+def coluna(nome: str) -> str:
+    """A header as the contract names it: "Razão Social" → razao_social, "Município (IBGE)" → codigo_municipio."""
+    sem_acento = unicodedata.normalize("NFKD", nome or "").encode("ascii", "ignore").decode().lower()
+    chave = "_".join(re.findall(r"[a-z0-9]+", sem_acento.replace("%", "")))
+    return APELIDOS.get(chave, chave)
+
+
+def _check_header(campos: Iterable[str] | None, sem_firma: bool = False) -> None:
     campos = [c.strip() for c in campos or []]
-    faltando = [c for c in REQUIRED if c not in campos]
+    faltando = [c for c in REQUIRED if c not in campos and not (sem_firma and c == "contabilidade")]
     if faltando:
         raise CabecalhoInvalido(f"linha 1: faltam as colunas {', '.join(faltando)}")
     desconhecidas = [c for c in campos if c not in REQUIRED + OPTIONAL]
@@ -250,8 +275,8 @@ def importar_empresas(
     cabecalho = arquivo.readline()
     separador = ";" if cabecalho.count(";") > cabecalho.count(",") else ","
     leitor = csv.DictReader(itertools.chain([cabecalho], arquivo), delimiter=separador)
-    _check_header(leitor.fieldnames)
-    leitor.fieldnames = [c.strip() for c in leitor.fieldnames]
+    leitor.fieldnames = [coluna(c) for c in leitor.fieldnames or []]
+    _check_header(leitor.fieldnames, sem_firma=somente is not None)
     resultado = Resultado(cabecalho=list(leitor.fieldnames))
     linhas: list[Linha] = []
     vistas: dict[str, int] = {}
@@ -261,6 +286,8 @@ def importar_empresas(
             continue
         if len(resultado.amostra) < AMOSTRA:
             resultado.amostra.append([row.get(campo) or "" for campo in resultado.cabecalho])
+        if somente is not None and "contabilidade" not in resultado.cabecalho:
+            row["contabilidade"] = somente.nome  # the admin's own firm when the file has no firm column
         try:
             linha = parse_linha(numero, row)
             if linha.cnpj in vistas:

@@ -7,6 +7,7 @@ import re
 import sqlalchemy as sa
 
 from agentnfe.extensions import db
+from agentnfe.importacao import OPTIONAL, REQUIRED
 from agentnfe.models import Certificado, Empresa, NFSe, NFSeTentativa, Sessao, StatusNFSe, UsuarioEmpresa
 
 from . import factories
@@ -188,6 +189,27 @@ def test_csv_import_from_the_admin_is_confined_to_the_firm(client, auth, firmas)
         == firmas["a"]["firma"].id
     )
     assert db.session.scalar(sa.select(Empresa.id).where(Empresa.cnpj == "06990590000123")) is None
+
+
+def test_the_admin_reads_its_own_labels_as_headers_the_firm_column_may_be_left_out_and_offers_a_template(
+    client, auth, firmas
+):
+    auth.login("admin@a.com")
+    token = auth.csrf("/admin/importar/")
+    csv = (
+        "CNPJ;Razão Social;Inscrição Municipal;Município (IBGE);UF;Regime;Item da LC 116;Alíquota ISS;Telefones;E-mail\n"
+        "11.444.777/0001-61;Rotulada Ltda;1;3550308;SP;simples_nacional;01.07;2,5;11977776666;fin@rotulada.com.br\n"
+    )
+    previa, resposta = importar_pelo_painel(client, token, csv.encode())
+    assert "1 empresas criadas" in " ".join(re.sub(r"<[^>]+>", "", resposta.get_data(as_text=True)).split())
+    empresa = db.session.scalar(sa.select(Empresa).where(Empresa.cnpj == "11444777000161"))
+    assert (empresa.contabilidade_id, empresa.email) == (firmas["a"]["firma"].id, "fin@rotulada.com.br")
+    modelo = client.get("/admin/importar/modelo")
+    assert modelo.status_code == 200 and modelo.mimetype == "text/csv"
+    cabecalho, exemplo = modelo.get_data(as_text=True).lstrip("\ufeff").splitlines()[:2]
+    assert cabecalho.split(";") == [*REQUIRED, *OPTIONAL] and "gateway" in cabecalho and "cind_op" in cabecalho
+    assert exemplo.startswith("Firma A;11.222.333/0001-81;")
+    assert 'href="/admin/importar/modelo"' in client.get("/admin/importar/").get_data(as_text=True)
 
 
 def test_note_export_is_bounded_csv(client, auth, firmas):

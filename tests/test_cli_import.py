@@ -263,3 +263,24 @@ def test_the_national_columns_are_imported_and_a_special_regime_the_rules_forbid
     assert (alfa.aliquota_simples_total, alfa.apuracao_simples) == (Decimal("15.5"), 1)
     assert gama.percentual_tributos_federais == Decimal("13.45") and gama.regime_especial.value == "notario_registrador"
     assert empresa(session, BETA) is None
+
+
+def test_headers_match_ignoring_case_accents_spaces_and_the_admins_labels(runner, session, tmp_path):
+    path = write(
+        tmp_path,
+        "Contabilidade;CNPJ;Razão Social;Inscrição Municipal;Código Município;uf;REGIME;Código Serviço;Alíquota do ISS (%);"
+        "telefones;Razao social",
+        f"Alfa;{ALFA};Alfa Ltda;123;3550308;SP;mei;01.07;0;11 98765-4321;Outra",
+    )
+    repetida = run_import(runner, path)
+    assert repetida.exit_code == 1 and "colunas repetidas razao_social" in repetida.output
+    path = write(
+        tmp_path,
+        "Contabilidade;CNPJ;Razão Social;Inscrição Municipal;Código Município;uf;REGIME;Código Serviço;Alíquota do ISS (%);"
+        "telefones",
+        f"Alfa;{ALFA};Alfa Ltda;123;3550308;SP;mei;01.07;0;11 98765-4321",
+        name="rotulos.csv",
+    )
+    resultado = run_import(runner, path)
+    assert resultado.exit_code == 0, resultado.output
+    assert empresa(session, ALFA).razao_social == "Alfa Ltda"
