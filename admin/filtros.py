@@ -11,6 +11,7 @@ from flask_admin.contrib.sqla.filters import FilterConverter
 from flask_admin.model.filters import convert
 
 from agentnfe import relogio, rotulos
+from agentnfe.fiscal import CompetenciaInvalida, parse_competencia
 
 
 class ConversorDeFiltros(FilterConverter):
@@ -30,6 +31,28 @@ class PeriodoLocal(filters.DateTimeBetweenFilter):
 
     def clean(self, value):
         return [instante.replace(tzinfo=relogio.fuso()).astimezone(UTC) for instante in super().clean(value)]
+
+
+class CompetenciaIgual(filters.BaseSQLAFilter):
+    """The notes of one competência, typed as the firm writes it (`10/2026`; `2026-10` also read)."""
+
+    def __init__(self, column, name):
+        super().__init__(column, name)
+
+    def clean(self, value):
+        try:
+            return parse_competencia(value)
+        except CompetenciaInvalida:
+            return None
+
+    def validate(self, value):
+        return self.clean(value) is not None
+
+    def apply(self, query, value, alias=None):
+        return query.filter(self.get_column(alias) == value)
+
+    def operation(self):
+        return "igual a (mm/aaaa)"
 
 
 def periodo(inicio: datetime, fim: datetime) -> str:

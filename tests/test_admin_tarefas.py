@@ -2,7 +2,7 @@
 dashboard's cards to the matching list, read the totals of any filtered list, see an empresa's whole page."""
 
 import re
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
 import pytest
@@ -120,7 +120,7 @@ def test_a_filtered_notes_list_shows_its_totals(client, auth, firmas):
     texto = texto_visivel(client.get("/admin/notas/?flt0_0=concluida").get_data(as_text=True))
     assert "2 nota(s) neste filtro" in texto and "Valor: R$ 350,50" in texto and "ISS: R$ 7,01" in texto
     todas = texto_visivel(client.get("/admin/notas/").get_data(as_text=True))
-    assert "3 nota(s) neste filtro" in todas and "R$ 1.350,49" in todas
+    assert "3 nota(s) neste filtro" in todas and "Rejeitadas ou com erro: 1 · Valor: R$ 999,99" in todas
 
 
 def test_dashboard_cards_open_the_matching_filtered_list(client, auth, firmas):
@@ -203,3 +203,36 @@ def test_the_admin_asks_the_tomador_address_a_national_note_needs_before_its_esp
     assert (vinculo.logradouro, vinculo.numero, vinculo.cep, vinculo.codigo_municipio) == (
         "Av. Rio Branco", "50", "20040002", "3304557",
     )  # fmt: skip
+
+
+def test_the_notes_list_totals_each_situation_apart_and_filters_by_competencia(client, auth, firmas):
+    empresa = firmas["a"]["empresa"]
+    outubro, novembro = date(2026, 10, 1), date(2026, 11, 1)
+    for valor, status, competencia in (
+        ("100.00", StatusNFSe.CONCLUIDA, outubro),
+        ("250.50", StatusNFSe.CONCLUIDA, novembro),
+        ("999.99", StatusNFSe.REJEITADA, novembro),
+        ("40.00", StatusNFSe.CANCELADA, novembro),
+    ):
+        factories.nota(
+            db.session, empresa, valor=valor, status=status, aliquota_iss=Decimal("2"), competencia=competencia
+        )
+    db.session.commit()
+    auth.login("contador@a.com")
+    todas = texto_visivel(client.get("/admin/notas/").get_data(as_text=True))
+    assert "4 nota(s) neste filtro" in todas
+    assert "Autorizadas: 2 · Valor: R$ 350,50 · ISS: R$ 7,01" in todas  # never mixed with the rejected or cancelled
+    assert "Rejeitadas ou com erro: 1 · Valor: R$ 999,99" in todas and "Canceladas: 1 · Valor: R$ 40,00" in todas
+    assert "Competência" in todas and "10/2026" in todas and "Documento do tomador" in todas
+    filtro = next(i for i, f in enumerate(filtros_das_notas(client)) if f == "Competência")
+    so_outubro = texto_visivel(client.get(f"/admin/notas/?flt0_{filtro}=10/2026").get_data(as_text=True))
+    assert "1 nota(s) neste filtro" in so_outubro and "Autorizadas: 1 · Valor: R$ 100,00" in so_outubro
+    exportado = client.get(f"/admin/notas/export/csv/?flt0_{filtro}=11/2026").get_data(as_text=True)
+    assert "Competência" in exportado.splitlines()[0] and "11/2026" in exportado and "10/2026" not in exportado
+
+
+def filtros_das_notas(client) -> list[str]:
+    """The names of the notes list's filters, in Flask-Admin's order (the index in `flt0_<i>`)."""
+    from admin.filtros import vista
+
+    return [str(f.name) for f in vista("notas")._filters]

@@ -34,7 +34,7 @@ from agentnfe.models import (
 from .. import validacao
 from ..acesso import LEITURA_E_REPLAY, Escopada, escreve, usuario
 from ..campos import CampoCompetencia, CampoDinheiro
-from ..filtros import PeriodoLocal
+from ..filtros import CompetenciaIgual, PeriodoLocal
 from .comum import (
     CORES_STATUS,
 )
@@ -44,6 +44,15 @@ def _status(view, context, model, name):
     return Markup('<span class="badge badge-{}">{}</span>').format(
         CORES_STATUS[model.status.value], rotulos.rotulo(model.status)
     )
+
+
+TOTAIS = (
+    ("Autorizadas", (StatusNFSe.CONCLUIDA,)),
+    ("Canceladas", (StatusNFSe.CANCELADA,)),
+    ("Rejeitadas ou com erro", (StatusNFSe.REJEITADA, StatusNFSe.ERRO, StatusNFSe.ATENCAO)),
+    ("Em andamento", (StatusNFSe.PENDENTE, StatusNFSe.ENVIADA, StatusNFSe.PROCESSANDO)),
+)
+"""Groups of situations the notes list totals apart (their sums never mix)."""
 
 
 class ContagemComTotais(Query):
@@ -82,7 +91,7 @@ class NotaView(Escopada):
     papeis = (Papel.ADMIN, Papel.CONTADOR)
     details_template = "admin/nota_detalhes.html"
     list_template = "admin/notas_lista.html"
-    column_list = ("numero", "criado_em", "empresa", "tomador", "valor", "status")
+    column_list = ("numero", "criado_em", "competencia", "empresa", "tomador", "tomador.documento", "valor", "status")
     column_labels = {
         "numero": "Número", "criado_em": "Criada em", "empresa": "Empresa", "tomador": "Tomador", "valor": "Valor",
         "status": "Situação", "descricao": "Descrição", "competencia": "Competência", "aliquota_iss": "Alíquota ISS",
@@ -103,13 +112,16 @@ class NotaView(Escopada):
     }  # fmt: skip
     column_formatters = {
         "status": _status, "tomador": _tomador, "aliquota_aplicada": _apurado,
+        "tomador.documento": lambda _v, _c, model, _n: formatar_documento(model.tomador.documento) if model.tomador else "",
         "municipio_incidencia": lambda _v, _c, model, _n: rotulos.municipio(model.municipio_incidencia),
     }  # fmt: skip
     column_formatters_export = {"tomador": _tomador}
+    column_sortable_list = ("numero", "criado_em", "competencia", "valor", "status")
     column_searchable_list = ("numero", "tomador.razao_social", "tomador.documento", "empresa.cnpj")
     column_filters = (
         filters.FilterEqual(NFSe.status, "Situação", options=rotulos.opcoes(StatusNFSe)),
         filters.IntEqualFilter(NFSe.empresa_id, "Empresa (código)"),
+        CompetenciaIgual(NFSe.competencia, "Competência"),
         "empresa.razao_social",
         PeriodoLocal(NFSe.criado_em, "Período"),
         filters.FilterInList(NFSe.status, "Situação", options=rotulos.opcoes(StatusNFSe)),
@@ -123,7 +135,10 @@ class NotaView(Escopada):
         "cancelamento_situacao", "cancelamento_motivo", "criado_em",
     )  # fmt: skip
     can_export = True
-    column_export_list = ("numero", "criado_em", "empresa", "tomador", "valor", "status", "descricao", "id_integracao")
+    column_export_list = (
+        "numero", "criado_em", "competencia", "empresa", "tomador", "tomador.documento", "valor", "status", "descricao",
+        "id_integracao",
+    )  # fmt: skip
     form_columns = ("nome_tomador", "descricao", "valor", "iss_retido", "competencia", "codigo_municipio_prestacao")
     form_extra_fields = {
         "valor": CampoDinheiro("Valor (R$)", validators=[InputRequired("Informe o valor.")]),
@@ -146,22 +161,33 @@ class NotaView(Escopada):
         return query.filter(NFSe.contabilidade_id == contabilidade)
 
     def get_count_query(self):
+        """The pager's count, with the totals of each group of situations (TOTAIS) in the same statement."""
         iss = sa.func.round(NFSe.valor * sa.func.coalesce(NFSe.aliquota_iss, 0) / 100, 2)
-        soma = sa.func.coalesce
-        totais = (sa.func.count(NFSe.id), soma(sa.func.sum(NFSe.valor), 0), soma(sa.func.sum(iss), 0))
-        return self.escopo(ContagemComTotais(totais, session=db.session()).select_from(NFSe))
+        colunas = [sa.func.count(NFSe.id)]
+        for _, situacoes in TOTAIS:
+            dentro = NFSe.status.in_(situacoes)
+            colunas += [
+                sa.func.count(NFSe.id).filter(dentro),
+                sa.func.coalesce(sa.func.sum(NFSe.valor).filter(dentro), 0),
+                sa.func.coalesce(sa.func.sum(iss).filter(dentro), 0),
+            ]
+        return self.escopo(ContagemComTotais(colunas, session=db.session()).select_from(NFSe))
 
     def totais(self) -> dict | None:
-        """Count, sum of values and of ISS of the notes the list's filters and search select (all pages)."""
+        """The notes the list's filters and search select (all pages): their count, and per group of situations
+        the count, value and ISS — authorized apart from cancelled and from rejected, never one sum of all."""
         linha = g.get("totais_notas")
         if linha is None:
             return None
         centavos = Decimal("0.01")
-        return {
-            "notas": int(linha[0]),
-            "valor": Decimal(str(linha[1])).quantize(centavos),
-            "iss": Decimal(str(linha[2])).quantize(centavos),
-        }
+        grupos = []
+        for indice, (rotulo, _) in enumerate(TOTAIS):
+            notas, valor, iss = linha[1 + 3 * indice : 4 + 3 * indice]
+            if notas:
+                iss = Decimal(str(iss)).quantize(centavos) if indice == 0 else None  # ISS only of authorized notes
+                grupos.append({"rotulo": rotulo, "notas": int(notas), "valor": Decimal(str(valor)).quantize(centavos),
+                               "iss": iss})  # fmt: skip
+        return {"notas": int(linha[0]), "grupos": grupos}
 
     def editavel(self, nota: NFSe) -> bool:
         """Only a note not yet accepted can be corrected (then replayed)."""
