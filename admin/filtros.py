@@ -3,6 +3,7 @@ and links that open a list already filtered (the dashboard's cards)."""
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
 
 from flask import current_app, url_for
@@ -26,11 +27,43 @@ class ConversorDeFiltros(FilterConverter):
         return [f(column, name, options, **kwargs) for f in self.enum]
 
 
+FORMATOS = ("%d/%m/%Y %H:%M", "%d/%m/%Y %H:%M:%S", "%d/%m/%Y", "%Y-%m-%d %H:%M:%S", "%Y-%m-%d")
+"""How a period's ends are read: as the Brazilian picker writes them (admin/templates: `07/12/2026 08:00 a
+07/12/2026 18:00`), and in ISO for links made before it (`2026-12-07 00:00:00 to 2026-12-07 23:59:59`)."""
+
+
+def _instantes(value: str) -> list[datetime] | None:
+    partes = [p.strip() for p in re.split(r"\s+(?:a|até|to)\s+", value or "", maxsplit=1)]
+    lidos = []
+    for indice, parte in enumerate(partes):
+        for formato in FORMATOS:
+            try:
+                instante = datetime.strptime(parte, formato)
+            except ValueError:
+                continue
+            if indice == 1 and "%S" not in formato:  # an end given to the day or the minute: all of it
+                instante = (
+                    instante.replace(second=59) if "%H" in formato else instante.replace(hour=23, minute=59, second=59)
+                )
+            lidos.append(instante)
+            break
+        else:
+            return None
+    return lidos if len(lidos) == 2 and lidos[0] <= lidos[1] else None
+
+
 class PeriodoLocal(filters.DateTimeBetweenFilter):
-    """A period typed in the firm's time zone (as every time the admin shows), compared with UTC timestamps."""
+    """A period typed in the firm's time zone (as every time the admin shows), compared with UTC timestamps; read in
+    the Brazilian form the picker writes, ISO still accepted."""
+
+    def validate(self, value):
+        return _instantes(value) is not None
 
     def clean(self, value):
-        return [instante.replace(tzinfo=relogio.fuso()).astimezone(UTC) for instante in super().clean(value)]
+        return [instante.replace(tzinfo=relogio.fuso()).astimezone(UTC) for instante in _instantes(value)]
+
+    def operation(self):
+        return "entre"
 
 
 class CompetenciaIgual(filters.BaseSQLAFilter):
@@ -56,8 +89,8 @@ class CompetenciaIgual(filters.BaseSQLAFilter):
 
 
 def periodo(inicio: datetime, fim: datetime) -> str:
-    """The value of a `PeriodoLocal` filter for two local instants."""
-    return f"{inicio:%Y-%m-%d %H:%M:%S} to {fim:%Y-%m-%d %H:%M:%S}"
+    """The value of a `PeriodoLocal` filter for two local instants, as the picker writes it."""
+    return f"{inicio:%d/%m/%Y %H:%M} a {fim:%d/%m/%Y %H:%M}"
 
 
 def vista(endpoint: str):

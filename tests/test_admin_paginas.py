@@ -223,7 +223,16 @@ def test_note_export_is_bounded_csv(client, auth, firmas):
     texto = exportado.get_data(as_text=True)
     assert texto.startswith("\ufeff")  # Excel reads the accents right
     linhas = list(csv.reader(io.StringIO(texto[1:]), delimiter=";"))
-    cabecalho = ["Número", "Criada em", "Competência", "Empresa", "Tomador", "Documento do tomador", "Valor", "Situação"]
+    cabecalho = [
+        "Número",
+        "Criada em",
+        "Competência",
+        "Empresa",
+        "Tomador",
+        "Documento do tomador",
+        "Valor",
+        "Situação",
+    ]
     assert linhas[0][:8] == cabecalho
     assert sorted(linha[6] for linha in linhas[1:]) == ["100,00", "200,00"]  # a number for Excel pt-BR
     assert {linha[7] for linha in linhas[1:]} == {"Pendente"} and {linha[2] for linha in linhas[1:]} == {"03/2026"}

@@ -8,6 +8,7 @@ from decimal import Decimal
 import pytest
 import sqlalchemy as sa
 
+from agentnfe import relogio
 from agentnfe.extensions import db
 from agentnfe.models import (
     Auditoria,
@@ -236,3 +237,22 @@ def filtros_das_notas(client) -> list[str]:
     from admin.filtros import vista
 
     return [str(f.name) for f in vista("notas")._filters]
+
+
+def test_the_period_filter_reads_the_brazilian_form_and_still_the_iso_one(client, auth, firmas):
+    factories.nota(db.session, firmas["a"]["empresa"], valor="100.00")
+    db.session.commit()
+    auth.login("contador@a.com")
+    indice = next(i for i, nome in enumerate(filtros_das_notas(client)) if nome == "Período")
+    hoje = relogio.agora_local()
+    valores = {
+        f"{hoje:%d/%m/%Y} 00:00 a {hoje:%d/%m/%Y} 23:59": 1,
+        f"{hoje:%d/%m/%Y} a {hoje:%d/%m/%Y}": 1,  # whole days
+        f"{hoje:%Y-%m-%d} 00:00:00 to {hoje:%Y-%m-%d} 23:59:59": 1,  # links made before the picker spoke Portuguese
+        "01/01/2020 a 31/01/2020": 0,
+    }
+    for valor, quantas in valores.items():
+        texto = texto_visivel(
+            client.get("/admin/notas/", query_string={f"flt0_{indice}": valor}).get_data(as_text=True)
+        )
+        assert f"{quantas} nota(s) neste filtro" in texto, valor
