@@ -80,4 +80,5 @@ def registrar_filtros(app: Flask) -> None:
     app.add_template_filter(rotulos.aliquota, "aliquota")
     app.add_template_filter(rotulos.municipio, "municipio")
     app.add_template_filter(formatar_brl, "brl")
+    app.add_template_filter(rotulos.dolares, "usd")
     app.add_template_filter(formatar_telefone, "telefone")

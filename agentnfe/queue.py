@@ -85,3 +85,19 @@ def in_app_context(func):
 
 class TentarDeNovo(Exception):
     """A temporary failure: the task raises it so the queue retries with backoff (each retry counts)."""
+
+
+class RetentativaEsperada(logging.Filter):
+    """Huey logs every exception a task raises as an ERROR with its traceback; a TentarDeNovo is the expected
+    "not yet" (a gateway still processing, BrasilAPI down for a while): one WARNING line naming the task's reason."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        erro = record.exc_info[1] if record.exc_info else None
+        if isinstance(erro, TentarDeNovo):
+            record.levelno, record.levelname = logging.WARNING, "WARNING"
+            record.msg, record.args = "task will be retried: %s (%s)", (erro, record.getMessage())
+            record.exc_info = record.exc_text = None
+        return True
+
+
+logging.getLogger("huey").addFilter(RetentativaEsperada())

@@ -8,7 +8,7 @@ from decimal import Decimal
 from enum import Enum
 
 from . import planilha, relogio
-from .fiscal import nome_municipio
+from .fiscal import formatar_brl, nome_municipio
 from .models.enums import (
     AcaoTentativa,
     Ambiente,
@@ -109,6 +109,11 @@ def competencia(dia: date | None) -> str:
 def aliquota(percentual: Decimal | None) -> str:
     """`2,5 %`, `5 %`, `4,54 %`: a rate as the firm writes it."""
     return "" if percentual is None else planilha.numero(Decimal(percentual).normalize()) + " %"
+
+
+def dolares(valor: Decimal) -> str:
+    """`US$ 1.234,56`: a dollar amount written as a Brazilian reads numbers (the LLM's estimated cost)."""
+    return "US$ " + formatar_brl(valor).removeprefix("R$").strip()
 
 
 def municipio(codigo: str | None) -> str:

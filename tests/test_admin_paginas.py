@@ -317,3 +317,17 @@ def test_a_large_file_is_imported_by_the_worker_with_progress(client, auth, firm
     assert f"{LIMITE_NA_HORA + 5} empresas criadas, 0 atualizadas, 0 linhas com erro." in texto
     total = db.session.scalar(sa.select(sa.func.count(Empresa.id)).where(Empresa.cnpj.like("30%")))
     assert total == LIMITE_NA_HORA + 5
+
+
+def test_the_llm_cost_reads_as_a_brazilian_writes_numbers(client, auth, firmas):
+    auth.login("admin@a.com")
+    html = client.get("/admin/").get_data(as_text=True)
+    assert re.search(r"custo estimado <strong>US\$ \d{1,3}(\.\d{3})*,\d{2}</strong>", html)
+
+
+def test_every_page_has_the_products_icon_served_without_another_host(client, auth, firmas):
+    icone = client.get("/favicon.ico")
+    assert icone.status_code == 200 and icone.mimetype == "image/svg+xml" and b"<svg" in icone.data
+    assert 'rel="icon" href="/favicon.svg"' in client.get("/login").get_data(as_text=True)
+    auth.login("admin@a.com")
+    assert 'rel="icon" href="/favicon.svg"' in client.get("/admin/").get_data(as_text=True)

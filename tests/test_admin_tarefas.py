@@ -225,6 +225,8 @@ def test_the_notes_list_totals_each_situation_apart_and_filters_by_competencia(c
     assert "Autorizadas: 2 · Valor: R$ 350,50 · ISS: R$ 7,01" in todas  # never mixed with the rejected or cancelled
     assert "Rejeitadas ou com erro: 1 · Valor: R$ 999,99" in todas and "Canceladas: 1 · Valor: R$ 40,00" in todas
     assert "Competência" in todas and "10/2026" in todas and "Documento do tomador" in todas
+    html = client.get("/admin/notas/").get_data(as_text=True)
+    assert html.count('target="_blank" rel="noopener">PDF</a>') == 2  # the two authorized notes only
     filtro = next(i for i, f in enumerate(filtros_das_notas(client)) if f == "Competência")
     so_outubro = texto_visivel(client.get(f"/admin/notas/?flt0_{filtro}=10/2026").get_data(as_text=True))
     assert "1 nota(s) neste filtro" in so_outubro and "Autorizadas: 1 · Valor: R$ 100,00" in so_outubro
@@ -256,3 +258,14 @@ def test_the_period_filter_reads_the_brazilian_form_and_still_the_iso_one(client
             client.get("/admin/notas/", query_string={f"flt0_{indice}": valor}).get_data(as_text=True)
         )
         assert f"{quantas} nota(s) neste filtro" in texto, valor
+
+
+def test_an_expected_retry_is_one_warning_line_not_an_error_traceback(app, caplog, brasilapi_padrao):
+    """BrasilAPI not knowing a CEP (or being down) makes the lookup task retry: a WARNING naming why, no traceback."""
+    from tasks.emissao import lookup_cep
+
+    with caplog.at_level("WARNING", logger="huey"):
+        lookup_cep("99999999")
+    registros = [r for r in caplog.records if r.name == "huey"]
+    assert registros and all(r.levelname == "WARNING" and r.exc_info is None for r in registros)
+    assert "task will be retried: CEP lookup failed" in registros[0].getMessage()

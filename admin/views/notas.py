@@ -78,6 +78,13 @@ def _apurado(view, context, model, name):
     )
 
 
+def _pdf(view, context, model, name):
+    """The authorized note's PDF (the signed link users get); nothing for a note not authorized."""
+    if model.status is not StatusNFSe.CONCLUIDA:
+        return ""
+    return Markup('<a href="{}" target="_blank" rel="noopener">PDF</a>').format(link_pdf(model.id_integracao))
+
+
 def _tomador(view, context, model, name):
     """The name the note went out with (its snapshot), else the registry's, else the document."""
     tomador = model.tomador
@@ -91,14 +98,16 @@ class NotaView(Escopada):
     papeis = (Papel.ADMIN, Papel.CONTADOR)
     details_template = "admin/nota_detalhes.html"
     list_template = "admin/notas_lista.html"
-    column_list = ("numero", "criado_em", "competencia", "empresa", "tomador", "tomador.documento", "valor", "status")
+    column_list = (
+        "numero", "criado_em", "competencia", "empresa", "tomador", "tomador.documento", "valor", "status", "pdf",
+    )  # fmt: skip
     column_labels = {
         "numero": "Número", "criado_em": "Criada em", "empresa": "Empresa", "tomador": "Tomador", "valor": "Valor",
         "status": "Situação", "descricao": "Descrição", "competencia": "Competência", "aliquota_iss": "Alíquota ISS",
         "iss_retido": "ISS retido", "mensagem_erro": "Mensagem do gateway", "id_integracao": "Id de integração",
         "codigo_verificacao": "Código de verificação", "chave_acesso": "Chave de acesso", "gateway": "Emitida por",
         "serie_dps": "Série da DPS", "numero_dps": "Número da DPS", "emitida_em": "Autorizada em", "empresa.cnpj": "CNPJ da empresa",
-        "tomador.documento": "Documento do tomador", "tomador.razao_social": "Razão social do tomador",
+        "tomador.documento": "Documento do tomador", "pdf": "PDF", "tomador.razao_social": "Razão social do tomador",
         "codigo_municipio_prestacao": "Município da prestação (IBGE)", "cancelamento_situacao": "Cancelamento",
         "cancelamento_motivo": "Motivo do cancelamento", "empresa.razao_social": "Empresa",
         "municipio_incidencia": "ISS devido em (Sefin)", "base_calculo": "Base de cálculo (Sefin)",
@@ -111,7 +120,7 @@ class NotaView(Escopada):
         "aliquota_aplicada": "O que o emissor nacional calculou na nota autorizada; o fechamento usa estes valores.",
     }  # fmt: skip
     column_formatters = {
-        "status": _status, "tomador": _tomador, "aliquota_aplicada": _apurado,
+        "status": _status, "tomador": _tomador, "aliquota_aplicada": _apurado, "pdf": _pdf,
         "tomador.documento": lambda _v, _c, model, _n: formatar_documento(model.tomador.documento) if model.tomador else "",
         "municipio_incidencia": lambda _v, _c, model, _n: rotulos.municipio(model.municipio_incidencia),
     }  # fmt: skip
