@@ -100,6 +100,14 @@ class EmitirNota(EscolheEmpresa, PaginaProtegida):
         conhecido_nome = conhecido and (conhecido.nome_vinculo or conhecido.razao_social)
         if documento and documento.tipo is TipoDocumento.CPF and not (nome or conhecido_nome):
             erros["nome"] = "Informe o nome do tomador: a Receita não informa nomes de CPF."
+        elif documento and not (nome or conhecido_nome):  # a CNPJ the Receita was not asked about yet (or failed)
+            from tasks.emissao import lookup_cnpj
+
+            lookup_cnpj(documento.numero)
+            erros["nome"] = (
+                "Ainda não tenho o nome deste CNPJ na Receita: espere alguns segundos e clique em Ver espelho de novo, "
+                "ou informe o nome do tomador."
+            )
         retido = conhecido.iss_retido(servico, empresa) if conhecido and servico else False
         endereco = self._endereco(form, empresa, servico, documento, retido, conhecido, erros)
         if not validacao.marcar(form, erros) or not valido:

@@ -111,6 +111,16 @@ def replay_nfse(nfse_id: int, origem: str, usuario_id: int | None = None) -> Non
 
 @huey.task(retries=2, retry_delay=30)
 @in_app_context
+def lookup_cnpj(cnpj: str) -> None:
+    """A CNPJ the admin's Emitir nota does not know yet (BrasilAPI, cached; never inside the request)."""
+    try:
+        brasilapi.consultar_cnpj(cnpj)
+    except brasilapi.ConsultaFalhou as erro:
+        raise TentarDeNovo(f"CNPJ lookup failed: {erro}") from None
+
+
+@huey.task(retries=2, retry_delay=30)
+@in_app_context
 def lookup_cep(cep: str) -> None:
     """The street of a CEP the admin's Emitir nota was given (BrasilAPI, cached; never inside the request)."""
     try:

@@ -269,3 +269,51 @@ def test_an_expected_retry_is_one_warning_line_not_an_error_traceback(app, caplo
     registros = [r for r in caplog.records if r.name == "huey"]
     assert registros and all(r.levelname == "WARNING" and r.exc_info is None for r in registros)
     assert "task will be retried: CEP lookup failed" in registros[0].getMessage()
+
+
+def test_a_stuck_note_page_offers_corrigir_and_reemitir_and_an_authorized_one_neither(client, auth, firmas):
+    empresa = firmas["a"]["empresa"]
+    parada = factories.nota(db.session, empresa, status=StatusNFSe.ERRO, mensagem_erro="falta o nome do tomador")
+    autorizada = factories.nota(db.session, empresa, status=StatusNFSe.CONCLUIDA)
+    db.session.commit()
+    auth.login("contador@a.com")
+    pagina = client.get(f"/admin/notas/details/?id={parada.id}").get_data(as_text=True)
+    assert 'id="corrigir"' in pagina and f"/admin/notas/edit/?id={parada.id}" in pagina and 'id="reemitir"' in pagina
+    outra = client.get(f"/admin/notas/details/?id={autorizada.id}").get_data(as_text=True)
+    assert 'id="corrigir"' not in outra and 'id="reemitir"' not in outra
+    sem_csrf = client.post("/admin/notas/reemitir/", data={"id": parada.id})
+    assert sem_csrf.status_code == 400  # a form like every other: CSRF checked
+    token = csrf_de(pagina)
+    resposta = client.post("/admin/notas/reemitir/", data={"csrf_token": token, "id": parada.id})
+    assert resposta.status_code == 302 and resposta.headers["Location"].endswith(
+        f"/admin/notas/details/?id={parada.id}"
+    )
+    assert [a.acao for a in db.session.scalars(sa.select(Auditoria).where(Auditoria.objeto_id == parada.id))] == [
+        "reemitir"
+    ]
+    outra_firma = factories.nota(db.session, firmas["b"]["empresa"], status=StatusNFSe.ERRO)
+    db.session.commit()
+    client.post("/admin/notas/reemitir/", data={"csrf_token": token, "id": outra_firma.id})
+    assert db.session.scalar(sa.select(Auditoria.id).where(Auditoria.objeto_id == outra_firma.id)) is None
+
+
+def test_a_cnpj_the_receita_was_not_asked_about_gets_its_name_before_the_espelho(
+    client, auth, firmas, brasilapi_padrao
+):
+    """The lookup runs in a task (inline here), never in the request; when it fails the name is typed in."""
+    empresa = firmas["a"]["empresa"]
+    auth.login("contador@a.com")
+    token = csrf_de(client.get(f"/admin/emitir/?empresa={empresa.id}").get_data(as_text=True))
+    dados = {"empresa": empresa.id, "documento": "11.444.777/0001-61", "valor": "1.500,00", "descricao": "Consultoria"}
+    primeira = texto_visivel(_emitir(client, token, **dados).get_data(as_text=True))
+    assert "Ainda não tenho o nome deste CNPJ na Receita" in primeira and "Confira a nota antes" not in primeira
+    segunda = texto_visivel(_emitir(client, token, **dados).get_data(as_text=True))
+    assert "Confira a nota antes de emitir" in segunda and "EXEMPLO" in segunda.upper()
+    brasilapi_padrao.modo = "500"
+    try:
+        fora = {**dados, "documento": "06.990.590/0001-23"}
+        assert "Ainda não tenho o nome" in texto_visivel(_emitir(client, token, **fora).get_data(as_text=True))
+        com_nome = texto_visivel(_emitir(client, token, **fora, nome="Cliente Digitado Ltda").get_data(as_text=True))
+        assert "Confira a nota antes de emitir" in com_nome and "Cliente Digitado Ltda" in com_nome
+    finally:
+        brasilapi_padrao.modo = "ok"

@@ -245,6 +245,18 @@ class NotaView(Escopada):
 
     @action("reemitir", "Reemitir", "Reprocessar as notas selecionadas (consulta o gateway antes de reenviar)?")
     def reemitir(self, ids):
+        self._reemitir(ids)
+
+    @expose("/reemitir/", methods=["POST"])
+    def reemitir_uma(self):
+        """The note page's Reemitir button: the bulk action for one note (CSRF-checked like every admin form)."""
+        if not self.is_action_allowed("reemitir"):
+            abort(403)
+        nota_id = request.form.get("id", "")
+        self._reemitir([nota_id])
+        return redirect(url_for(".details_view", id=nota_id))
+
+    def _reemitir(self, ids):
         from tasks.emissao import replay_nfse
 
         notas = [n for n in self.escopados(ids) if n.status not in (StatusNFSe.CONCLUIDA, StatusNFSe.CANCELADA)]
@@ -337,6 +349,9 @@ class NotaView(Escopada):
             kwargs["tentativas"] = nota.tentativas
             kwargs["link_pdf"] = link_pdf(nota.id_integracao) if nota.status is StatusNFSe.CONCLUIDA else None
             kwargs["pode_cancelar"] = escreve() and nota.status is StatusNFSe.CONCLUIDA
+            kwargs["pode_corrigir"] = self.editavel(nota)
+            parada = nota.status not in (StatusNFSe.CONCLUIDA, StatusNFSe.CANCELADA)
+            kwargs["pode_reemitir"] = parada and self.is_action_allowed("reemitir")
         return super().render(template, **kwargs)
 
 
