@@ -172,3 +172,32 @@ def test_every_act_has_a_name_in_the_list_and_an_unnamed_one_is_refused(client, 
     assert "Emitir" in texto and "emitir" not in texto.split("Nota emitida")[0].split("Mudanças", 1)[-1]
     with pytest.raises(ValueError, match="unknown act"):
         auditoria.registrar(db.session, "apagar", "nota", 1, "x")
+
+
+def test_an_inline_services_rate_and_a_notes_correction_are_kept_before_and_after(client, auth, firmas):
+    from .conftest import csrf_de
+    from .test_admin_fiscal import NOVA
+
+    empresa = firmas["a"]["empresa"]
+    servico = empresa.servicos[0]
+    auth.login("contador@a.com")
+    url = f"/admin/empresas/edit/?id={empresa.id}"
+    dados = {**NOVA, "cnpj": empresa.cnpj, "razao_social": empresa.razao_social, "aliquota_simples_iss": "2,01",
+             "servicos-0-id": servico.id, "servicos-0-codigo_servico": servico.codigo_servico,
+             "servicos-0-codigo_tributacao_nacional": servico.codigo_tributacao_nacional,
+             "servicos-0-aliquota_iss": "3,5", "csrf_token": csrf_de(client.get(url).get_data(as_text=True))}  # fmt: skip
+    assert client.post(url, data=dados).status_code == 302
+    [linha] = linhas(objeto="empresa", objeto_id=empresa.id)
+    alteracoes = json.dumps(linha.mudancas, ensure_ascii=False)
+    assert "Alíquota do ISS (%)" in alteracoes and "3,5" in alteracoes  # the inline service's rate, before → after
+
+    nota = factories.nota(db.session, empresa, status=StatusNFSe.REJEITADA, descricao="Consultoria errada")
+    db.session.commit()
+    url = f"/admin/notas/edit/?id={nota.id}"
+    token = csrf_de(client.get(url).get_data(as_text=True))
+    corrigida = {"csrf_token": token, "descricao": "Consultoria de março, corrigida", "valor": "1.500,00",
+                 "competencia": "03/2026", "nome_tomador": ""}  # fmt: skip
+    assert client.post(url, data=corrigida).status_code == 302
+    [edicao] = linhas(objeto="nota", objeto_id=nota.id)
+    assert edicao.acao == "editar" and edicao.mudancas
+    assert edicao.mudancas["Descrição"] == ["Consultoria errada", "Consultoria de março, corrigida"]
