@@ -180,7 +180,10 @@ def certificado_add(cnpj: str, arquivo: str, password_stdin: bool) -> None:
         raise click.ClickException(str(erro)) from None
     db.session.commit()
     certificado_id, titular, valido_ate = registro.id, registro.titular, registro.valido_ate
+    aviso = certificados.aviso_de_validade(registro, relogio.hoje())
     click.echo(f"Certificado de {titular} (CNPJ {cnpj}) válido até {valido_ate:%d/%m/%Y} guardado.")
+    if aviso:
+        click.echo(aviso, err=True)
     try:
         enviado = certificados.enviar_ao_gateway(certificado_id)
     except (certificados.EmpresaIncompleta, GatewayRecusou, GatewayIndisponivel) as erro:

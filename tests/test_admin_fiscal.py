@@ -326,3 +326,11 @@ def test_a_new_mei_issues_on_the_national_emitter_in_any_municipio(client, auth,
     assert resposta.status_code == 302, resposta.get_data(as_text=True)[-2000:]
     mei = db.session.scalar(sa.select(Empresa).where(Empresa.cnpj == "11444777000161"))
     assert mei.gateway is NomeGateway.NACIONAL
+
+
+def test_a_certificate_that_lasts_30_days_or_less_is_warned_about_at_once(admin_plugnotas, plugnotas):
+    client, auth, empresa = admin_plugnotas
+    pagina = _enviar_certificado(client, auth, empresa, dias=10).get_data(as_text=True)
+    assert "guardado" in pagina and "Atenção: este certificado vence em 10 dia(s)" in pagina
+    longo = _enviar_certificado(client, auth, empresa, dias=700).get_data(as_text=True)
+    assert "Atenção: este certificado vence" not in longo

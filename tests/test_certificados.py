@@ -163,3 +163,15 @@ def test_expiry_task_delivers_to_the_empresa_phones(bot, evolution):
     [aviso] = evolution.enviados(TELEFONE)
     assert "vence em 5 dias" in aviso
     assert evolution.requests[-1]["path"] == "/message/sendText/principal"
+
+
+def test_the_cli_warns_at_once_about_a_certificate_that_lasts_30_days_or_less(app, runner, session, tmp_path):
+    factories.empresa(session, cnpj=CNPJ)
+    session.commit()
+    arquivo = tmp_path / "curto.pfx"
+    arquivo.write_bytes(gerar_pfx(CNPJ, dias=15))
+    resultado = runner.invoke(
+        args=["certificado", "add", CNPJ, str(arquivo), "--password-stdin"], input="senha-do-cert\n"
+    )
+    assert resultado.exit_code == 0, resultado.output
+    assert "Atenção: este certificado vence em 15 dia(s)" in resultado.stderr

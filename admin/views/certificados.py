@@ -97,6 +97,9 @@ class CertificadoView(PorEmpresa):
         )
         db.session.commit()
         flash(f"Certificado de {registro.titular} válido até {registro.valido_ate:%d/%m/%Y} guardado.", "success")
+        aviso = certificados.aviso_de_validade(registro, relogio.hoje())
+        if aviso:
+            flash(aviso, "warning")
         self._enviar([registro])
         return registro
 

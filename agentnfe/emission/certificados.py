@@ -130,6 +130,18 @@ def adicionar(session: Session, empresa: Empresa, conteudo: bytes, senha: str, h
     return certificado
 
 
+def aviso_de_validade(certificado: Certificado, hoje: date) -> str | None:
+    """What the accountant is told at once when a certificate just stored lasts 30 days or less (the daily
+    notices say it again at 30, 15 and 7 days): renew it before notes stop."""
+    dias = (certificado.valido_ate - hoje).days
+    if dias > 30:
+        return None
+    return (
+        f"Atenção: este certificado vence em {dias} dia(s) ({certificado.valido_ate:%d/%m/%Y}); providencie a "
+        "renovação para as notas não pararem."
+    )
+
+
 def enviar_ao_gateway(certificado_id: int) -> bool:
     """Upload the certificate to the gateway and register the empresa there (POST the first time, PATCH after).
 
