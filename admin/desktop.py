@@ -13,6 +13,7 @@ from flask_wtf import FlaskForm
 from wtforms import EmailField, HiddenField, PasswordField, StringField
 from wtforms.validators import DataRequired, EqualTo, Length
 
+from agentnfe import auditoria
 from agentnfe.contas import MIN_PASSWORD, ContaInvalida, JaConfigurado, criar_primeira_conta
 from agentnfe.extensions import db
 from agentnfe.models import User
@@ -72,6 +73,12 @@ def primeiro_acesso():
             db.session.rollback()
             form.email.errors.append(str(erro))
         else:
+            db.session.flush()
+            auditoria.registrar(
+                db.session, "criar", "usuario", usuario.id,
+                f"Primeiro acesso: contabilidade {usuario.contabilidade.nome} e o administrador {usuario.email} criados",
+                usuario=usuario,
+            )  # fmt: skip
             db.session.commit()
             current_app.config[TOKEN] = None  # once, never again
             login_user(usuario)

@@ -40,12 +40,16 @@ def registrar(
     contabilidade_id: int | None = None,
     mudancas: Mapping[str, list] | None = None,
     origem: str = "admin",
+    autor: str | None = None,
 ) -> None:
-    """Add one line: `acao` (one of ACOES) on `objeto` (one of OBJETOS) #`objeto_id`, by `usuario`."""
+    """Add one line: `acao` (one of ACOES) on `objeto` (one of OBJETOS) #`objeto_id`, by `usuario` (or by `autor`,
+    who is no back-office user: a WhatsApp phone)."""
     if acao not in ACOES or objeto not in OBJETOS:
         raise ValueError(f"audit trail: unknown act {acao!r} on {objeto!r}; name it in ACOES/OBJETOS")
     if usuario is not None:
         quem = usuario.email
+    elif autor is not None:
+        quem = autor
     else:
         quem = LINHA_DE_COMANDO if origem == "cli" else SISTEMA
     session.add(

@@ -201,3 +201,24 @@ def test_an_inline_services_rate_and_a_notes_correction_are_kept_before_and_afte
     [edicao] = linhas(objeto="nota", objeto_id=nota.id)
     assert edicao.acao == "editar" and edicao.mudancas
     assert edicao.mudancas["Descrição"] == ["Consultoria errada", "Consultoria de março, corrigida"]
+
+
+def test_the_first_run_creation_of_the_firm_and_its_admin_is_in_the_trail(make_app):
+    from admin import desktop as paginas
+
+    from .conftest import csrf_de
+
+    app = make_app()
+    paginas.init_app(app, encerrar=lambda: None)
+    app.config[paginas.TOKEN] = "chave-de-teste"
+    with app.app_context():
+        cliente = app.test_client()
+        pagina = cliente.get("/primeiro-acesso?token=chave-de-teste").get_data(as_text=True)
+        resposta = cliente.post("/primeiro-acesso", data={
+            "csrf_token": csrf_de(pagina), "token": "chave-de-teste", "contabilidade": "Contabilidade Silva",
+            "email": "ana@silva.com.br", "senha": SENHA, "confirmacao": SENHA,
+        })  # fmt: skip
+        assert resposta.status_code == 302
+        [linha] = linhas(objeto="usuario")
+        assert (linha.acao, linha.usuario) == ("criar", "ana@silva.com.br") and linha.contabilidade_id is not None
+        assert "Primeiro acesso: contabilidade Contabilidade Silva" in linha.descricao

@@ -8,7 +8,7 @@ import sqlalchemy as sa
 
 from agentnfe.emission import service
 from agentnfe.extensions import db
-from agentnfe.models import FonteTomador, NFSe, NFSeTentativa, Notificacao, StatusNFSe
+from agentnfe.models import Auditoria, FonteTomador, NFSe, NFSeTentativa, Notificacao, StatusNFSe
 
 from .conftest import criar_nota, em_paralelo, run_scheduled
 from .fakes import FakePlugNotas
@@ -281,6 +281,10 @@ def test_cancelling_an_issued_note_on_whatsapp(wa, plugnotas):
     assert wa.respostas()[-1] == f"Nota nº {numero} cancelada."
     acoes = [t.acao.value for t in db.session.scalars(sa.select(NFSeTentativa).order_by(NFSeTentativa.id))]
     assert acoes[-2:] == ["cancelar", "consultar"]
+    [linha] = db.session.scalars(sa.select(Auditoria).where(Auditoria.acao == "cancelar")).all()
+    assert (linha.objeto, linha.objeto_id, linha.origem) == ("nota", nota().id, "whatsapp")
+    assert linha.usuario.startswith("WhatsApp ") and "código 2: o cliente desistiu do serviço" in linha.descricao
+    assert linha.contabilidade_id == nota().contabilidade_id
 
 
 def test_gateway_health_reports_the_last_outcome(wa, plugnotas):

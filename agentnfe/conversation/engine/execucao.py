@@ -17,10 +17,11 @@ from flask import current_app
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
-from ... import relogio
+from ... import auditoria, relogio
 from ...extensions import db
+from ...fiscal import formatar_telefone
 from ...integrations import brasilapi
-from ...models import ClienteTomador, Envio, Estado, Mensagem, Sessao, TipoDocumento, TipoMensagem
+from ...models import ClienteTomador, Envio, Estado, Mensagem, NFSe, Sessao, TipoDocumento, TipoMensagem
 from .. import endereco, respostas
 from ..extrator import perguntar
 from ..intencoes import Intencao
@@ -111,6 +112,16 @@ def consultar_tomadores(telefone: str, usuario_id: int | None = None) -> None:
             log.info("CEP lookup for the tomador's address failed (%s); the accountant completes it", erro)
 
 
+def _auditar_cancelamento(telefone: str, nfse_id: int, codigo: int, motivo: str) -> None:
+    """A cancellation the user confirmed on WhatsApp goes into the firm's audit trail, in the run's transaction."""
+    nota = db.session.get(NFSe, nfse_id)
+    auditoria.registrar(
+        db.session, "cancelar", "nota", nfse_id,
+        f"WhatsApp: cancelar a nota nº {nota.numero} — código {codigo}: {motivo}",
+        contabilidade_id=nota.contabilidade_id, origem="whatsapp", autor=f"WhatsApp {formatar_telefone(telefone)}",
+    )  # fmt: skip
+
+
 class _Execucao:
     def __init__(self, telefone: str, usuario_id: int | None, chamadas: dict[int, ChamadaLLM | None]):
         self.telefone = telefone
@@ -142,6 +153,7 @@ class _Execucao:
                 notas.append(turno.nota)
             if turno.cancelar is not None:
                 cancelar.append(turno.cancelar)
+                _auditar_cancelamento(self.telefone, *turno.cancelar)
             if turno.texto:
                 saidas.append(nova_saida(sessao, prefixo + turno.texto, turno.chamada, canal=mensagem))
         db.session.flush()
