@@ -170,6 +170,8 @@ def test_the_empresa_page_shows_its_notes_conversations_and_certificate(client, 
     assert "Últimas notas" in texto and "4567" in texto and "R$ 321,00" in texto
     assert "Últimas conversas" in texto and "+55 (11) 90000-0097" in texto
     assert "Certificado A1: sem certificado" in texto
+    assert "Serviços" in texto and "17.01" in texto and "Telefones autorizados" in texto
+    assert "Emissão por" in texto and "Cadastrada no gateway em" in texto and "Cadastrada Gateway Em" not in texto
     notas = re.search(r'href="([^"]+)">Todas as notas', pagina).group(1).replace("&amp;", "&")
     assert "1 nota(s) neste filtro" in texto_visivel(client.get(notas).get_data(as_text=True))
     assert f"/admin/emitir/?empresa={empresa.id}" in pagina

@@ -89,6 +89,7 @@ class EmpresaView(Escopada):
         "percentual_tributos_municipais": "Tributos municipais aproximados (%)",
         "serie_rps": "Série do RPS", "numero_rps": "Próximo número do RPS", "gateway": "Emissão por",
         "serie_dps": "Série da DPS (emissor nacional)", "numero_dps": "Próximo número da DPS (emissor nacional)",
+        "cadastrada_gateway_em": "Cadastrada no gateway em",
     }  # fmt: skip
     column_descriptions = {
         "aliquota_simples_iss": "Só Simples Nacional: a alíquota efetiva do mês anterior, usada quando o tomador retém o ISS.",
