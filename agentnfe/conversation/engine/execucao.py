@@ -94,10 +94,11 @@ def consultar_tomadores(telefone: str, usuario_id: int | None = None) -> None:
             )
         ).all()
         cnpjs -= set(registrados)
-    sessao = db.session.scalar(sessao_aberta(telefone, usuario_id))
-    ceps = set()
-    if sessao is not None and (sessao.dados or {}).get("pergunta") == Pergunta.ENDERECO.value:
-        ceps = {cep for texto in textos for cep in endereco.ceps(texto or "")}
+    ceps = {cep for texto in textos for cep in endereco.ceps(texto or "")}
+    if ceps:  # only a message with a CEP costs the read of the open draft (the SQL budget of a processing run)
+        sessao = db.session.scalar(sessao_aberta(telefone, usuario_id))
+        if sessao is None or (sessao.dados or {}).get("pergunta") != Pergunta.ENDERECO.value:
+            ceps = set()
     db.session.rollback()  # no transaction stays open during the HTTP calls
     limite = min(CONSULTA_TIMEOUT, current_app.config["HTTP_TIMEOUT"])
     for cnpj in sorted(c for c in cnpjs if not brasilapi.falhou_ha_pouco(c)):
