@@ -9,7 +9,25 @@ from flask.cli import FlaskGroup
 from . import create_app
 from .config import ConfigError
 
-cli = FlaskGroup(create_app=lambda: create_app(), add_default_commands=True, add_version_option=False)
+
+class Comandos(FlaskGroup):
+    """The product's commands only: Flask's development ones (run, shell, routes), the rate limiter's maintenance
+    group and the framework's options (--app, --env-file, --debug) are not the accountant's business."""
+
+    OCULTOS = frozenset({"limiter"})
+
+    def list_commands(self, ctx) -> list[str]:
+        return [nome for nome in super().list_commands(ctx) if nome not in self.OCULTOS]
+
+    def get_command(self, ctx, name):
+        return None if name in self.OCULTOS else super().get_command(ctx, name)
+
+
+cli = Comandos(
+    create_app=lambda: create_app(), add_default_commands=False, add_version_option=False, set_debug_flag=False,
+    help="AgentNFe: notas fiscais de serviço pelo WhatsApp. Use um comando com --help para ver as opções dele.",
+)  # fmt: skip
+cli.params = [opcao for opcao in cli.params if opcao.name not in {"env_file", "app", "debug"}]
 
 
 SERVICOS = {"serve", "worker", "desktop"}

@@ -43,7 +43,7 @@ def first_run_hint() -> str | None:
     )
 
 
-@click.command("create-contabilidade")
+@click.command("create-contabilidade", help="Cria uma contabilidade.")
 @click.argument("nome")
 @click.option("--cnpj", default=None)
 @with_appcontext
@@ -58,12 +58,12 @@ def create_contabilidade(nome: str, cnpj: str | None) -> None:
     click.echo(f"Contabilidade criada: {firma.nome} (id {firma.id})")
 
 
-@click.command("create-user")
+@click.command("create-user", help="Cria um usuário do painel (admin, contador ou suporte).")
 @click.argument("email")
 @click.option("--role", required=True, type=click.Choice([p.value for p in Papel]))
-@click.option("--contabilidade", default=None, help="Firm name, matched exactly ignoring case.")
+@click.option("--contabilidade", default=None, help="Nome da contabilidade (maiúsculas e minúsculas tanto faz).")
 @click.option("--superuser", is_flag=True)
-@click.option("--password-stdin", is_flag=True, help="Read the password from the first line of stdin.")
+@click.option("--password-stdin", is_flag=True, help="Lê a senha da primeira linha da entrada padrão.")
 @with_appcontext
 def create_user(email: str, role: str, contabilidade: str | None, superuser: bool, password_stdin: bool) -> None:
     """Create a back-office user."""
@@ -81,7 +81,7 @@ def create_user(email: str, role: str, contabilidade: str | None, superuser: boo
     click.echo(f"Usuário criado: {user.email} ({user.role.value}{', superusuário' if superuser else ''}){firma}")
 
 
-@click.command("import-empresas")
+@click.command("import-empresas", help="Importa ou atualiza empresas de um CSV (colunas no README).")
 @click.argument("arquivo", type=click.File("rb"))
 @with_appcontext
 def import_empresas(arquivo) -> None:
@@ -112,9 +112,11 @@ def import_empresas(arquivo) -> None:
         sys.exit(1)
 
 
-@click.command("seed-demo")
+@click.command("seed-demo", help="Carrega dados de demonstração (contabilidades, empresas, notas e conversas).")
 @click.option("--scale", default=1, show_default=True, type=click.IntRange(1, 1000))
-@click.option("--password", default=None, help="Password of the demo admins (generated and printed if absent).")
+@click.option(
+    "--password", default=None, help="Senha dos administradores de demonstração (gerada e mostrada se ausente)."
+)
 @with_appcontext
 def seed_demo_command(scale: int, password: str | None) -> None:
     """Load demo firms: each with 20 empresas, 1,000 notes and 10,000 messages."""
@@ -132,8 +134,8 @@ def seed_demo_command(scale: int, password: str | None) -> None:
         click.echo(f"Senha dos administradores de demonstração: {password}")
 
 
-@click.command("extract")
-@click.option("--no-llm", is_flag=True, help="Rules only, even when OPENAI_API_KEY is set.")
+@click.command("extract", help="Lê os campos da nota de mensagens em JSON Lines (teste das regras de extração).")
+@click.option("--no-llm", is_flag=True, help="Só as regras, mesmo com OPENAI_API_KEY definida.")
 @click.argument("arquivo", required=False, type=click.Path(dir_okay=False))
 @with_appcontext
 def extract(no_llm: bool, arquivo: str | None) -> None:
@@ -147,15 +149,17 @@ def extract(no_llm: bool, arquivo: str | None) -> None:
             click.echo(json.dumps(extrair_linha(linha, usar_llm=not no_llm), ensure_ascii=False))
 
 
-@click.group("certificado")
+@click.group("certificado", help="Certificados A1 das empresas.")
 def certificado() -> None:
     """A1 certificates of the empresas."""
 
 
-@certificado.command("add")
+@certificado.command(
+    "add", help="Guarda o certificado A1 (.pfx) de uma empresa, cifrado; no PlugNotas, envia-o e cadastra a empresa."
+)
 @click.argument("cnpj")
 @click.argument("arquivo", type=click.Path(exists=True, dir_okay=False))
-@click.option("--password-stdin", is_flag=True, help="Read the certificate password from the first line of stdin.")
+@click.option("--password-stdin", is_flag=True, help="Lê a senha do certificado da primeira linha da entrada padrão.")
 @with_appcontext
 def certificado_add(cnpj: str, arquivo: str, password_stdin: bool) -> None:
     """Check, encrypt and store an A1 certificate (.pfx/.p12); with PlugNotas, upload it and register the empresa."""
@@ -196,13 +200,13 @@ def certificado_add(cnpj: str, arquivo: str, password_stdin: bool) -> None:
         click.echo("Enviado ao PlugNotas e empresa registrada lá.")
 
 
-@click.command("replay")
+@click.command("replay", help="Reprocessa as notas paradas conforme a tabela de situações.")
 @click.option("--status", "status_csv", default="erro,rejeitada,atencao", show_default=True)
-@click.option("--empresa", "empresa_cnpj", default=None, help="Only notes of this empresa (CNPJ).")
+@click.option("--empresa", "empresa_cnpj", default=None, help="Só as notas desta empresa (CNPJ).")
 @click.option(
-    "--since", type=click.DateTime(formats=["%Y-%m-%d"]), default=None, help="Only notes created since YYYY-MM-DD."
+    "--since", type=click.DateTime(formats=["%Y-%m-%d"]), default=None, help="Só as notas criadas desde AAAA-MM-DD."
 )
-@click.option("--dry-run", is_flag=True, help="Show what would be done and change nothing.")
+@click.option("--dry-run", is_flag=True, help="Mostra o que seria feito, sem mudar nada.")
 @with_appcontext
 def replay(status_csv: str, empresa_cnpj: str | None, since, dry_run: bool) -> None:
     """Apply the replay rule of the status table to failed or stuck notes; safe to run twice."""
@@ -233,17 +237,17 @@ def replay(status_csv: str, empresa_cnpj: str | None, since, dry_run: bool) -> N
     click.echo(f"{len(ids)} nota(s) reprocessada(s). Situação agora: {situacoes}.")
 
 
-@click.command("cancelar")
-@click.option("--id", "nfse_id", type=int, default=None, help="Id of the note in AgentNFe.")
-@click.option("--empresa", "empresa_cnpj", default=None, help="CNPJ of the empresa (with --numero).")
-@click.option("--numero", default=None, help="Number of the authorized note (with --empresa).")
+@click.command("cancelar", help="Cancela uma nota autorizada, com código e motivo.")
+@click.option("--id", "nfse_id", type=int, default=None, help="Id da nota no AgentNFe.")
+@click.option("--empresa", "empresa_cnpj", default=None, help="CNPJ da empresa (com --numero).")
+@click.option("--numero", default=None, help="Número da nota autorizada (com --empresa).")
 @click.option(
     "--codigo",
     required=True,
     type=click.Choice(["1", "2", "9"]),
     help="1 erro na emissão, 2 serviço não prestado, 9 outros.",
 )
-@click.option("--motivo", required=True, help="Reason sent to the city hall, 15 to 255 characters.")
+@click.option("--motivo", required=True, help="Motivo enviado à prefeitura, de 15 a 255 caracteres.")
 @with_appcontext
 def cancelar(nfse_id: int | None, empresa_cnpj: str | None, numero: str | None, codigo: str, motivo: str) -> None:
     """Cancel an authorized note (the same operation as the admin's); the outcome also arrives as a notice."""

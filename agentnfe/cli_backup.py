@@ -11,9 +11,11 @@ from . import backup
 from .cli import upgrade_database
 
 
-@click.command("backup")
-@click.option("--dest", type=click.Path(file_okay=False, path_type=Path), help="Folder (default <data dir>/backups).")
-@click.option("--keep", default=30, show_default=True, type=int, help="How many backups to keep in that folder.")
+@click.command("backup", help="Faz a cópia de segurança do banco, da chave e dos arquivos.")
+@click.option(
+    "--dest", type=click.Path(file_okay=False, path_type=Path), help="Pasta (padrão: <pasta de dados>/backups)."
+)
+@click.option("--keep", default=30, show_default=True, type=int, help="Quantas cópias manter nessa pasta.")
 @with_appcontext
 def backup_command(dest: Path | None, keep: int) -> None:
     """Back up the database, the encryption key and the stored PDFs into one tar.gz (safe while running)."""
@@ -24,9 +26,9 @@ def backup_command(dest: Path | None, keep: int) -> None:
     click.echo(str(arquivo))
 
 
-@click.command("restore")
+@click.command("restore", help="Restaura uma cópia de segurança num banco vazio.")
 @click.argument("arquivo", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.option("--force", is_flag=True, help="Replace a database that is not empty.")
+@click.option("--force", is_flag=True, help="Substitui um banco de dados que não está vazio.")
 @with_appcontext
 def restore_command(arquivo: Path, force: bool) -> None:
     """Restore a backup into an empty database (the key and PDFs into the data dir), then upgrade the schema."""

@@ -11,10 +11,10 @@ import click
 BENCH = Path(__file__).resolve().parents[1] / "tests" / "bench" / "bench.py"
 
 
-@click.command("bench")
-@click.option("--quick", is_flag=True, help="The short run (CI, about 3 minutes): 1× and 3× data, short loads.")
-@click.option("--json", "arquivo", type=click.Path(dir_okay=False), help="Also write every figure to this file.")
-@click.option("--keep-logs", is_flag=True, help="Keep the processes' logs and data of the run.")
+@click.command("bench", help="Mede recepção, ponta a ponta, emissão, painel e orçamentos de SQL.")
+@click.option("--quick", is_flag=True, help="A rodada curta (CI, uns 3 minutos): dados 1× e 3×, cargas curtas.")
+@click.option("--json", "arquivo", type=click.Path(dir_okay=False), help="Grava também todos os números neste arquivo.")
+@click.option("--keep-logs", is_flag=True, help="Mantém os logs e os dados dos processos da rodada.")
 def bench(quick: bool, arquivo: str | None, keep_logs: bool) -> None:
     """Measure ingest, end to end, emission, admin pages, seed time, memory and SQL budgets (exit 1: a SQL budget
     broke). Server mode too when BENCH_DATABASE_URL and BENCH_REDIS_URL are set (their data is destroyed)."""

@@ -16,9 +16,9 @@ from .cli import first_run_hint, upgrade_database
 from .cli_servicos import CONSUMIDOR_THREADS, servir
 
 
-@click.command("desktop")
-@click.option("--port", default=8000, show_default=True, type=int, help="0 picks a free port.")
-@click.option("--no-browser", is_flag=True, help="Do not open the browser (the address is printed).")
+@click.command("desktop", help="Roda o AgentNFe só neste computador (127.0.0.1), tudo num processo.")
+@click.option("--port", default=8000, show_default=True, type=int, help="0 escolhe uma porta livre.")
+@click.option("--no-browser", is_flag=True, help="Não abre o navegador (o endereço é mostrado).")
 @with_appcontext
 def desktop(port: int, no_browser: bool) -> None:
     """Run AgentNFe on this computer only (127.0.0.1): web, task queue and a daily backup, in one process."""

@@ -13,10 +13,12 @@ from .fiscal import CompetenciaInvalida, DocumentoInvalido, parse_cnpj, parse_co
 from .models import Contabilidade
 
 
-@click.command("fechamento")
-@click.option("--empresa", "empresa_cnpj", default=None, help="CNPJ of one empresa.")
-@click.option("--contabilidade", "contabilidade_nome", default=None, help="Every active empresa of this firm.")
-@click.option("--competencia", required=True, help="Month of the services, YYYY-MM.")
+@click.command("fechamento", help="Gera um ZIP por empresa com XML, PDF e planilha das notas da competência.")
+@click.option("--empresa", "empresa_cnpj", default=None, help="CNPJ de uma empresa.")
+@click.option(
+    "--contabilidade", "contabilidade_nome", default=None, help="Todas as empresas ativas desta contabilidade."
+)
+@click.option("--competencia", required=True, help="Mês dos serviços, AAAA-MM.")
 @click.option("--dest", "destino", default=".", show_default=True, type=click.Path(file_okay=False, path_type=Path))
 @with_appcontext
 def fechamento(empresa_cnpj: str | None, contabilidade_nome: str | None, competencia: str, destino: Path) -> None:

@@ -39,14 +39,14 @@ def congelar_objetos_da_partida() -> None:
     gc.freeze()
 
 
-@click.command("serve")
+@click.command("serve", help="Serve o aplicativo com waitress (atualiza o banco antes).")
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=8000, show_default=True, type=int)
 @click.option("--threads", default=8, show_default=True, type=int)
-@click.option("--no-worker", is_flag=True, help="Embedded mode: do not run the task consumer in this process.")
+@click.option("--no-worker", is_flag=True, help="Modo embutido: não roda o consumidor de tarefas neste processo.")
 @click.option(
     "--workers", default=CONSUMIDOR_THREADS, show_default=True, type=click.IntRange(1, 256),
-    help="Embedded mode: threads of the task consumer in this process.",
+    help="Modo embutido: threads do consumidor de tarefas neste processo.",
 )  # fmt: skip
 @with_appcontext
 def serve(host: str, port: int, threads: int, no_worker: bool, workers: int) -> None:
@@ -117,14 +117,14 @@ def _interrupt(signum, frame):
     raise KeyboardInterrupt
 
 
-@click.command("worker")
+@click.command("worker", help="Roda o consumidor da fila de tarefas.")
 @click.option(
     "-w",
     "--workers",
     default=CONSUMIDOR_THREADS,
     show_default=True,
     type=click.IntRange(1, 256),
-    help="Worker threads.",
+    help="Threads do consumidor.",
 )
 @with_appcontext
 def worker(workers: int) -> None:

@@ -102,3 +102,19 @@ def test_worker_starts_and_stops_cleanly(process_env):
     assert "Consumidor da fila com 2 threads (" in output
     assert "Shutting down gracefully" in output
     assert process.returncode == 0, output
+
+
+def test_the_command_list_is_the_products_own_in_portuguese(tmp_path):
+    env = {k: v for k, v in os.environ.items() if k not in CONTRACT_VARIABLES}
+    env["AGENTNFE_DATA_DIR"] = str(tmp_path / "dados")
+    ajuda = subprocess.run([sys.executable, "-m", "agentnfe", "--help"], cwd=ROOT, env=env, capture_output=True,
+                           text=True, timeout=60)  # fmt: skip
+    assert ajuda.returncode == 0 and ajuda.stderr == ""  # no log line before the help
+    comandos = ajuda.stdout.split("Commands:")[1]
+    nomes = {linha.split()[0] for linha in comandos.splitlines() if linha.strip()}
+    assert {"run", "shell", "routes", "limiter"}.isdisjoint(nomes) and {"serve", "desktop", "nacional"} <= nomes
+    assert "--app" not in ajuda.stdout and "--env-file" not in ajuda.stdout and "--debug" not in ajuda.stdout
+    assert "Cria uma contabilidade." in comandos and "Cancela uma nota autorizada" in comandos
+    opcoes = subprocess.run([sys.executable, "-m", "agentnfe", "cancelar", "--help"], cwd=ROOT, env=env,
+                            capture_output=True, text=True, timeout=60).stdout  # fmt: skip
+    assert "Motivo enviado à prefeitura" in opcoes and "Número da nota autorizada" in opcoes
