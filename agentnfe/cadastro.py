@@ -245,8 +245,6 @@ def validar_empresa(
     words (E0174, E0175). `apuracao_atual` is the stored regApTribSN when `valores` does not carry it."""
     limpos, erros = validar(EMPRESA, valores)
     regime, especial = limpos.get("regime"), limpos.get("regime_especial")
-    if regime is Regime.MEI and especial not in (None, RegimeEspecial.MEI, RegimeEspecial.NENHUM):
-        erros.setdefault("regime_especial", regime_especial_proibido(regime, None, especial))
     if especial is RegimeEspecial.MEI and regime not in (None, Regime.MEI):
         erros.setdefault("regime_especial", "regime especial mei só para empresas do regime mei")
     municipio = limpos.get("codigo_municipio")

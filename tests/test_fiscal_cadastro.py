@@ -4,6 +4,7 @@ from decimal import Decimal
 
 import pytest
 
+from agentnfe.cadastro import validar_empresa
 from agentnfe.fiscal import (
     LocalidadeInvalida,
     ServicoInvalido,
@@ -125,3 +126,12 @@ def test_a_withheld_simples_note_needs_the_simples_rate():
 
     with pytest.raises(iss.AliquotaSimplesFaltando):
         iss.calcular(Regime.SIMPLES_NACIONAL, Decimal("2"), None, True, Decimal("100"))
+
+
+@pytest.mark.parametrize("especial", ["me_epp_simples", "cooperativa", "autonomo"])
+def test_a_mei_with_any_special_regime_but_mei_is_refused_with_the_rules_words(especial):
+    _, erros = validar_empresa({"regime": "mei", "regime_especial": especial})
+    assert erros["regime_especial"] == (
+        'o regime especial deve ser "Nenhum" quando o prestador é MEI (regra E0174 do emissor nacional)'
+    )
+    assert validar_empresa({"regime": "mei", "regime_especial": "mei"})[1] == {}

@@ -48,11 +48,12 @@ def sem_regime_especial(especial: RegimeEspecial | None) -> bool:
 
 
 def regime_especial_proibido(regime: Regime, apuracao: int | None, especial: RegimeEspecial | None) -> str | None:
-    """Why the national rules forbid this special regime for this regime (None when allowed): E0174, E0175."""
+    """Why the national rules forbid this special regime for this regime (None when allowed): E0174, E0175. A MEI
+    is registered as `mei` (or `nenhum`), nothing else."""
+    if regime is Regime.MEI and especial not in (None, RegimeEspecial.NENHUM, RegimeEspecial.MEI):
+        return 'o regime especial deve ser "Nenhum" quando o prestador é MEI (regra E0174 do emissor nacional)'
     if sem_regime_especial(especial):
         return None
-    if regime is Regime.MEI:
-        return 'o regime especial deve ser "Nenhum" quando o prestador é MEI (regra E0174 do emissor nacional)'
     if regime is Regime.SIMPLES_NACIONAL and (apuracao or Apuracao.SIMPLES) == Apuracao.SIMPLES:
         return (
             'o regime especial deve ser "Nenhum" quando o prestador é optante do Simples Nacional ME/EPP e apura '
