@@ -8,7 +8,6 @@ from decimal import Decimal
 from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
-from flask import current_app
 
 from .. import convenios
 from ..extensions import db
@@ -24,6 +23,7 @@ from ..models import (
     StatusNFSe,
     TipoDocumento,
 )
+from .gateways import nome_do_gateway
 
 if TYPE_CHECKING:
     from ..perfis import PerfilEmpresa, PerfilServico
@@ -139,16 +139,9 @@ def _aliquota_do_servico(nota: NFSe) -> Decimal | None:
     servico, empresa = nota.servico, nota.empresa
     if servico is None:
         return None
-    nacional = (
-        nota.gateway or empresa.gateway or NomeGateway(current_app.config["NFSE_GATEWAY"])
-    ) is NomeGateway.NACIONAL
-    if not nacional or empresa.regime is Regime.MEI:
+    if nome_do_gateway(nota) is not NomeGateway.NACIONAL or empresa.regime is Regime.MEI:
         return servico.aliquota_iss
-    tomador = nota.tomador.codigo_municipio if nota.tomador is not None else None
-    devido = incidencia.do_servico(
-        servico.codigo_tributacao_nacional, servico.codigo_servico, empresa.codigo_municipio,
-        nota.codigo_municipio_prestacao, tomador,
-    )  # fmt: skip
+    devido = incidencia.da_nota(nota, nota.tomador.codigo_municipio if nota.tomador is not None else None)
     return convenios.aliquota_vigente(servico.aliquota_iss, devido.municipio, servico.codigo_tributacao_nacional)
 
 

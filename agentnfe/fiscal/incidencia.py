@@ -72,3 +72,13 @@ def do_servico(
 ) -> Incidencia:
     """The município of incidence of a note of this service (`regra`, then `incidencia`)."""
     return incidencia(regra(codigo_tributacao_nacional, codigo_servico), prestador, prestacao, tomador)
+
+
+def da_nota(nota, tomador: str | None) -> Incidencia:
+    """The incidence of a stored note (its service, its empresa's município and its place of service), given the
+    tomador's município as the caller knows it."""
+    servico = nota.servico
+    return do_servico(
+        servico.codigo_tributacao_nacional, servico.codigo_servico, nota.empresa.codigo_municipio,
+        nota.codigo_municipio_prestacao, tomador,
+    )  # fmt: skip

@@ -273,6 +273,12 @@ def gateway_da_empresa(empresa: Empresa) -> Gateway:
     return _gateways().de(empresa.gateway, empresa.id)
 
 
+def nome_do_gateway(nota: NFSe) -> NomeGateway:
+    """Which gateway the note went to (or, before its first send, the empresa's, else NFSE_GATEWAY), without
+    building its client."""
+    return nota.gateway or nota.empresa.gateway or _gateways().padrao
+
+
 def gateway_da_nota(nota: NFSe) -> Gateway:
     """The gateway the note went to (or, before its first send, the empresa's)."""
-    return _gateways().de(nota.gateway or nota.empresa.gateway, nota.empresa_id)
+    return _gateways().de(nome_do_gateway(nota), nota.empresa_id)

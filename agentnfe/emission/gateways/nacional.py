@@ -94,16 +94,6 @@ def _segredos(certificado_id: int) -> tuple[bytes, str]:
     return certificado.arquivo, certificado.senha
 
 
-def _incidencia(nota: NFSe, retrato: dict) -> str | None:
-    """The município the note's ISS is due to (its convênio decides pAliq: E0617, E0635)."""
-    servico, empresa = nota.servico, nota.empresa
-    tomador = (retrato.get("endereco") or {}).get("codigo_municipio")
-    return incidencia.do_servico(
-        servico.codigo_tributacao_nacional, servico.codigo_servico, empresa.codigo_municipio,
-        nota.codigo_municipio_prestacao, tomador,
-    ).municipio  # fmt: skip
-
-
 class ClientesNacionais:
     """The national gateway of the process: one mutual-TLS client per certificate, bound per empresa."""
 
@@ -159,7 +149,9 @@ class Nacional:
                 "o grupo IBS/CBS é obrigatório para empresas fora do Simples (NACIONAL_IBSCBS_OBRIGATORIO): preencha "
                 "CST, cClassTrib e indicador da operação (cIndOp) no perfil fiscal do serviço"
             )
-        ativo = not convenios.sem_convenio_ativo(_incidencia(nota, retrato) or nota.empresa.codigo_municipio)
+        # the convênio of the município the ISS is due to decides pAliq (E0617, E0635)
+        devido = incidencia.da_nota(nota, (retrato.get("endereco") or {}).get("codigo_municipio")).municipio
+        ativo = not convenios.sem_convenio_ativo(devido or nota.empresa.codigo_municipio)
         xml = dps.montar(nota, nota.empresa, nota.servico, retrato, emissao, imposto, ativo)
         assinado = assinatura.assinar(xml, self.credencial.chave, self.credencial.certificado_pem)
         return {"id_dps": dps.id_dps(nota, nota.empresa), "dps": assinado.decode()}
