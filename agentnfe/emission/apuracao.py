@@ -5,10 +5,10 @@ amounts; a difference from the espelho is filed as a notice for the accountant."
 from __future__ import annotations
 
 import re
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from decimal import Decimal, InvalidOperation
 
 from .. import rotulos
-from ..fiscal import formatar_brl
+from ..fiscal import formatar_brl, iss
 from ..models import NFSe
 from .avisos import notificar
 from .registro import rotulo
@@ -23,7 +23,6 @@ CAMPOS = {
 }
 """infNFSe/valores element → the note's column."""
 _DECIMAL = re.compile(r"[0-9]{1,15}(\.[0-9]{1,4})?")
-CENTAVO = Decimal("0.01")
 
 
 def ler(inf_nfse) -> dict:
@@ -65,15 +64,16 @@ def registrar(nota: NFSe, apurado: dict | None) -> None:
 def divergencias(nota: NFSe) -> list[str]:
     """Where the authorized note's computed values differ from what the espelho showed (its rate, ISS and net)."""
     diferencas = []
-    if nota.aliquota_iss is not None and nota.aliquota_aplicada is not None:
-        if nota.aliquota_aplicada != nota.aliquota_iss:
-            aplicada, mostrada = rotulos.aliquota(nota.aliquota_aplicada), rotulos.aliquota(nota.aliquota_iss)
+    espelho = iss.do_espelho(nota.aliquota_iss, nota.iss_retido, nota.valor)
+    if espelho.aliquota is not None and nota.aliquota_aplicada is not None:
+        if nota.aliquota_aplicada != espelho.aliquota:
+            aplicada, mostrada = rotulos.aliquota(nota.aliquota_aplicada), rotulos.aliquota(espelho.aliquota)
             diferencas.append(f"alíquota de {aplicada} (o espelho mostrou {mostrada})")
-        esperado = (nota.valor * nota.aliquota_iss / 100).quantize(CENTAVO, rounding=ROUND_HALF_UP)
-        if nota.valor_iss is not None and nota.valor_iss != esperado:
-            diferencas.append(f"ISS de {formatar_brl(nota.valor_iss)} (o espelho mostrou {formatar_brl(esperado)})")
-    retido = (nota.valor * (nota.aliquota_iss or 0) / 100).quantize(CENTAVO, rounding=ROUND_HALF_UP)
-    liquido = nota.valor - retido if nota.iss_retido else nota.valor
+        if nota.valor_iss is not None and nota.valor_iss != espelho.valor:
+            diferencas.append(
+                f"ISS de {formatar_brl(nota.valor_iss)} (o espelho mostrou {formatar_brl(espelho.valor)})"
+            )
+    liquido = espelho.liquido(nota.valor)
     if nota.valor_liquido is not None and nota.valor_liquido != liquido:
         diferencas.append(
             f"valor líquido de {formatar_brl(nota.valor_liquido)} (o espelho mostrou {formatar_brl(liquido)})"

@@ -59,6 +59,11 @@ def calcular(
         aliquota = aliquota_simples
     else:
         aliquota = aliquota_servico
+    return do_espelho(aliquota, retido, valor)
+
+
+def do_espelho(aliquota: Decimal | None, retido: bool, valor: Decimal) -> ISS:
+    """The ISS a note shows for a rate already decided (None: no rate, no amount), rounded half-up to the cent."""
     if aliquota is None:
         return ISS(None, retido, None)
     return ISS(aliquota, retido, (valor * aliquota / 100).quantize(CENT, rounding=ROUND_HALF_UP))
