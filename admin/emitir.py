@@ -18,7 +18,7 @@ from agentnfe.conversation import respostas
 from agentnfe.conversation.endereco import completo, do_cep
 from agentnfe.conversation.endereco import ler as ler_endereco
 from agentnfe.conversation.endereco import linha as linha_endereco
-from agentnfe.conversation.tomador import TomadorConhecido, conhecer
+from agentnfe.conversation.tomador import TomadorConhecido, conhecer, incidencia_do_rascunho
 from agentnfe.emission.dps import endereco_exigido
 from agentnfe.emission.notas import PedidoNota, criar_nota, tributacao
 from agentnfe.extensions import db
@@ -112,9 +112,7 @@ class EmitirNota(EscolheEmpresa, PaginaProtegida):
         endereco = self._endereco(form, empresa, servico, documento, retido, conhecido, erros)
         if not validacao.marcar(form, erros) or not valido:
             return None
-        regra = incidencia.regra(servico.codigo_tributacao_nacional, servico.codigo_servico)
-        tomador = (endereco or {}).get("codigo_municipio") or conhecido.codigo_municipio
-        devido = incidencia.incidencia(regra, empresa.codigo_municipio, empresa.codigo_municipio, tomador)
+        devido = incidencia_do_rascunho(empresa, servico, conhecido, endereco)
         pedido = PedidoNota.para(
             empresa,
             servico,
@@ -173,10 +171,7 @@ class EmitirNota(EscolheEmpresa, PaginaProtegida):
             pedido.apuracao_simples,
         )  # fmt: skip
         avisos = respostas.avisos_do_espelho(conhecido.situacao_cadastral, pedido.competencia, relogio.hoje())
-        devido = incidencia.do_servico(
-            servico.codigo_tributacao_nacional, servico.codigo_servico, empresa.codigo_municipio, pedido.codigo_municipio,
-            conhecido.codigo_municipio,
-        )  # fmt: skip
+        devido = incidencia_do_rascunho(empresa, servico, conhecido, pedido.endereco)
         texto = respostas.espelho(
             empresa, servico, pedido.documento, pedido.nome_tomador or "nome pela Receita, na emissão", pedido.valor,
             pedido.descricao,

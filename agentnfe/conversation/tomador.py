@@ -8,6 +8,7 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 
 from ..extensions import db
+from ..fiscal import incidencia
 from ..integrations import brasilapi
 from ..models import ClienteTomador, EmpresaClienteTomador
 from ..perfis import PerfilEmpresa, PerfilServico
@@ -72,3 +73,15 @@ def conhecer(empresa_id: int, documento: str) -> TomadorConhecido:
             )
             conhecido.endereco_completo = conhecido.endereco_completo or all(lidos)
     return conhecido
+
+
+def incidencia_do_rascunho(
+    empresa: PerfilEmpresa, servico: PerfilServico, conhecido: TomadorConhecido, endereco: dict | None
+) -> incidencia.Incidencia:
+    """Where a draft's ISS is due (LC 116 art. 3º): the place of service is the empresa's município; the tomador's
+    is the address given with this note (conversation/endereco.py), else the one known."""
+    tomador = (endereco or {}).get("codigo_municipio") or conhecido.codigo_municipio
+    return incidencia.do_servico(
+        servico.codigo_tributacao_nacional, servico.codigo_servico, empresa.codigo_municipio,
+        empresa.codigo_municipio, tomador,
+    )  # fmt: skip

@@ -25,7 +25,7 @@ from ..intencoes import Intencao
 from ..llm import ChamadaLLM
 from ..rascunho import OBRIGATORIOS, Pergunta, Rascunho
 from ..regras import Extracao
-from ..tomador import TomadorConhecido, conhecer
+from ..tomador import conhecer, incidencia_do_rascunho
 
 SEM_SERVICO = (
     "A empresa ainda não tem um serviço cadastrado para emitir notas. Peça para a sua contabilidade completar o "
@@ -229,7 +229,7 @@ class Maquina:
         rascunho.pergunta = None
         sessao.estado = Estado.CONFIRMACAO
         competencia = rascunho.competencia_ou_mes_atual
-        devido = _devido(empresa, rascunho, conhecido, regra)
+        devido = incidencia_do_rascunho(empresa, servico, conhecido, rascunho.endereco)
         imposto = tributacao(
             empresa.regime, aliquota_vigente(empresa, servico, devido.municipio), empresa.aliquota_simples_iss, retido,
             rascunho.valor, empresa.apuracao_simples,
@@ -277,11 +277,11 @@ class Maquina:
         """Hand the confirmed draft to emission, which creates the pending note (integration id set first)."""
         servico = next(s for s in empresa.servicos if s.id == rascunho.servico_id)
         conhecido = conhecer(empresa.id, rascunho.documento)
-        regra = incidencia.regra(servico.codigo_tributacao_nacional, servico.codigo_servico)
+        devido = incidencia_do_rascunho(empresa, servico, conhecido, rascunho.endereco)
         pedido = PedidoNota.para(
             empresa,
             servico,
-            aliquota=aliquota_vigente(empresa, servico, _devido(empresa, rascunho, conhecido, regra).municipio),
+            aliquota=aliquota_vigente(empresa, servico, devido.municipio),
             documento=rascunho.documento,
             tipo_documento=rascunho.tipo_documento,
             nome_tomador=rascunho.nome_tomador,
@@ -295,14 +295,6 @@ class Maquina:
         nota = criar_nota(pedido, sessao)
         sessao.estado = Estado.EMITINDO
         return Turno(respostas.EMITINDO, nota=nota)
-
-
-def _devido(
-    empresa: PerfilEmpresa, rascunho: Rascunho, conhecido: TomadorConhecido, regra: incidencia.Regra
-) -> incidencia.Incidencia:
-    """Where the note's ISS is due: the tomador's município from the address the user gave, else the known one."""
-    tomador = (rascunho.endereco or {}).get("codigo_municipio") or conhecido.codigo_municipio
-    return incidencia.incidencia(regra, empresa.codigo_municipio, empresa.codigo_municipio, tomador)
 
 
 def _status_da_nota(sessao: Sessao) -> StatusNFSe | None:
