@@ -22,6 +22,9 @@ from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
 
+from stdnum.br import cnpj as stdnum_cnpj
+from stdnum.br import cpf as stdnum_cpf
+
 NS = "{http://www.sped.fazenda.gov.br/nfse}"
 RAIZ = Path(__file__).resolve().parent.parent
 DADOS = Path(__file__).with_name("data") / "sefin"
@@ -201,24 +204,13 @@ def conferir(raiz, registros: Registros, processamento: datetime) -> list[tuple[
 
 
 def _dv_cnpj(cnpj: str) -> bool:
-    if len(cnpj) != 14 or not cnpj.isdigit() or len(set(cnpj)) == 1:
-        return False
-    for tamanho in (12, 13):
-        pesos = [*range(tamanho - 7, 1, -1), *range(9, 1, -1)]
-        soma = sum(int(d) * p for d, p in zip(cnpj[:tamanho], pesos, strict=True))
-        if cnpj[tamanho] != str(0 if soma % 11 < 2 else 11 - soma % 11):
-            return False
-    return True
+    """E0188's check digits, by python-stdnum (not the product's code); a number of one repeated digit is refused."""
+    return len(cnpj) == 14 and cnpj.isdigit() and len(set(cnpj)) > 1 and stdnum_cnpj.is_valid(cnpj)
 
 
 def _dv_cpf(cpf: str) -> bool:
-    if len(cpf) != 11 or not cpf.isdigit() or len(set(cpf)) == 1:
-        return False
-    for tamanho in (9, 10):
-        soma = sum(int(d) * p for d, p in zip(cpf[:tamanho], range(tamanho + 1, 1, -1), strict=True))
-        if cpf[tamanho] != str(soma * 10 % 11 % 10):
-            return False
-    return True
+    """E0206's check digits, by python-stdnum; a number of one repeated digit is refused."""
+    return len(cpf) == 11 and cpf.isdigit() and len(set(cpf)) > 1 and stdnum_cpf.is_valid(cpf)
 
 
 def _email_sem_estrutura(valor: str | None) -> bool:
