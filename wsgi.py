@@ -1,5 +1,5 @@
 """WSGI entry point: `waitress-serve wsgi:app` or `flask --app wsgi …`."""
 
-from agentnfe import create_app
+from agentnfe.app import create_app
 
 app = create_app()

@@ -8,7 +8,7 @@ from flask import Flask
 from flask_admin import Admin
 from flask_admin.theme import Bootstrap4Theme
 
-from agentnfe.extensions import babel, db, login_manager
+from agentnfe.infra.extensions import babel, db, login_manager
 from agentnfe.models import (
     Auditoria,
     Certificado,

@@ -1,4 +1,4 @@
-"""Who may see and change what: roles of DESIGN.md §2 and tenant scoping of every admin query."""
+"""Who may see and change what: roles of docs/arquitetura.md §2 and tenant scoping of every admin query."""
 
 from __future__ import annotations
 
@@ -7,12 +7,14 @@ import logging
 import sqlalchemy as sa
 from flask import Response, abort, flash, redirect, request, stream_with_context, url_for
 from flask_admin import AdminIndexView, BaseView
+from flask_admin.babel import gettext
 from flask_admin.contrib.sqla import ModelView
 from flask_login import current_user
 from wtforms import ValidationError
 
 from agentnfe import auditoria
-from agentnfe.extensions import db
+from agentnfe.infra.extensions import db
+from agentnfe.infra.transacao import transacao
 from agentnfe.models import Auditoria, Papel, User
 from agentnfe.planilha import celula_segura, linhas_csv
 
@@ -88,6 +90,9 @@ class Escopada(Protegida, ModelView):
     details_template = "admin/detalhes.html"
     objeto_auditado: str | None = None
     """What the audit trail calls this view's records (`empresa`, `nota`…); None: nothing here is audited."""
+    escritor = None
+    """The module of operations that writes this view's model (docs/arquitetura.md §8): the form is saved through
+    its `novo`, `preencher_do_formulario` and `excluir`, never by Flask-Admin's own code. None: read-only."""
     filter_converter = ConversorDeFiltros()
     model_form_converter = ConversorDeCampos
     column_type_formatters_detail = formatos.DETALHES
@@ -95,15 +100,15 @@ class Escopada(Protegida, ModelView):
 
     @property
     def can_create(self) -> bool:
-        return escreve() and not self.somente_leitura
+        return escreve() and not self.somente_leitura and self.escritor is not None
 
     @property
     def can_edit(self) -> bool:
-        return escreve() and not self.somente_leitura
+        return escreve() and not self.somente_leitura and self.escritor is not None
 
     @property
     def can_delete(self) -> bool:
-        return escreve() and not self.somente_leitura
+        return escreve() and not self.somente_leitura and self.escritor is not None
 
     def is_action_allowed(self, name):
         """Bulk actions change records: writers only (a view may open one to support, as replay)."""
@@ -187,10 +192,52 @@ class Escopada(Protegida, ModelView):
             colecoes[chave] = (opcoes.get("form_label", chave), opcoes.get("column_labels", {}))
         return colecoes
 
+    def novo_registro(self, form):
+        """The new record of a create form, made by the model's writer (a view may make it otherwise)."""
+        return self.escritor.novo(self.model)
+
+    def preencher(self, form, model) -> None:
+        """The form's values onto the record, by the model's writer (a view whose checks clean them may not)."""
+        self.escritor.preencher_do_formulario(form, model)
+
+    def create_model(self, form):
+        return self._salvar(form, None)
+
+    def update_model(self, form, model):
+        return self._salvar(form, model)
+
+    def _salvar(self, form, model):
+        """Flask-Admin's create/update, with every write made by the model's writer; this request commits."""
+        criado = model is None
+        try:
+            with transacao():
+                if criado:
+                    model = self.novo_registro(form)
+                self.preencher(form, model)
+                self._on_model_change(form, model, criado)
+        except Exception as erro:
+            if not self.handle_view_exception(erro):
+                modelo = "Failed to create record. %(error)s" if criado else "Failed to update record. %(error)s"
+                flash(gettext(modelo, error=str(erro)), "error")
+                log.exception("failed to save a %s", self.model.__name__)
+            return False
+        self.after_model_change(form, model, criado)
+        return model if criado else True
+
     def delete_model(self, model):
-        if self.objeto_auditado is not None:
-            self.auditar("excluir", model, f"{self.name}: excluir {model}")
-        return super().delete_model(model)
+        try:
+            with transacao():
+                self.on_model_delete(model)
+                if self.objeto_auditado is not None:
+                    self.auditar("excluir", model, f"{self.name}: excluir {model}")
+                self.escritor.excluir(model)
+        except Exception as erro:
+            if not self.handle_view_exception(erro):
+                flash(gettext("Failed to delete record. %(error)s", error=str(erro)), "error")
+                log.exception("failed to delete a %s", self.model.__name__)
+            return False
+        self.after_model_delete(model)
+        return True
 
     def auditar(self, acao: str, model, descricao: str, mudancas=None) -> None:
         """One line of the audit trail about `model`, by the logged-in user."""

@@ -15,10 +15,13 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from wtforms import EmailField, PasswordField
 from wtforms.validators import DataRequired, EqualTo, Length
 
-from agentnfe import auditoria, relogio
+from agentnfe import auditoria, contas
 from agentnfe.contas import MIN_PASSWORD
-from agentnfe.extensions import cache, db, limiter, login_manager
-from agentnfe.models import User, contas
+from agentnfe.infra import relogio
+from agentnfe.infra.extensions import cache, db, limiter, login_manager
+from agentnfe.infra.transacao import transacao
+from agentnfe.models import User
+from agentnfe.models import contas as modelo_de_contas
 
 bp = Blueprint("auth", __name__)
 TENTATIVAS_LIVRES = 3
@@ -47,14 +50,14 @@ def carregar(identificador: str) -> User | None:
     if not user_id.isdigit() or not versao.isdigit():
         return None
     usuario = db.session.get(User, int(user_id), options=[joinedload(User.contabilidade)])
-    if usuario is None or not usuario.ativo or usuario.sessao_versao != int(versao):
+    if usuario is None or not usuario.ativo or usuario.versao_do_login != int(versao):
         return None
     return usuario
 
 
 @functools.cache
 def _hash_ficticio() -> str:
-    return generate_password_hash("senha que não pertence a ninguém", contas.METODO_SENHA)
+    return generate_password_hash("senha que não pertence a ninguém", modelo_de_contas.METODO_SENHA)
 
 
 def _conferir(usuario: User | None, senha: str) -> bool:
@@ -118,8 +121,8 @@ def login():
         if _conferir(usuario, form.password.data) and usuario.ativo:
             cache.delete(_chave_falhas(email))
             login_user(usuario)
-            usuario.ultimo_login_em = relogio.agora()
-            db.session.commit()
+            with transacao():
+                contas.marcar_login(usuario, relogio.agora())
             return redirect(_destino_seguro(request.args.get("next")))
         _falhou(email)
         flash("E-mail ou senha incorretos.", "error")
@@ -130,8 +133,8 @@ def login():
 def logout():
     """Leave, and end every session of this user (a copied cookie stops working too)."""
     if current_user.is_authenticated:
-        current_user.encerrar_sessoes()
-        db.session.commit()
+        with transacao():
+            contas.encerrar_logins(current_user._get_current_object())
     logout_user()
     flash("Você saiu do AgentNFe.", "info")
     return redirect(url_for("auth.login"))
@@ -145,12 +148,11 @@ def senha():
         if not current_user.check_password(form.atual.data):
             flash("A senha atual não confere.", "error")
         else:
-            current_user.set_password(form.nova.data)
-            current_user.encerrar_sessoes()
             usuario = current_user._get_current_object()
-            auditoria.registrar(db.session, "senha", "usuario", usuario.id, f"{usuario.email} trocou a própria senha",
-                                usuario=usuario)  # fmt: skip
-            db.session.commit()
+            with transacao():
+                contas.trocar_senha(usuario, form.nova.data)
+                auditoria.registrar(db.session, "senha", "usuario", usuario.id, f"{usuario.email} trocou a própria senha",
+                                    usuario=usuario)  # fmt: skip
             login_user(current_user._get_current_object())  # this session goes on; the others end
             flash("Senha alterada. As outras sessões abertas com esta conta foram encerradas.", "success")
             return redirect(url_for("admin.index"))

@@ -15,7 +15,8 @@ from wtforms.validators import DataRequired, EqualTo, Length
 
 from agentnfe import auditoria
 from agentnfe.contas import MIN_PASSWORD, ContaInvalida, JaConfigurado, criar_primeira_conta
-from agentnfe.extensions import db
+from agentnfe.infra.extensions import db
+from agentnfe.infra.transacao import transacao
 from agentnfe.models import User
 
 bp = Blueprint("desktop", __name__)
@@ -65,21 +66,19 @@ def primeiro_acesso():
     form.token.data = token
     if form.validate_on_submit():
         try:
-            usuario = criar_primeira_conta(db.session, form.contabilidade.data, form.email.data, form.senha.data)
+            with transacao():
+                usuario = criar_primeira_conta(db.session, form.contabilidade.data, form.email.data, form.senha.data)
+                auditoria.registrar(
+                    db.session, "criar", "usuario", usuario.id,
+                    f"Primeiro acesso: contabilidade {usuario.contabilidade.nome} e o administrador {usuario.email} "
+                    "criados",
+                    usuario=usuario,
+                )  # fmt: skip
         except JaConfigurado:
-            db.session.rollback()
             abort(404)
         except ContaInvalida as erro:
-            db.session.rollback()
             form.email.errors.append(str(erro))
         else:
-            db.session.flush()
-            auditoria.registrar(
-                db.session, "criar", "usuario", usuario.id,
-                f"Primeiro acesso: contabilidade {usuario.contabilidade.nome} e o administrador {usuario.email} criados",
-                usuario=usuario,
-            )  # fmt: skip
-            db.session.commit()
             current_app.config[TOKEN] = None  # once, never again
             login_user(usuario)
             flash("Contabilidade criada. Bem-vindo ao AgentNFe!", "success")

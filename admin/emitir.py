@@ -13,7 +13,8 @@ from flask_wtf import FlaskForm
 from wtforms import SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Optional
 
-from agentnfe import auditoria, relogio
+from agentnfe import auditoria
+from agentnfe.cadastros.perfis import PerfilEmpresa, aliquota_vigente, perfil
 from agentnfe.conversation import respostas
 from agentnfe.conversation.endereco import completo, do_cep
 from agentnfe.conversation.endereco import ler as ler_endereco
@@ -21,10 +22,11 @@ from agentnfe.conversation.endereco import linha as linha_endereco
 from agentnfe.conversation.tomador import TomadorConhecido, conhecer, incidencia_do_rascunho
 from agentnfe.emission.dps import endereco_exigido
 from agentnfe.emission.notas import PedidoNota, criar_nota, tributacao
-from agentnfe.extensions import db
 from agentnfe.fiscal import DocumentoInvalido, formatar_brl, formatar_documento, incidencia, parse_documento
+from agentnfe.infra import relogio
+from agentnfe.infra.extensions import db
+from agentnfe.infra.transacao import transacao
 from agentnfe.models import Empresa, TipoDocumento
-from agentnfe.perfis import PerfilEmpresa, aliquota_vigente, perfil
 
 from . import validacao
 from .acesso import PaginaProtegida, escreve, usuario
@@ -182,16 +184,16 @@ class EmitirNota(EscolheEmpresa, PaginaProtegida):
     def _emitir(self, pedido: PedidoNota, empresa: Empresa):
         from tasks.emissao import emit_nfse
 
-        nota = criar_nota(pedido)
-        db.session.flush()
-        tomador = pedido.nome_tomador or formatar_documento(pedido.documento)
-        auditoria.registrar(
-            db.session, "emitir", "nota", nota.id,
-            f"Nota emitida pelo painel: {empresa.razao_social} para {tomador}, {formatar_brl(nota.valor)}: "
-            f"{pedido.descricao[:80]}",
-            usuario=usuario(), contabilidade_id=empresa.contabilidade_id,
-        )  # fmt: skip
-        db.session.commit()
+        with transacao():
+            nota = criar_nota(pedido)
+            db.session.flush()
+            tomador = pedido.nome_tomador or formatar_documento(pedido.documento)
+            auditoria.registrar(
+                db.session, "emitir", "nota", nota.id,
+                f"Nota emitida pelo painel: {empresa.razao_social} para {tomador}, {formatar_brl(nota.valor)}: "
+                f"{pedido.descricao[:80]}",
+                usuario=usuario(), contabilidade_id=empresa.contabilidade_id,
+            )  # fmt: skip
         emit_nfse(nota.id)
         flash("Nota enviada para emissão; a situação aparece aqui e na lista de notas.", "success")
         return redirect(url_for("notas.details_view", id=nota.id))

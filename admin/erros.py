@@ -9,8 +9,8 @@ from flask import Flask, current_app, render_template, request
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
-from agentnfe.extensions import db
-from agentnfe.requisicao import sem_espaco
+from agentnfe.infra.extensions import db
+from agentnfe.infra.requisicao import sem_espaco
 
 from .acesso import usuario
 

@@ -10,8 +10,8 @@ from flask_admin import expose
 from flask_admin.model.fields import AjaxSelectField
 from flask_wtf import FlaskForm
 
-from agentnfe import relogio
 from agentnfe.fiscal import CompetenciaInvalida, parse_competencia
+from agentnfe.infra import relogio
 from agentnfe.models import Empresa
 from tasks import fechamento, trabalhos
 

@@ -11,8 +11,9 @@ from flask_admin.contrib.sqla import filters
 from flask_admin.contrib.sqla.filters import FilterConverter
 from flask_admin.model.filters import convert
 
-from agentnfe import relogio, rotulos
+from agentnfe import rotulos
 from agentnfe.fiscal import CompetenciaInvalida, parse_competencia
+from agentnfe.infra import relogio
 
 
 class ConversorDeFiltros(FilterConverter):

@@ -7,13 +7,13 @@ from flask import Response, abort, flash, jsonify, redirect, request, url_for
 from flask_admin import expose
 
 from agentnfe import planilha
+from agentnfe.cadastros.importacao import OPTIONAL, REQUIRED, ArquivoIlegivel, CabecalhoInvalido, decodificar, prever
 from agentnfe.conversation.api import conversar
 from agentnfe.conversation.engine import do_canal
-from agentnfe.extensions import db
 from agentnfe.fiscal import TelefoneInvalido, formatar_telefone, normalizar_telefone
-from agentnfe.importacao import OPTIONAL, REQUIRED, ArquivoIlegivel, CabecalhoInvalido, decodificar, prever
+from agentnfe.infra.extensions import db
+from agentnfe.infra.requisicao import json_do_corpo
 from agentnfe.models import Contabilidade, Empresa, Mensagem, Sessao, UsuarioEmpresa
-from agentnfe.requisicao import json_do_corpo
 from tasks import importacao as importacoes
 from tasks import trabalhos
 from tasks.conversa import despachar

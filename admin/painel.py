@@ -9,9 +9,10 @@ import sqlalchemy as sa
 from flask import current_app
 from flask_admin import expose
 
-from agentnfe import relogio, rotulos
+from agentnfe import rotulos
 from agentnfe.conversation.llm import custo_usd
-from agentnfe.extensions import cache, db
+from agentnfe.infra import relogio
+from agentnfe.infra.extensions import cache, db
 from agentnfe.models import Certificado, Empresa, Mensagem, NFSe, Notificacao, Sessao, StatusNFSe
 from agentnfe.models.enums import ESTADOS_FINAIS
 

@@ -1,11 +1,11 @@
-"""Admin forms validated by the same rules as the CSV import (agentnfe.cadastro), errors next to each field."""
+"""Admin forms validated by the same rules as the CSV import (agentnfe.cadastros.validacao), errors next to each field."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from typing import Any
 
-from agentnfe.cadastro import EMPRESA, SERVICO, VINCULO, validar_empresa, validar_servico, validar_vinculo
+from agentnfe.cadastros.validacao import EMPRESA, SERVICO, VINCULO, validar_empresa, validar_servico, validar_vinculo
 
 
 def marcar(form, erros: Mapping[str, str]) -> bool:

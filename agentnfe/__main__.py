@@ -6,8 +6,9 @@ import sys
 import sqlalchemy as sa
 from flask.cli import FlaskGroup
 
-from . import create_app
-from .config import ConfigError
+from agentnfe.infra.config import ConfigError
+
+from .app import create_app
 
 
 class Comandos(FlaskGroup):

@@ -25,7 +25,7 @@ OBJETOS = {
 }  # fmt: skip
 SEGREDOS = {"password_hash": "Senha", "senha": "Senha do certificado", "arquivo": "Arquivo do certificado"}
 """Secrets: the trail says they changed, never what they were or became."""
-NUNCA = frozenset({"sessao_versao", "criado_em", "atualizado_em", "versao"})
+NUNCA = frozenset({"versao_do_login", "criado_em", "atualizado_em", "versao"})
 """Bookkeeping nobody reads as a change."""
 
 

@@ -1,13 +1,16 @@
-"""Operations on firms and back-office users (used by the CLI and, later, the admin)."""
+"""Firms and back-office users: the one writer of contabilidade and user (docs/arquitetura.md §8). The CLI, the
+CSV import and the admin call these operations; they add and flush, the entry point commits."""
 
 from __future__ import annotations
 
 import re
+from datetime import datetime
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from .fiscal import parse_cnpj
+from .infra.extensions import db
 from .models import Contabilidade, Papel, User
 
 MIN_PASSWORD = 8
@@ -31,7 +34,12 @@ def criar_contabilidade(session: Session, nome: str, cnpj: str | None = None) ->
         raise ContaInvalida("o nome da contabilidade é obrigatório")
     if session.scalar(Contabilidade.por_nome(nome)) is not None:
         raise ContaInvalida(f"a contabilidade {nome!r} já existe")
-    contabilidade = Contabilidade(nome=nome, cnpj=parse_cnpj(cnpj) if cnpj else None)
+    return nova_contabilidade(session, nome, parse_cnpj(cnpj) if cnpj else None)
+
+
+def nova_contabilidade(session: Session, nome: str, cnpj: str | None = None) -> Contabilidade:
+    """Add a firm whose name the caller already found free (the CSV import creates the firms its rows name)."""
+    contabilidade = Contabilidade(nome=nome, cnpj=cnpj)
     session.add(contabilidade)
     session.flush()
     return contabilidade
@@ -87,3 +95,47 @@ def criar_primeira_conta(session: Session, nome_firma: str, email: str, senha: s
         raise JaConfigurado("o AgentNFe já foi configurado: entre com seu e-mail e senha")
     firma = criar_contabilidade(session, nome_firma)
     return criar_usuario(session, email, Papel.ADMIN, senha, firma.nome)
+
+
+def novo(modelo: type) -> User:
+    """A new user for the admin's create form, added to the session."""
+    usuario = modelo()
+    db.session.add(usuario)
+    return usuario
+
+
+def preencher_do_formulario(form, usuario: User) -> None:
+    form.populate_obj(usuario)
+
+
+def excluir(usuario: User) -> None:
+    db.session.delete(usuario)
+
+
+def alterar_usuario(
+    usuario: User, email: str, papel: Papel, contabilidade_id: int | None, senha: str | None, criado: bool
+) -> None:
+    """What the admin's user form decided: support staff and operators belong to no firm; a new password or a
+    deactivation ends the user's open logins."""
+    usuario.email = parse_email(email)
+    usuario.role = papel
+    usuario.contabilidade_id = None if usuario.is_superuser or papel is Papel.SUPORTE else contabilidade_id
+    if senha:
+        usuario.set_password(senha)
+    if not criado and (senha or not usuario.ativo):
+        usuario.encerrar_sessoes()
+
+
+def marcar_login(usuario: User, instante: datetime) -> None:
+    usuario.ultimo_login_em = instante
+
+
+def encerrar_logins(usuario: User) -> None:
+    """Every open login of the user ends (a copied cookie stops working too)."""
+    usuario.encerrar_sessoes()
+
+
+def trocar_senha(usuario: User, senha: str) -> None:
+    """The user's own new password; the other open logins end."""
+    usuario.set_password(senha)
+    usuario.encerrar_sessoes()

@@ -7,7 +7,9 @@ from datetime import date, datetime
 from decimal import Decimal
 from enum import Enum
 
-from . import planilha, relogio
+from agentnfe import planilha
+from agentnfe.infra import relogio
+
 from .fiscal import formatar_brl, nome_municipio
 from .models.enums import (
     AcaoTentativa,

@@ -14,7 +14,9 @@ from decimal import Decimal
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from . import estatisticas, relogio, rotulos
+from agentnfe import rotulos
+from agentnfe.infra import estatisticas, relogio
+
 from .contas import criar_usuario
 from .emission.notas import tributacao
 from .fiscal.documents import completar_cnpj, completar_cpf

@@ -8,26 +8,26 @@ import logging
 import time
 
 import sqlalchemy as sa
-from flask import current_app, g, jsonify, request, send_file
+from flask import Blueprint, current_app, g, jsonify, request, send_file
 from limits import parse as parse_limit
 from sqlalchemy.exc import SQLAlchemyError
 
-from agentnfe import health, logs, metricas, queue
 from agentnfe.conversation import engine
 from agentnfe.conversation.api import conversar
-from agentnfe.conversation.entrada import registrar
+from agentnfe.conversation.entrada import guardar
 from agentnfe.emission import links, pdfs
-from agentnfe.extensions import cache, db, limiter
 from agentnfe.fiscal import TelefoneInvalido, normalizar_telefone
+from agentnfe.infra import health, logs, metricas, queue
+from agentnfe.infra.extensions import cache, db, limiter
+from agentnfe.infra.requisicao import json_do_corpo, sem_espaco
 from agentnfe.integrations import whatsapp
 from agentnfe.integrations.entrada import Entrada, EntradaInvalida, identificador
 from agentnfe.models import NFSe, StatusNFSe
-from agentnfe.requisicao import json_do_corpo, sem_espaco
 from tasks.conversa import despachar, process_message
 from tasks.emissao import poll_nfse
 from tasks.entrega import send_reply
 
-from . import bp
+bp = Blueprint("bot", __name__)
 
 log = logging.getLogger(__name__)
 
@@ -75,7 +75,7 @@ def _guardar_e_enfileirar(entrada: Entrada) -> str | tuple:
     if not _dentro_do_limite(entrada.telefone):
         return "throttled"
     try:
-        mensagem_id = registrar(entrada)
+        mensagem_id = guardar(entrada)
     except SQLAlchemyError:
         db.session.rollback()
         log.exception("could not store inbound %s message %s", entrada.provider.value, entrada.provider_id)
@@ -243,15 +243,9 @@ def corpo_grande_demais(_erro_http):
     return _erro(f"corpo da requisição maior que {current_app.config['MAX_BODY_KB']} KB", 413)
 
 
-@bp.get("/healthz")
-@limiter.exempt
-def healthz():
-    body, code = health.report()
-    return jsonify(body), code
-
-
-def _metricas_permitidas() -> bool:
-    """With METRICS_TOKEN, its Bearer; without, only a direct local client (nothing forwarded by a proxy)."""
+def _cliente_de_operacao() -> bool:
+    """The operator's monitoring: with METRICS_TOKEN, its Bearer; without, only a direct local client (nothing
+    forwarded by a proxy)."""
     token = current_app.config["METRICS_TOKEN"]
     if token:
         return _segredo_confere(_bearer(), token)
@@ -263,10 +257,18 @@ def _metricas_permitidas() -> bool:
         return False
 
 
+@bp.get("/healthz")
+@limiter.limit("60/minute", exempt_when=_cliente_de_operacao)
+def healthz():
+    """Write probes for the operator's monitoring (local or Bearer METRICS_TOKEN); read-only for anyone else."""
+    body, code = health.report(escrita=_cliente_de_operacao())
+    return jsonify(body), code
+
+
 @bp.get("/metrics")
 @limiter.exempt
 def metrics():
-    if not _metricas_permitidas():
+    if not _cliente_de_operacao():
         if current_app.config["METRICS_TOKEN"]:
             return _erro("unauthorized", 401)
         return _erro("/metrics answers only local clients, or a Bearer METRICS_TOKEN when it is set", 403)

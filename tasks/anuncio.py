@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from agentnfe.conversation import engine
-from agentnfe.extensions import huey
-from agentnfe.queue import in_app_context
+from agentnfe.infra.extensions import huey
+from agentnfe.infra.queue import in_app_context
 
 from .entrega import send_reply
 

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
-from agentnfe import logs
 from agentnfe.conversation import engine
-from agentnfe.extensions import db, huey
+from agentnfe.infra import logs
+from agentnfe.infra.extensions import db, huey
+from agentnfe.infra.queue import in_app_context
 from agentnfe.models import Mensagem, Sessao
-from agentnfe.queue import in_app_context
 
 from .emissao import cancel_nfse, emit_nfse
 from .entrega import send_reply

@@ -6,13 +6,14 @@ import logging
 
 from huey import crontab
 
-from agentnfe import logs
+from agentnfe.cadastros import tomadores
 from agentnfe.conversation.engine import avisar_telefones
-from agentnfe.emission import cancelamento, certificados, certificados_aviso, pdfs, replay, service, tomadores
+from agentnfe.emission import cancelamento, certificados, certificados_aviso, pdfs, replay, service
 from agentnfe.emission.registro import Efeitos
-from agentnfe.extensions import huey
+from agentnfe.infra import logs
+from agentnfe.infra.extensions import huey
+from agentnfe.infra.queue import TentarDeNovo, in_app_context
 from agentnfe.integrations import brasilapi
-from agentnfe.queue import TentarDeNovo, in_app_context
 
 from .anuncio import announce_nfse
 from .entrega import send_reply
@@ -65,7 +66,7 @@ def cancel_nfse(
 ) -> None:
     """Ask the gateway to cancel an authorized note with the code and reason its requester chose."""
     ultima = task is not None and task.retries == 0
-    efeitos = cancelamento.pedir(nfse_id, codigo, motivo, origem, usuario_id, ultima_tentativa=ultima)
+    efeitos = cancelamento.solicitar(nfse_id, codigo, motivo, origem, usuario_id, ultima_tentativa=ultima)
     seguir(efeitos, nfse_id, proxima=poll_cancellation)
     if efeitos.tentar_de_novo:
         raise TentarDeNovo(f"cancellation of note {nfse_id} not sent yet")

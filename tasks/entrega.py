@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from agentnfe import logs
 from agentnfe.conversation import entrega
-from agentnfe.extensions import huey
-from agentnfe.queue import in_app_context
+from agentnfe.infra import logs
+from agentnfe.infra.extensions import huey
+from agentnfe.infra.queue import in_app_context
 
 
 @huey.task()

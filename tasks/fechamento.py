@@ -5,8 +5,8 @@ from __future__ import annotations
 from datetime import date
 
 from agentnfe.emission import fechamento
-from agentnfe.extensions import huey
-from agentnfe.queue import in_app_context
+from agentnfe.infra.extensions import huey
+from agentnfe.infra.queue import in_app_context
 
 from . import trabalhos
 

@@ -6,10 +6,11 @@ from __future__ import annotations
 import io
 
 from agentnfe import auditoria
-from agentnfe.extensions import db, huey
-from agentnfe.importacao import importar_empresas
+from agentnfe.cadastros import importacao
+from agentnfe.infra.extensions import db, huey
+from agentnfe.infra.queue import in_app_context
+from agentnfe.infra.transacao import transacao
 from agentnfe.models import Contabilidade, User
-from agentnfe.queue import in_app_context
 
 from . import trabalhos
 
@@ -41,25 +42,27 @@ def confirmar(trabalho: str) -> None:
     atual["iniciado"] = True
     trabalhos.gravar(trabalho, atual)
     if atual["total"] > LIMITE_NA_HORA:
-        import_companies(trabalho)
+        importar_empresas(trabalho)
     else:
         executar(trabalho)
 
 
 def executar(trabalho: str) -> None:
-    """Import the kept file, record it in the audit trail and commit; the job's state tells the outcome."""
+    """Import the kept file and record it in the audit trail, in one transaction; the job's state tells the
+    outcome."""
     atual = trabalhos.ler(trabalho)
-    somente = db.session.get(Contabilidade, atual["contabilidade_id"]) if atual["contabilidade_id"] else None
-    usuario = db.session.get(User, atual["usuario_id"])
 
     def avancar() -> None:
         atual["feitas"] += 1
         if atual["feitas"] % 25 == 0:
             trabalhos.gravar(trabalho, atual)
 
-    resultado = importar_empresas(io.StringIO(texto(trabalho)), db.session, somente, progresso=avancar)
-    auditoria.registrar(db.session, "importar", "importacao", None, resultado.descricao(atual["nome"]), usuario=usuario)
-    db.session.commit()
+    with transacao():
+        somente = db.session.get(Contabilidade, atual["contabilidade_id"]) if atual["contabilidade_id"] else None
+        usuario = db.session.get(User, atual["usuario_id"])
+        resultado = importacao.importar_empresas(io.StringIO(texto(trabalho)), db.session, somente, progresso=avancar)
+        descricao = resultado.descricao(atual["nome"])
+        auditoria.registrar(db.session, "importar", "importacao", None, descricao, usuario=usuario)
     atual.update(
         pronto=True, feitas=atual["total"], criadas=resultado.criadas, atualizadas=resultado.atualizadas,
         contabilidades_criadas=resultado.contabilidades_criadas, erros=resultado.erros,
@@ -69,11 +72,10 @@ def executar(trabalho: str) -> None:
 
 @huey.task(retries=0)
 @in_app_context
-def import_companies(trabalho: str) -> None:
+def importar_empresas(trabalho: str) -> None:
     try:
         executar(trabalho)
     except Exception:
-        db.session.rollback()
         atual = trabalhos.ler(trabalho)
         atual["erro"] = "A importação parou e nada foi gravado; tente de novo. O erro ficou registrado para o suporte."
         trabalhos.gravar(trabalho, atual)

@@ -9,11 +9,11 @@ from datetime import timedelta
 from flask import current_app
 from huey import crontab
 
-from agentnfe import backup, estatisticas, relogio
 from agentnfe.conversation import varredura
 from agentnfe.emission import recuperacao
-from agentnfe.extensions import huey
-from agentnfe.queue import in_app_context
+from agentnfe.infra import backup, estatisticas, relogio
+from agentnfe.infra.extensions import huey
+from agentnfe.infra.queue import in_app_context
 
 from .anuncio import announce_nfse
 from .conversa import process_message

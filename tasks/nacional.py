@@ -6,8 +6,8 @@ from flask import current_app
 from huey import crontab
 
 from agentnfe.emission import convenios_nacionais
-from agentnfe.extensions import huey
-from agentnfe.queue import in_app_context
+from agentnfe.infra.extensions import huey
+from agentnfe.infra.queue import in_app_context
 
 
 @huey.task(retries=3, retry_delay=300)
@@ -20,7 +20,7 @@ def check_convenio(empresa_id: int) -> None:
 @huey.periodic_task(crontab(hour="9", minute="23"))
 @in_app_context
 def daily_convenios() -> None:
-    """Each morning in Brazil (09:23 UTC) the convênios are read again for the day (agentnfe/convenios.py)."""
+    """Each morning in Brazil (09:23 UTC) the convênios are read again for the day (agentnfe/cadastros/convenios.py)."""
     padrao = current_app.config["NFSE_GATEWAY"] == "nacional"
     for empresa_id in convenios_nacionais.empresas_a_conferir(padrao):
         check_convenio(empresa_id)

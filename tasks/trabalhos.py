@@ -12,8 +12,8 @@ from pathlib import Path
 from flask import current_app
 from huey import crontab
 
-from agentnfe.extensions import huey
-from agentnfe.queue import in_app_context
+from agentnfe.infra.extensions import huey
+from agentnfe.infra.queue import in_app_context
 
 ESTADO = "estado.json"
 GUARDA_DIAS = 7

@@ -12,13 +12,13 @@ import pytest
 import sqlalchemy as sa
 from flask.testing import FlaskClient
 
-from agentnfe import create_app
-from agentnfe.extensions import db
+from agentnfe.app import create_app
+from agentnfe.infra.extensions import db
 
 TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL")
 TEST_REDIS_URL = os.environ.get("TEST_REDIS_URL")
 
-# Every variable of DESIGN.md §5: tests start from the embedded defaults whatever the shell has.
+# Every variable of docs/arquitetura.md §5: tests start from the embedded defaults whatever the shell has.
 CONTRACT_VARIABLES = (
     "AGENTNFE_DATA_DIR DATABASE_URL REDIS_URL SECRET_KEY AGENTNFE_ENCRYPTION_KEY PUBLIC_URL OPENAI_API_KEY "
     "OPENAI_BASE_URL OPENAI_MODEL LLM_PRICE_INPUT_PER_MTOK LLM_PRICE_OUTPUT_PER_MTOK EVOLUTION_API_URL "
@@ -67,6 +67,34 @@ def falta_no_ambiente(motivo: str):
     pytest.skip(motivo)
 
 
+def pytest_configure(config):
+    from agentnfe import models  # noqa: F401
+
+    from . import escritores
+
+    escritores.instalar(db.Model)
+
+
+def pytest_sessionfinish(session, exitstatus):
+    """A table written by a module tests/test_escritores.py does not name fails the run."""
+    from . import escritores
+    from .test_escritores import violacoes
+
+    if os.environ.get("ESCRITORES_JSON"):  # the whole map as the run saw it, for whoever updates the list
+        import json
+
+        Path(os.environ["ESCRITORES_JSON"]).write_text(json.dumps(escritores.vistos, indent=1, sort_keys=True))
+    erradas = violacoes(escritores.vistos)
+    if erradas:
+        relatorio = session.config.pluginmanager.get_plugin("terminalreporter")
+        relatorio.write_line(
+            "Tables written by a module that is not their writer (tests/test_escritores.py):", red=True
+        )
+        for linha in erradas:
+            relatorio.write_line(f"  {linha}", red=True)
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
+
+
 def pytest_report_header(config):
     database = "PostgreSQL " + TEST_DATABASE_URL if TEST_DATABASE_URL else "SQLite (embedded)"
     return f"agentnfe: database {database}; redis {TEST_REDIS_URL or 'not used (embedded)'}"
@@ -86,7 +114,7 @@ def run_scheduled(limit: int = 50) -> int:
     """Run the tasks scheduled for later (status polls, retries) now, as a consumer would when due."""
     from datetime import datetime
 
-    from agentnfe.extensions import huey
+    from agentnfe.infra.extensions import huey
 
     far = datetime(2100, 1, 1)
     executed = 0

@@ -5,7 +5,7 @@ from contextlib import contextmanager
 
 import sqlalchemy as sa
 
-from agentnfe.extensions import db
+from agentnfe.infra.extensions import db
 
 WRITE = re.compile(r"^\s*(INSERT|UPDATE|DELETE)\b", re.IGNORECASE)
 
@@ -33,7 +33,7 @@ def contagens(client, paginas) -> dict[str, int]:
     """Statements each page runs on its own: caches cleared, nothing from the identity map, the user loaded again."""
     from flask import g
 
-    from agentnfe.extensions import cache
+    from agentnfe.infra.extensions import cache
 
     resultado = {}
     for pagina in paginas:

@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 import pytest
 import sqlalchemy as sa
 
-from agentnfe.extensions import db
+from agentnfe.infra.extensions import db
 from agentnfe.models import Empresa, Mensagem, NFSe, Sessao, StatusNFSe, User
 from agentnfe.seed import seed_demo
 

@@ -3,7 +3,7 @@ already holds more rows than a page at 1×, so 3× is enough to see any statemen
 
 import sqlalchemy as sa
 
-from agentnfe.extensions import db
+from agentnfe.infra.extensions import db
 from agentnfe.seed import seed_demo
 
 from .sql import contagens

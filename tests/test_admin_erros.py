@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from babel.messages.mofile import read_mo, write_mo
 from babel.messages.pofile import read_po
 
-from agentnfe.extensions import db
+from agentnfe.infra.extensions import db
 from agentnfe.models import (
     ClienteTomador,
     Empresa,

@@ -7,8 +7,8 @@ from decimal import Decimal
 import pytest
 import sqlalchemy as sa
 
-from agentnfe import convenios
-from agentnfe.extensions import db
+from agentnfe.cadastros import convenios
+from agentnfe.infra.extensions import db
 from agentnfe.models import (
     Ambiente,
     Certificado,

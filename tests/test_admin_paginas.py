@@ -6,8 +6,8 @@ import re
 
 import sqlalchemy as sa
 
-from agentnfe.extensions import db
-from agentnfe.importacao import OPTIONAL, REQUIRED
+from agentnfe.cadastros.importacao import OPTIONAL, REQUIRED
+from agentnfe.infra.extensions import db
 from agentnfe.models import Certificado, Empresa, NFSe, NFSeTentativa, Sessao, StatusNFSe, UsuarioEmpresa
 
 from . import factories

@@ -8,8 +8,8 @@ from html import unescape
 
 import sqlalchemy as sa
 
-from agentnfe.extensions import db
 from agentnfe.fiscal.documents import completar_cnpj
+from agentnfe.infra.extensions import db
 from agentnfe.models import Empresa, Regime, UsuarioEmpresa
 
 from . import factories

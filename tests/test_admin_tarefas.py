@@ -8,8 +8,8 @@ from decimal import Decimal
 import pytest
 import sqlalchemy as sa
 
-from agentnfe import relogio
-from agentnfe.extensions import db
+from agentnfe.infra import relogio
+from agentnfe.infra.extensions import db
 from agentnfe.models import (
     Auditoria,
     ClienteTomador,

@@ -7,7 +7,7 @@ import json
 import pytest
 import sqlalchemy as sa
 
-from agentnfe.extensions import db
+from agentnfe.infra.extensions import db
 from agentnfe.models import Auditoria, Empresa, NFSe, StatusNFSe
 from agentnfe.models.auditoria import AuditoriaImutavel
 

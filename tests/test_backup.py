@@ -9,10 +9,11 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 import time_machine
+from cryptography.fernet import Fernet
 
-from agentnfe import create_app
+from agentnfe.app import create_app
 from agentnfe.emission import links
-from agentnfe.extensions import db
+from agentnfe.infra.extensions import db
 from agentnfe.models import Certificado, Mensagem, NFSe
 
 from . import factories
@@ -111,10 +112,13 @@ def test_restore_refuses_a_database_with_data_a_different_key_and_a_damaged_arch
     recusa = runner.invoke(args=["restore", str(arquivo)])
     assert recusa.exit_code != 0 and "not empty" in recusa.output and "--force" in recusa.output
 
-    monkeypatch.setenv("AGENTNFE_ENCRYPTION_KEY", "outra-chave-qualquer")
+    propria = bot.config["AGENTNFE_ENCRYPTION_KEY"]  # as a process started with another key in its environment
+    monkeypatch.setitem(bot.config, "AGENTNFE_ENCRYPTION_KEY", Fernet.generate_key().decode())
+    monkeypatch.setitem(bot.config, "ENCRYPTION_KEY_DO_AMBIENTE", True)
     recusa = runner.invoke(args=["restore", str(arquivo), "--force"])
     assert recusa.exit_code != 0 and "AGENTNFE_ENCRYPTION_KEY" in recusa.output
-    monkeypatch.delenv("AGENTNFE_ENCRYPTION_KEY")
+    monkeypatch.setitem(bot.config, "AGENTNFE_ENCRYPTION_KEY", propria)
+    monkeypatch.setitem(bot.config, "ENCRYPTION_KEY_DO_AMBIENTE", False)
 
     estragado = tmp_path / "estragado.tar.gz"
     with tarfile.open(arquivo) as origem, tarfile.open(estragado, "w:gz") as copia:

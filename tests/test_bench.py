@@ -3,11 +3,12 @@
 import sys
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).parent / "bench"))
+BENCH = Path(__file__).resolve().parents[1] / "tools" / "bench"
+sys.path.insert(0, str(BENCH))
 
 from relatorio import estouros  # noqa: E402
 
-from agentnfe import cli_bench  # noqa: E402
+from agentnfe.cli import bench  # noqa: E402
 
 
 def _modo(**por_escala) -> dict:
@@ -27,8 +28,8 @@ def test_a_budget_breaks_when_a_count_exceeds_it_or_grows_with_the_data():
 
 
 def test_the_command_runs_the_checkouts_benchmark_or_says_where_it_lives(runner, monkeypatch, tmp_path):
-    assert cli_bench.BENCH == Path(__file__).parent / "bench" / "bench.py"
-    monkeypatch.setattr(cli_bench, "BENCH", tmp_path / "instalado-sem-testes.py")
+    assert bench.BENCH == BENCH / "bench.py"
+    monkeypatch.setattr(bench, "BENCH", tmp_path / "instalado-sem-testes.py")
     resultado = runner.invoke(args=["bench", "--quick"])
     assert resultado.exit_code == 1
     assert "runs from a source checkout" in resultado.output

@@ -6,7 +6,7 @@ from decimal import Decimal
 import pytest
 import sqlalchemy as sa
 
-from agentnfe.extensions import db
+from agentnfe.infra.extensions import db
 from agentnfe.models import (
     ClienteTomador,
     Estado,

@@ -11,8 +11,8 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
 from agentnfe.conversation import engine, entrega, varredura
-from agentnfe.conversation.entrada import registrar
-from agentnfe.extensions import db, huey
+from agentnfe.conversation import entrada as caixa_de_entrada
+from agentnfe.infra.extensions import db, huey
 from agentnfe.integrations.entrada import Entrada
 from agentnfe.models import Direcao, Envio, Estado, Mensagem, Provider, Sessao, TipoMensagem
 
@@ -27,7 +27,9 @@ def fila(make_app, evolution, alfa):
 
 
 def guardar(texto: str, telefone: str = TELEFONE, provider_id: str | None = None) -> int:
-    return registrar(Entrada(Provider.EVOLUTION, "principal", provider_id, telefone, TipoMensagem.TEXTO, texto))
+    return caixa_de_entrada.guardar(
+        Entrada(Provider.EVOLUTION, "principal", provider_id, telefone, TipoMensagem.TEXTO, texto)
+    )
 
 
 def saidas() -> list[Mensagem]:

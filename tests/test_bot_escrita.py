@@ -1,10 +1,10 @@
-"""Write budget of DESIGN.md §3, proven by counting SQL statements, constant from message 1 to 50."""
+"""Write budget of docs/arquitetura.md §3, proven by counting SQL statements, constant from message 1 to 50."""
 
 import pytest
 import sqlalchemy as sa
 
 from agentnfe.conversation import engine, entrega
-from agentnfe.extensions import db
+from agentnfe.infra.extensions import db
 from agentnfe.models import Direcao, Mensagem
 
 from .conftest import TELEFONE, WhatsApp, bot_settings

@@ -3,7 +3,7 @@
 import pytest
 import sqlalchemy as sa
 
-from agentnfe.extensions import db
+from agentnfe.infra.extensions import db
 from agentnfe.models import Direcao, Mensagem
 
 from .conftest import WhatsApp, bot_settings

@@ -5,7 +5,7 @@ from pathlib import Path
 
 import sqlalchemy as sa
 
-from agentnfe.extensions import db
+from agentnfe.infra.extensions import db
 from agentnfe.models import Direcao, Envio, Mensagem, Provider
 
 from .conftest import API_TOKEN, TELEFONE, assinar, bot_settings

@@ -1,8 +1,8 @@
-"""POST /webhook/evolution answers exactly as DESIGN.md §6 says, for every payload variant."""
+"""POST /webhook/evolution answers exactly as docs/arquitetura.md §6 says, for every payload variant."""
 
 import sqlalchemy as sa
 
-from agentnfe.extensions import db
+from agentnfe.infra.extensions import db
 from agentnfe.models import Direcao, Mensagem, Provider, TipoMensagem
 
 from .conftest import TELEFONE

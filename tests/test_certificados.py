@@ -9,7 +9,7 @@ import time_machine
 
 from agentnfe.conversation.engine import avisar_telefones
 from agentnfe.emission import certificados, certificados_aviso
-from agentnfe.extensions import db
+from agentnfe.infra.extensions import db
 from agentnfe.models import Certificado, Empresa, Mensagem, Notificacao
 
 from . import factories

@@ -1,4 +1,4 @@
-"""`python -m agentnfe extract`: the JSON Lines contract of DESIGN.md §7."""
+"""`python -m agentnfe extract`: the JSON Lines contract of docs/arquitetura.md §7."""
 
 import json
 

@@ -92,10 +92,10 @@ def test_seed_fills_the_fiscal_profile_and_its_notes_are_valid_for_the_gateway(r
 def test_demo_data_is_at_rest_a_demo_phone_gets_one_answer(make_app, evolution, runner):
     """Every demo message was answered and no note waits for a lost task: when a demo phone writes again, the bot
     answers that message only, and the sweeper finds nothing to re-send."""
-    from agentnfe import relogio
     from agentnfe.conversation import engine, varredura
     from agentnfe.emission import recuperacao
-    from agentnfe.extensions import db
+    from agentnfe.infra import relogio
+    from agentnfe.infra.extensions import db
 
     from .conftest import WhatsApp, bot_settings
 

@@ -1,14 +1,17 @@
-"""Run-mode selection from the environment (DESIGN.md §5) and generated secrets."""
+"""Run-mode selection from the environment (README, "Configuration") and generated secrets."""
 
 import os
 import stat
+import subprocess
+import sys
 
 import pytest
 from cryptography.fernet import Fernet
 
-from agentnfe import create_app, sqlite
-from agentnfe.config import ConfigError, load_settings
-from agentnfe.extensions import huey
+from agentnfe.app import create_app
+from agentnfe.infra import pasta, sqlite
+from agentnfe.infra.config import ConfigError, load_settings
+from agentnfe.infra.extensions import huey
 
 
 def test_embedded_defaults(clean_env):
@@ -81,9 +84,22 @@ def test_bad_settings_name_the_variable(clean_env, monkeypatch, name, value, mes
         load_settings()
 
 
+def _preparadas() -> dict:
+    settings = load_settings()
+    pasta.preparar(settings)
+    return settings
+
+
+def test_loading_settings_touches_no_file(tmp_path, clean_env, monkeypatch):
+    monkeypatch.setenv("AGENTNFE_DATA_DIR", str(tmp_path / "nova"))
+    settings = load_settings()
+    assert not (tmp_path / "nova").exists()
+    assert settings["SECRET_KEY"] is None and settings["AGENTNFE_ENCRYPTION_KEY"] is None
+
+
 def test_secrets_are_generated_once_private_and_stable(clean_env):
-    first = load_settings()
-    second = load_settings()
+    first = _preparadas()
+    second = _preparadas()
     assert first["SECRET_KEY"] == second["SECRET_KEY"] and len(first["SECRET_KEY"]) >= 48
     assert first["AGENTNFE_ENCRYPTION_KEY"] == second["AGENTNFE_ENCRYPTION_KEY"]
     Fernet(first["AGENTNFE_ENCRYPTION_KEY"])
@@ -96,10 +112,29 @@ def test_secrets_from_the_environment_win(clean_env, monkeypatch):
     key = Fernet.generate_key().decode()
     monkeypatch.setenv("SECRET_KEY", "s" * 50)
     monkeypatch.setenv("AGENTNFE_ENCRYPTION_KEY", key)
-    settings = load_settings()
+    settings = _preparadas()
     assert settings["SECRET_KEY"] == "s" * 50
     assert settings["AGENTNFE_ENCRYPTION_KEY"] == key
     assert not (clean_env / "secret_key").exists()
+
+
+def test_processes_starting_together_agree_on_one_whole_secret(tmp_path):
+    codigo = (
+        "import sys; from pathlib import Path; from agentnfe.infra import pasta; "
+        "print(pasta.segredo_persistente(Path(sys.argv[1]), 'encryption.key', "
+        "lambda: __import__('cryptography.fernet').fernet.Fernet.generate_key().decode()))"
+    )
+    for rodada in range(5):
+        destino = tmp_path / str(rodada)
+        destino.mkdir()
+        processos = [
+            subprocess.Popen([sys.executable, "-c", codigo, str(destino)], stdout=subprocess.PIPE, text=True)
+            for _ in range(6)
+        ]
+        lidas = {processo.communicate()[0].strip() for processo in processos}
+        assert all(processo.returncode == 0 for processo in processos)
+        assert len(lidas) == 1 and len(lidas.pop()) == 44
+        assert sorted(p.name for p in destino.iterdir()) == ["encryption.key"]
 
 
 def test_https_public_url_hardens_the_session_cookie(clean_env, monkeypatch):
@@ -113,7 +148,7 @@ def test_https_public_url_hardens_the_session_cookie(clean_env, monkeypatch):
 def test_embedded_app_uses_sqlite_wal_and_the_sqlite_queue(clean_env):
     from huey.storage import SqliteStorage
 
-    from agentnfe.extensions import db
+    from agentnfe.infra.extensions import db
 
     app = create_app()
     with app.app_context():

@@ -7,7 +7,7 @@ import sqlalchemy as sa
 from agentnfe.conversation import varredura
 from agentnfe.conversation.engine import anunciar_nota
 from agentnfe.emission import service
-from agentnfe.extensions import db
+from agentnfe.infra.extensions import db
 from agentnfe.models import Direcao, Estado, Mensagem, NFSe, Sessao, StatusNFSe
 
 from .conftest import TELEFONE, WhatsApp, bot_settings, criar_nota, run_scheduled
@@ -80,8 +80,8 @@ def test_new_note_while_one_is_being_emitted_starts_a_draft_and_the_first_is_sti
 def test_each_outcome_is_announced_once_and_a_lost_announcement_is_found(gateway_app, plugnotas, alfa):
     from datetime import timedelta
 
-    from agentnfe import relogio
     from agentnfe.conversation.engine.canal import nova_sessao
+    from agentnfe.infra import relogio
     from agentnfe.models import Provider
 
     nfse_id = criar_nota(alfa.id)

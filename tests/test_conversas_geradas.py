@@ -8,7 +8,7 @@ import sqlalchemy as sa
 
 from agentnfe.conversation.api import conversar
 from agentnfe.conversation.texto import so_palavras
-from agentnfe.extensions import db
+from agentnfe.infra.extensions import db
 from agentnfe.models import ClienteTomador, Estado, NFSe, Sessao
 
 from . import factories

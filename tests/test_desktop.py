@@ -11,8 +11,8 @@ import time
 import httpx
 import pytest
 
-from agentnfe import create_app
-from agentnfe.extensions import huey
+from agentnfe.app import create_app
+from agentnfe.infra.extensions import huey
 
 from .conftest import CONTRACT_VARIABLES, csrf_de
 from .test_cli_server import free_port, start, stop, wait_for_health
@@ -105,9 +105,9 @@ def test_sair_stops_the_app_and_no_second_backup_the_same_day(ambiente, tmp_path
     dados = tmp_path / "dados"
     app = create_app({"DATA_DIR": dados, "TESTING": True})
     with app.app_context():
-        from agentnfe.cli import upgrade_database
+        from agentnfe.cli.comum import upgrade_database
         from agentnfe.contas import criar_contabilidade, criar_usuario
-        from agentnfe.extensions import db
+        from agentnfe.infra.extensions import db
         from agentnfe.models import Papel
 
         upgrade_database()
@@ -149,9 +149,9 @@ def test_desktop_refuses_server_mode(ambiente):
 
 def _firma_com_nota_autorizada(dados) -> int:
     """A firm, its admin and an authorized note, written straight into the desktop's database."""
-    from agentnfe.cli import upgrade_database
+    from agentnfe.cli.comum import upgrade_database
     from agentnfe.contas import criar_contabilidade, criar_usuario
-    from agentnfe.extensions import db
+    from agentnfe.infra.extensions import db
     from agentnfe.models import Papel, StatusNFSe
 
     from . import factories

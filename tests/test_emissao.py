@@ -7,7 +7,7 @@ import pytest
 import sqlalchemy as sa
 
 from agentnfe.emission import service
-from agentnfe.extensions import db
+from agentnfe.infra.extensions import db
 from agentnfe.models import Auditoria, FonteTomador, NFSe, NFSeTentativa, Notificacao, StatusNFSe
 
 from .conftest import criar_nota, em_paralelo, run_scheduled

@@ -12,7 +12,7 @@ import pytest
 import sqlalchemy as sa
 
 from agentnfe.emission import cancelamento, service
-from agentnfe.extensions import db
+from agentnfe.infra.extensions import db
 from agentnfe.models import (
     Empresa,
     EmpresaClienteTomador,
@@ -375,7 +375,7 @@ def test_a_refused_cancellation_is_told_to_the_user_and_the_accountant(gateway_a
 def test_a_cancellation_without_answer_for_a_day_is_reported_not_dropped(gateway_app, plugnotas, alfa):
     nfse_id = _autorizada(gateway_app, alfa)
     plugnotas.consultas_cancelamento = 10_000
-    cancelamento.pedir(nfse_id, 2, "Serviço não foi prestado ao cliente")
+    cancelamento.solicitar(nfse_id, 2, "Serviço não foi prestado ao cliente")
     assert cancelamento.consultar(nfse_id, 3).consultar_em == 120
     db.session.execute(sa.update(NFSe).values(cancelamento_pedido_em=datetime.now(UTC) - timedelta(hours=25)))
     db.session.commit()
@@ -390,7 +390,7 @@ def test_the_cancellation_reason_and_code_are_validated_before_any_call(gateway_
     nfse_id = _autorizada(gateway_app, alfa)
     for codigo, motivo in ((3, "Motivo longo o suficiente"), (1, "curto"), (2, "x" * 256)):
         with pytest.raises(CancelamentoInvalido):
-            cancelamento.pedir(nfse_id, codigo, motivo)
+            cancelamento.solicitar(nfse_id, codigo, motivo)
     assert plugnotas.chamadas("POST", "/nfse/cancelar") == []
 
 

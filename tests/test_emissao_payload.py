@@ -68,7 +68,7 @@ def test_matches_the_corrected_sample_request():
     assert documento["tomador"] == amostra["tomador"]
     [item], [esperado] = documento["servico"], amostra["servico"]
     assert {k: item[k] for k in esperado if k != "iss"} == {k: v for k, v in esperado.items() if k != "iss"}
-    # Simples Nacional, ISS not withheld: paid in the DAS, so no rate goes on the note (DESIGN.md §9)
+    # Simples Nacional, ISS not withheld: paid in the DAS, so no rate goes on the note (docs/arquitetura.md §9)
     assert item["iss"] == {"tipoTributacao": 6, "exigibilidade": 1, "retido": False}
 
 

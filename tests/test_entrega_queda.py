@@ -9,7 +9,7 @@ import time_machine
 from flask import current_app
 
 from agentnfe.contas import criar_usuario
-from agentnfe.extensions import db, huey
+from agentnfe.infra.extensions import db, huey
 from agentnfe.models import Direcao, Envio, Mensagem, Papel
 
 from . import factories

@@ -1,5 +1,5 @@
 """The month-end package: one ZIP per empresa with the XML and PDF of the month's authorized notes and notas.csv
-in Excel pt-BR — from the CLI `fechamento` (DESIGN §7) and from the admin as a background job."""
+in Excel pt-BR — from the CLI `fechamento` (docs/arquitetura.md §7) and from the admin as a background job."""
 
 import csv
 import io
@@ -10,7 +10,7 @@ from decimal import Decimal
 
 import pytest
 
-from agentnfe.extensions import db
+from agentnfe.infra.extensions import db
 from agentnfe.models import StatusNFSe
 
 from . import factories

@@ -4,7 +4,7 @@ from decimal import Decimal
 
 import pytest
 
-from agentnfe.cadastro import validar_empresa
+from agentnfe.cadastros.validacao import validar_empresa
 from agentnfe.fiscal import (
     LocalidadeInvalida,
     ServicoInvalido,

@@ -2,7 +2,7 @@
 
 from huey.storage import RedisStorage
 
-from agentnfe.extensions import huey
+from agentnfe.infra.extensions import huey
 
 DEAD_REDIS = "redis://127.0.0.1:1/0"
 
@@ -51,3 +51,38 @@ def test_cache_down_is_degraded_but_200(make_app):
     assert response.status_code == 200
     assert response.get_json()["status"] == "degraded"
     assert response.get_json()["checks"]["cache"] == "error"
+
+
+def _sonda():
+    import sqlalchemy as sa
+
+    from agentnfe.infra.extensions import db
+    from agentnfe.models import SondaEscrita
+
+    instante = db.session.scalar(sa.select(SondaEscrita.instante).where(SondaEscrita.id == 1))
+    db.session.rollback()
+    return instante
+
+
+PUBLICO = {"REMOTE_ADDR": "203.0.113.9"}
+
+
+def test_a_public_client_gets_read_only_answers_the_operator_the_write_probes(app, client):
+    antes = _sonda()
+    publica = client.get("/healthz", environ_base=PUBLICO)
+    assert publica.status_code == 200 and publica.get_json()["checks"]["database"] == "ok"
+    assert _sonda() == antes  # nothing written for an anonymous client
+    assert client.get("/healthz").status_code == 200  # local: the write probe runs
+    assert _sonda() is not None and _sonda() != antes
+
+
+def test_a_public_client_still_learns_that_the_database_is_down(make_app):
+    app = make_app(SQLALCHEMY_DATABASE_URI="sqlite:////proc/agentnfe-missing/db.sqlite")
+    response = app.test_client().get("/healthz", environ_base=PUBLICO)
+    assert response.status_code == 503 and response.get_json()["checks"]["database"] == "error"
+
+
+def test_public_health_checks_are_rate_limited_the_operators_are_not(app, client):
+    estados = [client.get("/healthz", environ_base=PUBLICO).status_code for _ in range(61)]
+    assert estados[:60] == [200] * 60 and estados[60] == 429
+    assert all(client.get("/healthz").status_code == 200 for _ in range(70))

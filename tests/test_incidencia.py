@@ -3,8 +3,8 @@ espelho saying it: "ISS devido em: …"."""
 
 import pytest
 
-from agentnfe.extensions import db
 from agentnfe.fiscal.incidencia import Regra, incidencia, regra
+from agentnfe.infra.extensions import db
 from agentnfe.models import ClienteTomador, FonteTomador, TipoDocumento
 
 from .conftest import TELEFONE

@@ -11,8 +11,8 @@ import sqlalchemy as sa
 import time_machine
 from prometheus_client.parser import text_string_to_metric_families
 
-from agentnfe import queue
-from agentnfe.extensions import db
+from agentnfe.infra import queue
+from agentnfe.infra.extensions import db
 from agentnfe.models import NFSe, StatusNFSe
 from tasks.entrega import send_reply
 
@@ -182,13 +182,39 @@ def test_queue_depth_and_the_age_of_the_next_task_come_from_the_queue(make_app):
         queue.huey.flush()
 
 
+@queue.huey.task(retries=1, retry_delay=60)
+def _passageira():
+    raise queue.TentarDeNovo("ainda não")
+
+
+def test_a_retried_task_keeps_its_id_and_its_wait_counts_from_when_it_was_due(make_app):
+    app = make_app(HUEY_IMMEDIATE=False)
+    with app.app_context():
+        with time_machine.travel(1_900_000_000, tick=False):
+            _passageira()
+            [tarefa] = queue.huey.pending()
+            queue.huey.execute(queue.huey.dequeue())
+        [agendada] = queue.huey.scheduled()
+        assert agendada.id == tarefa.id and agendada.retries == 0
+        with time_machine.travel(1_900_000_100, tick=False):
+            for devida in queue.huey.read_schedule(queue.huey._get_timestamp()):
+                queue.huey.enqueue(devida)
+            [de_volta] = queue.huey.pending()
+            cheia = ler(app.test_client())
+        assert de_volta.id == tarefa.id
+        assert valor(cheia, "agentnfe_queue_oldest_task_age_seconds") == pytest.approx(40, abs=1)
+        queue.huey.flush()
+
+
 def test_a_service_process_clears_the_shared_directory_only_when_no_process_of_it_lives(tmp_path):
     pasta = tmp_path / "metricas"
     pasta.mkdir()
     morto = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
     (pasta / f"counter_{morto.stdout.strip()}.db").write_bytes(b"\0" * 8)
     env = {k: v for k, v in os.environ.items() if k not in CONTRACT_VARIABLES}
-    codigo = f"from pathlib import Path; from agentnfe import metricas; metricas.multiprocesso(Path({str(pasta)!r}))"
+    codigo = (
+        f"from pathlib import Path; from agentnfe.infra import metricas; metricas.multiprocesso(Path({str(pasta)!r}))"
+    )
     subprocess.run([sys.executable, "-c", codigo], cwd=RAIZ, env=env, check=True, capture_output=True)
     assert list(pasta.iterdir()) == []  # nobody alive: the old totals go
 

@@ -6,8 +6,8 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from flask_migrate import downgrade, upgrade
 
-from agentnfe import create_app
-from agentnfe.extensions import db
+from agentnfe.app import create_app
+from agentnfe.infra.extensions import db
 
 from .conftest import TEST_DATABASE_URL
 

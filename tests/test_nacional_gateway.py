@@ -12,9 +12,9 @@ import sqlalchemy as sa
 from flask import current_app
 from lxml import etree
 
-from agentnfe import convenios, relogio
-from agentnfe.cadastro import harmonizar
-from agentnfe.cli_nacional import sondar_dps
+from agentnfe.cadastros import convenios
+from agentnfe.cadastros.empresas import harmonizar
+from agentnfe.cli.nacional import sondar_dps
 from agentnfe.contas import criar_usuario
 from agentnfe.emission import apuracao, certificados, convenios_nacionais, fechamento, numeracao, service
 from agentnfe.emission.dps import NAMESPACE
@@ -24,7 +24,8 @@ from agentnfe.emission.gateways import (
     gateway_da_nota,
     gateway_nacional,
 )
-from agentnfe.extensions import db
+from agentnfe.infra import relogio
+from agentnfe.infra.extensions import db
 from agentnfe.models import (
     Empresa,
     EmpresaClienteTomador,
@@ -134,7 +135,9 @@ def test_a_confirmed_whatsapp_conversation_ends_with_number_access_key_and_pdf(n
     assert pdf.status_code == 200 and pdf.data.startswith(b"%PDF") and registro.chave_acesso.encode() in pdf.data
     assert sefin.url not in aviso
     assert db.session.get(Empresa, alfa.id).numero_dps == 42
-    xml_nfse = gateway_da_nota(registro).xml(registro.chave_acesso)  # the month-end package and the admin's XML
+    gateway, chave = gateway_da_nota(registro), registro.chave_acesso
+    db.session.rollback()  # no call goes out with a transaction open
+    xml_nfse = gateway.xml(chave)  # the month-end package and the admin's XML
     assert f"<nNFSe>{registro.numero}</nNFSe>".encode() in xml_nfse and b"<DPS" in xml_nfse
 
 
@@ -230,8 +233,9 @@ def test_a_refused_resend_of_a_dps_that_already_gave_a_note_adopts_that_note(nac
     nfse_id = criar_nota(alfa.id)
     service.emitir(nfse_id)
     primeira = nota()
-    gateway = gateway_da_empresa(primeira.empresa)
-    resposta = gateway.emitir(primeira.payload)
+    gateway, documento = gateway_da_empresa(primeira.empresa), primeira.payload
+    db.session.rollback()  # no call goes out with a transaction open
+    resposta = gateway.emitir(documento)
     assert resposta.existente and resposta.chave_acesso == primeira.chave_acesso
     assert len(sefin.notas) == 1
 
@@ -244,6 +248,7 @@ def test_a_client_certificate_from_another_ca_is_refused_by_the_handshake(nacion
     )  # fmt: skip
     db.session.commit()
     gateway = gateway_da_empresa(empresa)
+    db.session.rollback()  # no call goes out with a transaction open
     with pytest.raises(GatewayInacessivel, match="nothing was sent"):
         gateway.consultar("3" * 50)
     nfse_id = criar_nota(alfa.id)
@@ -427,6 +432,7 @@ def test_verificar_lists_what_is_missing_in_portuguese(nacional, sefin, alfa):
 def test_the_probe_says_which_of_the_published_sefin_paths_answered(nacional, sefin, alfa):
     """Produção restrita's base path differs between public sources; the one that answers is the one to keep."""
     gateway = gateway_nacional(alfa.id)
+    db.session.rollback()  # no call goes out with a transaction open
     base, existente, problemas = sondar_dps(gateway, [sefin.url + "/API/SefinNacional", sefin.sefin], "DPS" + "1" * 42)
     assert (base, existente) == (sefin.sefin, None)
     assert problemas == [f"{sefin.url}/API/SefinNacional: HTTP 404, sem resposta da API"]

@@ -6,7 +6,7 @@ import pytest
 import sqlalchemy as sa
 
 from agentnfe.emission import recuperacao
-from agentnfe.extensions import db
+from agentnfe.infra.extensions import db
 from agentnfe.models import NFSe, NFSeTentativa, StatusNFSe
 
 from .conftest import criar_nota

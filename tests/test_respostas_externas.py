@@ -7,9 +7,9 @@ import sqlalchemy as sa
 
 from agentnfe.conversation import varredura
 from agentnfe.emission import recuperacao
-from agentnfe.extensions import db
+from agentnfe.infra.extensions import db
+from agentnfe.infra.relogio import agora
 from agentnfe.models import ClienteTomador, Direcao, Envio, Estado, Mensagem, NFSe, Notificacao, Sessao, StatusNFSe
-from agentnfe.relogio import agora
 
 from .conftest import WhatsApp, bot_settings, run_scheduled
 

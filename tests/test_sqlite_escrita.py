@@ -6,7 +6,7 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError, OperationalError
 
-from agentnfe import sqlite
+from agentnfe.infra import sqlite
 
 
 @pytest.fixture

@@ -9,7 +9,7 @@ import httpx
 import pytest
 import sqlalchemy as sa
 
-from agentnfe.extensions import db
+from agentnfe.infra.extensions import db
 from agentnfe.models import NFSe, StatusNFSe
 
 from .conftest import (

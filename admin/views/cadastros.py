@@ -10,10 +10,11 @@ from sqlalchemy.orm import joinedload, undefer
 from wtforms import SelectField, StringField, ValidationError
 from wtforms.validators import DataRequired, InputRequired
 
-from agentnfe import convenios, rotulos
-from agentnfe.cadastro import harmonizar
-from agentnfe.extensions import db
+from agentnfe import rotulos
+from agentnfe.cadastros import convenios, empresas
 from agentnfe.fiscal.regras_nacionais import APURACOES
+from agentnfe.infra.extensions import db
+from agentnfe.infra.transacao import transacao
 from agentnfe.models import (
     Contabilidade,
     Empresa,
@@ -62,6 +63,7 @@ def _atalhos_da_empresa(empresa_id: int) -> dict[str, str]:
 
 class EmpresaView(Escopada):
     objeto_auditado = "empresa"
+    escritor = empresas
     details_template = "admin/empresa_detalhes.html"
     column_list = (
         "cnpj",
@@ -122,7 +124,7 @@ class EmpresaView(Escopada):
     )  # fmt: skip
     form_extra_fields = {
         "cnpj": StringField("CNPJ", validators=[DataRequired("Informe o CNPJ."), cnpj_valido]),
-        # typed as people type them ("01310-100", "2,79"); agentnfe.cadastro cleans and checks them
+        # typed as people type them ("01310-100", "2,79"); agentnfe.cadastros.validacao cleans and checks them
         "cep": StringField("CEP"),
         "telefone": StringField("Telefone da empresa"),
         "aliquota_simples_iss": CampoAliquota("Alíquota efetiva do Simples (ISS, %)"),
@@ -234,14 +236,14 @@ class EmpresaView(Escopada):
         self._ativar(ids, True)
 
     def _ativar(self, ids, ativa: bool) -> None:
-        empresas = self.escopados(ids)
         acao = "reativar" if ativa else "desativar"
-        for empresa in empresas:
-            mudancas = {"Ativa": [rotulos.sim_nao(empresa.ativa), rotulos.sim_nao(ativa)]}
-            empresa.ativa = ativa
-            self.auditar(acao, empresa, f"{self.name}: {acao} {empresa}", mudancas)
-        db.session.commit()
-        flash(f"{len(empresas)} empresa(s) {'reativada' if ativa else 'desativada'}(s).", "success")
+        with transacao():
+            escolhidas = self.escopados(ids)
+            for empresa in escolhidas:
+                mudancas = {"Ativa": [rotulos.sim_nao(empresa.ativa), rotulos.sim_nao(ativa)]}
+                empresas.ativar(empresa, ativa)
+                self.auditar(acao, empresa, f"{self.name}: {acao} {empresa}", mudancas)
+        flash(f"{len(escolhidas)} empresa(s) {'reativada' if ativa else 'desativada'}(s).", "success")
 
     def validate_form(self, form):
         """The CSV import's rules, with each problem beside its field."""
@@ -252,13 +254,12 @@ class EmpresaView(Escopada):
         return valido and g.empresa_limpa is not None
 
     def on_model_change(self, form, model, is_created):
+        valores = {campo: valor for campo, valor in (g.get("empresa_limpa") or {}).items() if campo != "cnpj"}
         if is_created:
-            model.contabilidade_id = contabilidade_id() or usuario().contabilidade_id or _firma_do_operador()
-        for campo, valor in (g.get("empresa_limpa") or {}).items():
-            if campo != "cnpj":
-                setattr(model, campo, valor)
-        harmonizar(model)
-        validacao.limpar_servicos(model)
+            valores["contabilidade_id"] = contabilidade_id() or usuario().contabilidade_id or _firma_do_operador()
+        empresas.preencher(model, valores)
+        empresas.harmonizar(model)
+        empresas.limpar_servicos(model)
 
     def after_model_change(self, form, model, is_created):
         """An empresa on the national emitter whose município's convênio nobody read today: a task reads it with
@@ -271,6 +272,7 @@ class EmpresaView(Escopada):
 
 class TelefoneView(PorEmpresa):
     objeto_auditado = "telefone"
+    escritor = empresas
     column_list = ("empresa", "telefone", "nome", "ativo")
     column_details_list = column_list
     column_labels = {"empresa": "Empresa", "telefone": "Telefone", "nome": "Nome", "ativo": "Ativo"}

@@ -12,9 +12,10 @@ from sqlalchemy.orm import joinedload
 from wtforms import FileField, PasswordField
 from wtforms.validators import DataRequired
 
-from agentnfe import relogio
 from agentnfe.emission import certificados
-from agentnfe.extensions import db
+from agentnfe.infra import relogio
+from agentnfe.infra.extensions import db
+from agentnfe.infra.transacao import transacao
 from agentnfe.models import Certificado
 
 from ..acesso import escreve
@@ -38,6 +39,7 @@ class CertificadoView(PorEmpresa):
     """Upload form: the file and its password go straight to the parser; nothing secret is ever shown."""
 
     objeto_auditado = "certificado"
+    escritor = certificados
 
     column_list = ("empresa", "titular", "cnpj", "valido_de", "valido_ate", "enviado_gateway_em")
     column_details_list = column_list
@@ -83,19 +85,18 @@ class CertificadoView(PorEmpresa):
             flash("Empresa ou arquivo inválido.", "error")
             return False
         try:
-            registro = certificados.adicionar(db.session, empresa, arquivo.read(), form.senha.data, relogio.hoje())
+            with transacao():
+                registro = certificados.adicionar(db.session, empresa, arquivo.read(), form.senha.data, relogio.hoje())
+                db.session.flush()
+                self.auditar(
+                    "certificado",
+                    registro,
+                    f"Certificado A1 de {empresa.razao_social} ({registro.titular}), válido até "
+                    f"{registro.valido_ate:%d/%m/%Y}, enviado",
+                )
         except certificados.CertificadoInvalido as erro:
-            db.session.rollback()
             flash(str(erro), "error")
             return False
-        db.session.flush()
-        self.auditar(
-            "certificado",
-            registro,
-            f"Certificado A1 de {empresa.razao_social} ({registro.titular}), válido até "
-            f"{registro.valido_ate:%d/%m/%Y}, enviado",
-        )
-        db.session.commit()
         flash(f"Certificado de {registro.titular} válido até {registro.valido_ate:%d/%m/%Y} guardado.", "success")
         aviso = certificados.aviso_de_validade(registro, relogio.hoje())
         if aviso:

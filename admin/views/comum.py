@@ -11,13 +11,14 @@ from flask_admin.contrib.sqla.ajax import QueryAjaxModelLoader
 from markupsafe import Markup
 from wtforms import ValidationError
 
-from agentnfe import relogio, rotulos
-from agentnfe.extensions import db
+from agentnfe import rotulos
 from agentnfe.fiscal import (
     DocumentoInvalido,
     formatar_documento,
     parse_cnpj,
 )
+from agentnfe.infra import relogio
+from agentnfe.infra.extensions import db
 from agentnfe.models import Ambiente, Empresa, NomeGateway, Regime, RegimeEspecial
 
 from ..acesso import Escopada, contabilidade_id

@@ -9,10 +9,10 @@ from flask_admin.contrib.sqla import filters
 from sqlalchemy.orm import joinedload
 
 from agentnfe.conversation import entrega
-from agentnfe.extensions import db
 from agentnfe.fiscal import (
     formatar_documento,
 )
+from agentnfe.infra.extensions import db
 from agentnfe.models import (
     Empresa,
     Envio,

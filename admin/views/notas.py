@@ -17,14 +17,17 @@ from sqlalchemy.orm import Query, joinedload
 from wtforms import StringField, ValidationError
 from wtforms.validators import InputRequired
 
-from agentnfe import relogio, rotulos
+from agentnfe import rotulos
+from agentnfe.emission import registro
 from agentnfe.emission.apuracao import divergencias
 from agentnfe.emission.links import link_pdf
 from agentnfe.emission.notas import CORRIGIVEIS, NotaNaoCorrigivel, corrigir
-from agentnfe.extensions import db
 from agentnfe.fiscal import (
     formatar_documento,
 )
+from agentnfe.infra import relogio
+from agentnfe.infra.extensions import db
+from agentnfe.infra.transacao import transacao
 from agentnfe.models import (
     NFSe,
     Papel,
@@ -95,6 +98,7 @@ def _tomador(view, context, model, name):
 
 class NotaView(Escopada):
     objeto_auditado = "nota"
+    escritor = registro
     papeis = (Papel.ADMIN, Papel.CONTADOR)
     details_template = "admin/nota_detalhes.html"
     list_template = "admin/notas_lista.html"
@@ -259,10 +263,10 @@ class NotaView(Escopada):
     def _reemitir(self, ids):
         from tasks.emissao import replay_nfse
 
-        notas = [n for n in self.escopados(ids) if n.status not in (StatusNFSe.CONCLUIDA, StatusNFSe.CANCELADA)]
-        for nota in notas:
-            self.auditar("reemitir", nota, f"Notas: reemitir {nota} ({rotulos.rotulo(nota.status)})")
-        db.session.commit()
+        with transacao():
+            notas = [n for n in self.escopados(ids) if n.status not in (StatusNFSe.CONCLUIDA, StatusNFSe.CANCELADA)]
+            for nota in notas:
+                self.auditar("reemitir", nota, f"Notas: reemitir {nota} ({rotulos.rotulo(nota.status)})")
         for nota in notas:
             replay_nfse(nota.id, "admin", usuario().id)
         ignoradas = len(ids) - len(notas)
@@ -303,9 +307,9 @@ class NotaView(Escopada):
                 erro = str(invalido)
             else:
                 texto = cancelamento.CODIGOS[codigo]
-                for nota in notas:
-                    self.auditar("cancelar", nota, f"Notas: cancelar {nota} — código {codigo} ({texto}): {motivo}")
-                db.session.commit()
+                with transacao():
+                    for nota in notas:
+                        self.auditar("cancelar", nota, f"Notas: cancelar {nota} — código {codigo} ({texto}): {motivo}")
                 for nota in notas:
                     cancel_nfse(nota.id, codigo, motivo, "admin", usuario().id)
                 flash(

@@ -13,9 +13,9 @@ from sqlalchemy.orm import joinedload
 from wtforms import StringField, ValidationError
 from wtforms.validators import DataRequired, InputRequired
 
-from agentnfe.emission import tomadores
-from agentnfe.extensions import db
+from agentnfe.cadastros import tomadores
 from agentnfe.fiscal import DocumentoInvalido, formatar_documento, parse_documento
+from agentnfe.infra.extensions import db
 from agentnfe.models import ClienteTomador, Empresa, EmpresaClienteTomador, FonteTomador, NFSe, TipoDocumento
 
 from .. import validacao
@@ -72,6 +72,7 @@ class TomadorEmpresaView(PorEmpresa):
     """What the firm says about each tomador of an empresa: name, the e-mail notes go to, address, ISS override."""
 
     objeto_auditado = "tomador"
+    escritor = tomadores
 
     column_list = ("empresa", "tomador", "nome", "email", "iss_retido")
     column_details_list = (
@@ -150,14 +151,16 @@ class TomadorEmpresaView(PorEmpresa):
         g.vinculo_limpo = validacao.vinculo(form, nome_no_registro)
         return valido and g.vinculo_limpo is not None
 
+    def novo_registro(self, form):
+        documento, tipo, _ = g.tomador_novo
+        _, ligado = tomadores.vincular(form.empresa_id.data.id, documento, tipo, FonteTomador.MANUAL)
+        return ligado
+
+    def preencher(self, form, model) -> None:
+        """The form's values arrive cleaned by validate_form (`vinculo_limpo`), set in on_model_change."""
+
     def on_model_change(self, form, model, is_created):
-        if is_created:
-            documento, tipo, registro = g.tomador_novo
-            if registro is None:
-                registro = ClienteTomador(documento=documento, tipo_documento=tipo, fonte=FonteTomador.MANUAL)
-            model.empresa_id, model.tomador = form.empresa_id.data.id, registro
-        for campo, valor in (g.get("vinculo_limpo") or {}).items():
-            setattr(model, campo, valor)
+        tomadores.alterar_vinculo(model, g.get("vinculo_limpo") or {})
 
     def after_model_change(self, form, model, is_created):
         """A new CNPJ is looked up at the Receita (BrasilAPI) in a task: name and address fill in by themselves."""

@@ -8,7 +8,8 @@ from flask_admin.helpers import is_form_submitted
 from wtforms import PasswordField, SelectField, StringField
 from wtforms.validators import DataRequired
 
-from agentnfe.extensions import db
+from agentnfe import contas
+from agentnfe.infra.extensions import db
 from agentnfe.models import (
     Contabilidade,
     Papel,
@@ -23,6 +24,7 @@ class UsuarioView(Escopada):
     """Users of the firm; support staff and operators belong to no firm and only the operator sees them."""
 
     objeto_auditado = "usuario"
+    escritor = contas
 
     papeis = (Papel.ADMIN,)
     column_list = ("email", "role", "contabilidade", "is_superuser", "ativo", "ultimo_login_em")
@@ -98,18 +100,8 @@ class UsuarioView(Escopada):
         return validacao.marcar(form, erros) and valido
 
     def on_model_change(self, form, model, is_created):
-        from agentnfe.contas import parse_email
-
-        model.email = parse_email(form.email.data)
-        model.role = Papel(form.role.data)
         if getattr(form, "firma", None) is not None:
-            model.contabilidade_id = form.firma.data or None
-        elif is_created:
-            model.contabilidade_id = contabilidade_id()
-        if model.is_superuser or model.role is Papel.SUPORTE:
-            model.contabilidade_id = None
-        senha = form.nova_senha.data
-        if senha:
-            model.set_password(senha)
-        if not is_created and (senha or not model.ativo):
-            model.encerrar_sessoes()  # a new password or a deactivation ends the user's open sessions
+            firma = form.firma.data or None
+        else:
+            firma = contabilidade_id() if is_created else model.contabilidade_id
+        contas.alterar_usuario(model, form.email.data, Papel(form.role.data), firma, form.nova_senha.data, is_created)

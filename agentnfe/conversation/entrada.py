@@ -7,16 +7,18 @@ import logging
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 
-from ..extensions import db
+from agentnfe.infra.extensions import db
+
 from ..integrations.entrada import Entrada
 from ..models import Direcao, Mensagem, Sessao
 from ..models.base import utcnow
+from . import escrita
 from .engine.canal import nova_sessao, sessao_aberta
 
 log = logging.getLogger(__name__)
 
 
-def registrar(entrada: Entrada) -> int | None:
+def guardar(entrada: Entrada) -> int | None:
     """INSERT the message into the phone's open session (creating one when none is open) and commit.
 
     Returns the message id, or None when the provider already delivered this message (same provider,
@@ -50,8 +52,7 @@ def _na_sessao_aberta(entrada: Entrada) -> int | None:
         "telefone": entrada.telefone,
         "usuario_id": entrada.usuario_id,
     }
-    comando = _INSERIR_NA_SESSAO_ABERTA[entrada.usuario_id is not None]
-    return db.session.connection().execute(comando, valores).scalar()
+    return escrita.inserir_na_sessao_aberta(_INSERIR_NA_SESSAO_ABERTA[entrada.usuario_id is not None], valores)
 
 
 def _inserir_na_sessao_aberta(simulador: bool) -> sa.Insert:
@@ -70,16 +71,7 @@ _INSERIR_NA_SESSAO_ABERTA = {simulador: _inserir_na_sessao_aberta(simulador) for
 def _na_sessao_nova(entrada: Entrada) -> int:
     """The message of a channel with no open session: open one (or use the one a concurrent webhook opened)."""
     sessao_id = _abrir_sessao(entrada)
-    mensagem = Mensagem(
-        sessao_id=sessao_id,
-        direcao=Direcao.ENTRADA,
-        tipo=entrada.tipo,
-        texto=entrada.texto,
-        provider=entrada.provider,
-        instance=entrada.instance,
-        provider_id=entrada.provider_id,
-    )
-    db.session.add(mensagem)
+    mensagem = escrita.nova_entrada(sessao_id, entrada)
     db.session.flush()
     mensagem_id = mensagem.id
     db.session.commit()

@@ -16,11 +16,13 @@ from datetime import datetime, timedelta
 import sqlalchemy as sa
 from flask import current_app
 
-from .. import metricas, relogio
+from agentnfe.infra import metricas, relogio
+from agentnfe.infra.extensions import db
+
 from ..emission import links, pdfs
-from ..extensions import db
 from ..integrations import whatsapp
 from ..models import Direcao, Envio, Mensagem, NFSe, Provider, Sessao, TipoMensagem
+from . import escrita
 
 log = logging.getLogger(__name__)
 ESPERAS = (5, 15, 30, 60, 120, 300, 600)
@@ -168,23 +170,13 @@ def _reservar(mensagem_id: int, agora: datetime, espera: datetime | None) -> boo
     livre = sa.or_(Mensagem.entrega_em.is_(None), Mensagem.entrega_em <= agora)
     if espera is not None:
         livre = sa.or_(livre, Mensagem.entrega_em == espera)
-    resultado = db.session.execute(
-        sa.update(Mensagem)
-        .where(Mensagem.id == mensagem_id, Mensagem.envio == Envio.PENDENTE, livre)
-        .values(entrega_em=agora + LEASE)
-        .execution_options(synchronize_session=False)
-    )
+    reservada = escrita.reservar_entrega(mensagem_id, livre, agora + LEASE)
     db.session.commit()
-    return resultado.rowcount == 1
+    return reservada
 
 
 def _registrar(mensagem_id: int, **valores) -> None:
-    db.session.execute(
-        sa.update(Mensagem)
-        .where(Mensagem.id == mensagem_id, Mensagem.envio == Envio.PENDENTE)
-        .values(**valores)
-        .execution_options(synchronize_session=False)
-    )
+    escrita.anotar_entrega(mensagem_id, **valores)
     db.session.commit()
 
 
@@ -207,13 +199,6 @@ def _enviar_pdf(vez: Vez) -> str | None:
 
 def reenviar(ids: list[int]) -> list[int]:
     """Undelivered replies (`falhou`) go back to the phone's queue, as support asked; returns those requeued."""
-    resultado = db.session.execute(
-        sa.update(Mensagem)
-        .where(Mensagem.id.in_(ids), Mensagem.direcao == Direcao.SAIDA, Mensagem.envio == Envio.FALHOU)
-        .values(envio=Envio.PENDENTE, entrega_tentativas=0, entrega_em=None, entregar_ate=_prazo(relogio.agora()))
-        .returning(Mensagem.id)
-        .execution_options(synchronize_session=False)
-    )
-    requeued = list(resultado.scalars())
+    requeued = escrita.reenfileirar(ids, _prazo(relogio.agora()))
     db.session.commit()
     return requeued

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import re
 
-from ..perfis import PerfilEmpresa, PerfilServico
+from agentnfe.cadastros.perfis import PerfilEmpresa, PerfilServico
+
 from .texto import so_palavras
 
 _PREFIXO_NOME = re.compile(

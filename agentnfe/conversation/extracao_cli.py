@@ -1,10 +1,11 @@
-"""The `extract` command's JSON Lines contract (DESIGN.md §7), one line at a time."""
+"""The `extract` command's JSON Lines contract (docs/arquitetura.md §7), one line at a time."""
 
 from __future__ import annotations
 
 import json
 
-from ..relogio import hoje
+from agentnfe.infra.relogio import hoje
+
 from .extrator import ler
 
 VAZIO = {

@@ -10,11 +10,15 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Literal
 
+import httpx
 from flask import Flask, current_app
 from openai import OpenAI, OpenAIError
 from pydantic import BaseModel, ValidationError, field_validator
 
-from .. import metricas, resultados
+from agentnfe.infra import metricas, resultados
+from agentnfe.infra.transacao import TransacaoAberta
+from agentnfe.integrations.http import TransporteVigiado
+
 from ..integrations.entrada import TEXTO_MAXIMO
 
 log = logging.getLogger(__name__)
@@ -77,7 +81,13 @@ class ExtratorLLM:
         self.model = model
         self.timeout = timeout
         self.precos = precos or {"LLM_PRICE_INPUT_PER_MTOK": "0", "LLM_PRICE_OUTPUT_PER_MTOK": "0"}
-        self.client = OpenAI(api_key=api_key, base_url=base_url, timeout=timeout, max_retries=1)
+        self.client = OpenAI(
+            api_key=api_key,
+            base_url=base_url,
+            timeout=timeout,
+            max_retries=1,
+            http_client=httpx.Client(timeout=timeout, transport=TransporteVigiado("openai")),
+        )
 
     def extrair(self, texto: str, conhecidos: dict, timeout: float | None = None) -> ChamadaLLM:
         """Ask the model for the fields of `texto`; `conhecidos` are the fields the conversation already has."""
@@ -96,7 +106,9 @@ class ExtratorLLM:
                 timeout=min(timeout or self.timeout, self.timeout),
             )
         except (OpenAIError, ValidationError, ValueError) as erro:
-            return self._registrar(ChamadaLLM(None, ms=_ms(inicio), erro=f"{type(erro).__name__}: {erro}"))
+            if isinstance(erro.__cause__, TransacaoAberta):
+                raise erro.__cause__ from None  # a bug of the caller, not an outage of the model
+            return self._contabilizar(ChamadaLLM(None, ms=_ms(inicio), erro=f"{type(erro).__name__}: {erro}"))
         uso = resposta.usage
         chamada = ChamadaLLM(
             None,
@@ -109,12 +121,12 @@ class ExtratorLLM:
             chamada.erro = f"recusa: {mensagem.refusal}" if mensagem and mensagem.refusal else "resposta vazia"
         else:
             chamada.campos = mensagem.parsed
-        return self._registrar(chamada)
+        return self._contabilizar(chamada)
 
-    def _registrar(self, chamada: ChamadaLLM) -> ChamadaLLM:
+    def _contabilizar(self, chamada: ChamadaLLM) -> ChamadaLLM:
         if chamada.erro:
             log.warning("LLM extraction failed after %d ms: %s", chamada.ms, chamada.erro)
-        resultados.registrar("llm", not chamada.erro)
+        resultados.anotar("llm", not chamada.erro)
         custo = custo_usd(chamada.tokens_in, chamada.tokens_out, self.precos)
         metricas.llm(not chamada.erro, chamada.ms / 1000, chamada.tokens_in, chamada.tokens_out, custo)
         return chamada

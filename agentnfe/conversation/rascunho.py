@@ -1,4 +1,4 @@
-"""The draft of a note as a conversation builds it (DESIGN.md §4), stored as JSON in `Sessao.dados`."""
+"""The draft of a note as a conversation builds it (docs/arquitetura.md §4), stored as JSON in `Sessao.dados`."""
 
 from __future__ import annotations
 
@@ -8,7 +8,8 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import Any
 
-from .. import relogio
+from agentnfe.infra import relogio
+
 from ..fiscal import formatar_brl, formatar_documento
 from ..fiscal.tipos import TipoDocumento
 from .regras import Extracao

@@ -5,11 +5,12 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal
 
+from agentnfe.cadastros.perfis import PerfilEmpresa, PerfilServico
+
 from ..fiscal import formatar_brl, formatar_documento, nome_municipio
 from ..fiscal.incidencia import ONDE, Incidencia, Regra
 from ..fiscal.iss import ISS
 from ..models import Regime, StatusNFSe
-from ..perfis import PerfilEmpresa, PerfilServico
 
 EXEMPLO = "Exemplo: nota de R$ 1.500,00 para 12.345.678/0001-95, consultoria de março."
 

@@ -7,11 +7,12 @@ from dataclasses import dataclass
 
 import sqlalchemy as sa
 
-from ..extensions import db
+from agentnfe.cadastros.perfis import PerfilEmpresa, PerfilServico
+from agentnfe.infra.extensions import db
+
 from ..fiscal import incidencia
 from ..integrations import brasilapi
 from ..models import ClienteTomador, EmpresaClienteTomador
-from ..perfis import PerfilEmpresa, PerfilServico
 
 
 @dataclass

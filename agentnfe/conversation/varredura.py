@@ -8,9 +8,11 @@ from datetime import datetime, timedelta
 import sqlalchemy as sa
 from sqlalchemy.orm import aliased
 
-from ..extensions import db
+from agentnfe.infra.extensions import db
+
 from ..integrations import whatsapp
 from ..models import Direcao, Envio, Estado, Mensagem, NFSe, Provider, Sessao, StatusNFSe
+from . import escrita
 
 EXPIRAVEIS = (Estado.COLETA, Estado.DADOS_INCOMPLETOS, Estado.ESCOLHA_EMPRESA, Estado.CONFIRMACAO)
 JANELA = timedelta(days=1)
@@ -20,14 +22,9 @@ COM_ANUNCIO = (StatusNFSe.CONCLUIDA, StatusNFSe.REJEITADA, StatusNFSe.ERRO, Stat
 
 def expirar_sessoes(agora: datetime) -> int:
     """Close drafts idle past their expiry (a note being emitted is never expired)."""
-    resultado = db.session.execute(
-        sa.update(Sessao)
-        .where(Sessao.estado.in_(EXPIRAVEIS), Sessao.expira_em < agora)
-        .values(estado=Estado.EXPIRADA, versao=Sessao.versao + 1)
-        .execution_options(synchronize_session=False)
-    )
+    expiradas = escrita.expirar(EXPIRAVEIS, agora)
     db.session.commit()
-    return resultado.rowcount
+    return expiradas
 
 
 def mensagens_sem_resposta(agora: datetime, atraso: timedelta = timedelta(minutes=1)) -> list[int]:

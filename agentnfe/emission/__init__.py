@@ -1,1 +1,1 @@
-"""Emission service: the only writer of notes; gateways, certificates and PDF links."""
+"""Notes: the emission kernel, its writer (`registro`), gateways, certificates and PDF links."""

@@ -43,12 +43,10 @@ def ler(inf_nfse) -> dict:
     return apurado
 
 
-def registrar(nota: NFSe, apurado: dict | None) -> None:
-    """Store what the system computed and tell the accountant where it differs from the espelho."""
+def avisar_divergencias(nota: NFSe, apurado: dict | None) -> None:
+    """Tell the accountant where what the system computed (already on the note) differs from the espelho."""
     if not apurado:
         return
-    for coluna, valor in apurado.items():
-        setattr(nota, coluna, valor)
     diferencas = divergencias(nota)
     if diferencas:
         notificar(

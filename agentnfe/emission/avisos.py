@@ -7,7 +7,8 @@ import logging
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 
-from ..extensions import db
+from agentnfe.infra.extensions import db
+
 from ..models import Notificacao
 
 log = logging.getLogger(__name__)

@@ -5,20 +5,21 @@ from __future__ import annotations
 import logging
 from datetime import timedelta
 
-from .. import relogio
-from ..extensions import db
+from agentnfe.infra import relogio
+from agentnfe.infra.extensions import db
+
 from ..fiscal import cancelamento as regras
 from ..models import AcaoTentativa, NFSe, SituacaoCancelamento, StatusNFSe
-from . import mensagens
+from . import mensagens, registro
 from .avisos import notificar
 from .gateways import GatewayIndisponivel, GatewayRecusou, RespostaGateway, gateway_da_nota
-from .registro import Efeitos, Registro, anunciar, carregar, commit, proximo_intervalo, rotulo, tentativa
-from .service import JANELA, SITUACOES, aplicar, de_volta, reservar
+from .registro import Efeitos, Registro, anunciar, carregar, commit, proximo_intervalo, reservar, rotulo, tentativa
+from .service import JANELA, SITUACOES, aplicar, de_volta
 
 log = logging.getLogger(__name__)
 
 
-def pedir(
+def solicitar(
     nfse_id: int,
     codigo: int,
     motivo: str,
@@ -55,9 +56,7 @@ def pedir(
         return _encerrado(nota, SituacaoCancelamento.SEM_RESPOSTA, f"o gateway não respondeu ({erro})", autor)
     if (nota := _pedida(nfse_id, codigo, motivo, pedido_em)) is None:
         return Efeitos()
-    nota.cancelamento_protocolo = resposta.protocolo
-    nota.cancelamento_situacao = SituacaoCancelamento.SOLICITADO
-    nota.reservada_ate = None
+    registro.cancelamento_solicitado(nota, resposta.protocolo)
     texto = f"cancelamento pedido (código {codigo}, {regras.CODIGOS[codigo]}): {motivo}"
     tentativa(nota, autor.dizendo(texto), resposta.bruto)
     efeitos = commit(nota, Efeitos())
@@ -69,7 +68,7 @@ def _pedida(nfse_id: int, codigo: int, motivo: str, pedido_em) -> NFSe | None:
     """The note read again after the request, with what was asked recorded on it."""
     nota = de_volta(nfse_id, StatusNFSe.CONCLUIDA)
     if nota is not None:
-        nota.cancelamento_codigo, nota.cancelamento_motivo, nota.cancelamento_pedido_em = codigo, motivo, pedido_em
+        registro.cancelamento_pedido(nota, codigo, motivo, pedido_em)
     return nota
 
 
@@ -77,7 +76,7 @@ def _soltar(nfse_id: int) -> None:
     """Give the lease back so the next try can ask again."""
     nota = de_volta(nfse_id, StatusNFSe.CONCLUIDA)
     if nota is not None:
-        nota.reservada_ate = None
+        registro.soltar(nota)
         commit(nota, Efeitos())
 
 
@@ -123,8 +122,7 @@ def consultar(nfse_id: int, consultas: int = 0, janela: timedelta = JANELA) -> E
 def _encerrado(nota: NFSe, situacao: SituacaoCancelamento, motivo: str, autor: Registro, bruto=None) -> Efeitos:
     """A cancellation that was refused or never answered: the note stays authorized; user and accountant know."""
     efeitos = Efeitos()
-    nota.cancelamento_situacao = situacao
-    nota.reservada_ate = None
+    registro.cancelamento_respondido(nota, situacao)
     tentativa(nota, autor.dizendo(f"cancelamento {situacao.value}: {motivo}", AcaoTentativa.CANCELAR), bruto)
     notificar(
         nota.contabilidade_id,

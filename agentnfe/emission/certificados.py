@@ -12,8 +12,10 @@ from cryptography.hazmat.primitives.serialization import pkcs12
 from cryptography.x509.oid import NameOID
 from sqlalchemy.orm import Session
 
-from .. import relogio
-from ..extensions import db
+from agentnfe.cadastros import empresas
+from agentnfe.infra import relogio
+from agentnfe.infra.extensions import db
+
 from ..fiscal import formatar_documento
 from ..fiscal.documents import cnpj_valido, limpar
 from ..models import Certificado, Empresa
@@ -172,8 +174,7 @@ def enviar_ao_gateway(certificado_id: int) -> bool:
     instante = relogio.agora()
     certificado = db.session.get(Certificado, certificado_id)
     certificado.gateway_id, certificado.enviado_gateway_em = dados["certificado"], instante
-    empresa = db.session.get(Empresa, empresa_id)
-    empresa.cadastrada_gateway_em = empresa.cadastrada_gateway_em or instante
+    empresas.marcar_cadastrada_no_gateway(empresa_id, instante)
     db.session.commit()
     log.info("certificate %s sent to %s; empresa %s %s", certificado_id, gateway.nome, dados["cpfCnpj"],
              "updated" if atualizar else "registered")  # fmt: skip
@@ -210,3 +211,7 @@ def enviar_ou_avisar(certificado_id: int, ultima_tentativa: bool) -> bool:
     db.session.commit()
     log.error("certificate %s of empresa %s not sent to the gateway: %s", certificado_id, empresa.cnpj, motivo)
     return True
+
+
+def excluir(certificado: Certificado) -> None:
+    db.session.delete(certificado)

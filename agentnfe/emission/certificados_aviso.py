@@ -7,8 +7,9 @@ from datetime import date, timedelta
 
 import sqlalchemy as sa
 
-from .. import relogio
-from ..extensions import db
+from agentnfe.infra import relogio
+from agentnfe.infra.extensions import db
+
 from ..models import Certificado, Empresa, UsuarioEmpresa
 from . import mensagens
 from .avisos import notificar

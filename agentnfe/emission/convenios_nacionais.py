@@ -1,5 +1,5 @@
 """The convênio of each national empresa's município and the rates of its services there, read with its own
-certificate outside any transaction and kept for the day (agentnfe/convenios.py: the espelho shows the município's
+certificate outside any transaction and kept for the day (agentnfe/cadastros/convenios.py: the espelho shows the município's
 rate); an empresa issuing nationally where the convênio is not active is told to its firm. MEIs are exempt: the rules let them issue nationally in any município (E0037/E0038)."""
 
 from __future__ import annotations
@@ -8,8 +8,9 @@ import logging
 
 import sqlalchemy as sa
 
-from .. import relogio
-from ..extensions import db
+from agentnfe.infra import relogio
+from agentnfe.infra.extensions import db
+
 from ..fiscal import nome_municipio
 from ..models import Certificado, Empresa, NomeGateway, Regime
 from .avisos import notificar

@@ -17,13 +17,15 @@ from pathlib import Path
 import sqlalchemy as sa
 from sqlalchemy.orm import joinedload
 
-from .. import planilha, relogio, rotulos
-from ..extensions import db
+from agentnfe import planilha, rotulos
+from agentnfe.cadastros.tomadores import retrato
+from agentnfe.infra import relogio
+from agentnfe.infra.extensions import db
+
 from ..fiscal import formatar_documento
 from ..models import Empresa, NFSe, StatusNFSe
 from . import links, pdfs
 from .gateways import GatewayIndisponivel, GatewayRecusou, gateway_da_nota
-from .tomadores import retrato
 
 log = logging.getLogger(__name__)
 
@@ -33,7 +35,7 @@ CABECALHO = (
     "numero", "data_emissao", "competencia", "tomador_documento", "tomador_nome", "valor", "aliquota_iss",
     "valor_iss", "iss_retido", "situacao", "codigo_verificacao", "descricao",
 )  # fmt: skip
-"""DESIGN §7's header of notas.csv."""
+"""docs/arquitetura.md §7's header of notas.csv."""
 
 
 @dataclass(frozen=True)

@@ -7,14 +7,10 @@ from datetime import date
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
-import sqlalchemy as sa
+from agentnfe.cadastros import convenios, tomadores
 
-from .. import convenios
-from ..extensions import db
 from ..fiscal import incidencia, iss
 from ..models import (
-    ClienteTomador,
-    EmpresaClienteTomador,
     FonteTomador,
     NFSe,
     NomeGateway,
@@ -23,10 +19,11 @@ from ..models import (
     StatusNFSe,
     TipoDocumento,
 )
+from . import registro
 from .gateways import nome_do_gateway
 
 if TYPE_CHECKING:
-    from ..perfis import PerfilEmpresa, PerfilServico
+    from agentnfe.cadastros.perfis import PerfilEmpresa, PerfilServico
 
 CORRIGIVEIS = (StatusNFSe.PENDENTE, StatusNFSe.ERRO, StatusNFSe.REJEITADA)
 
@@ -88,33 +85,15 @@ def criar_nota(pedido: PedidoNota, sessao: Sessao | None = None) -> NFSe:
 
     A name the user gave for the tomador is kept on the empresa's link, never in the shared registry.
     """
-    tomador = db.session.scalar(sa.select(ClienteTomador).where(ClienteTomador.documento == pedido.documento))
-    if tomador is None:
-        tomador = ClienteTomador(
-            documento=pedido.documento, tipo_documento=pedido.tipo_documento, fonte=FonteTomador.WHATSAPP
-        )
-        db.session.add(tomador)
-    ligado = None
-    if tomador.id is not None:
-        ligado = db.session.scalar(
-            sa.select(EmpresaClienteTomador).where(
-                EmpresaClienteTomador.empresa_id == pedido.empresa_id, EmpresaClienteTomador.tomador_id == tomador.id
-            )
-        )
-    if ligado is None:
-        ligado = EmpresaClienteTomador(empresa_id=pedido.empresa_id, tomador=tomador)
-        db.session.add(ligado)
-    if pedido.nome_tomador and ligado.nome != pedido.nome_tomador:
-        ligado.nome = pedido.nome_tomador
-    if pedido.endereco:
-        for campo in ("logradouro", "numero", "bairro", "cep", "codigo_municipio", "uf"):
-            setattr(ligado, campo, pedido.endereco.get(campo))
-        ligado.complemento = None
+    tomador, _ = tomadores.vincular(
+        pedido.empresa_id, pedido.documento, pedido.tipo_documento, FonteTomador.WHATSAPP, pedido.nome_tomador,
+        pedido.endereco,
+    )  # fmt: skip
     imposto = tributacao(
         pedido.regime, pedido.aliquota_servico, pedido.aliquota_simples_iss, pedido.iss_retido, pedido.valor,
         pedido.apuracao_simples,
     )  # fmt: skip
-    nota = NFSe(
+    return registro.nova(
         contabilidade_id=pedido.contabilidade_id,
         empresa_id=pedido.empresa_id,
         servico_id=pedido.servico_id,
@@ -129,8 +108,6 @@ def criar_nota(pedido: PedidoNota, sessao: Sessao | None = None) -> NFSe:
         iss_retido=imposto.retido,
         tomador_dados={"nome": pedido.nome_tomador} if pedido.nome_tomador else None,  # this note's, not the link's
     )
-    db.session.add(nota)
-    return nota
 
 
 def _aliquota_do_servico(nota: NFSe) -> Decimal | None:
@@ -167,9 +144,11 @@ def corrigir(nota: NFSe, nome_tomador: str | None = None) -> None:
     if nota.status not in CORRIGIVEIS:
         raise NotaNaoCorrigivel("Só dá para corrigir notas pendentes, com erro ou rejeitadas (antes de reemitir).")
     nome = " ".join((nome_tomador or "").split())[:200] or None
+    valores = {
+        "competencia": nota.competencia.replace(day=1),
+        "codigo_municipio_prestacao": (nota.codigo_municipio_prestacao or "").strip() or nota.empresa.codigo_municipio,
+    }
     if nome != (nota.tomador_dados or {}).get("nome"):
-        nota.tomador_dados = {"nome": nome} if nome else None
-    nota.competencia = nota.competencia.replace(day=1)
-    nota.codigo_municipio_prestacao = (nota.codigo_municipio_prestacao or "").strip() or nota.empresa.codigo_municipio
+        valores["tomador_dados"] = {"nome": nome} if nome else None
     imposto = tributacao(*_perfil_do_iss(nota))
-    nota.aliquota_iss, nota.iss_retido = imposto.aliquota, imposto.retido
+    registro.corrigir(nota, **valores, aliquota_iss=imposto.aliquota, iss_retido=imposto.retido)

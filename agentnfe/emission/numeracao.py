@@ -7,8 +7,11 @@ import logging
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 
-from ..extensions import db
-from ..models import Empresa, NFSe
+from agentnfe.cadastros import empresas
+from agentnfe.infra.extensions import db
+
+from ..models import NFSe
+from . import registro
 
 log = logging.getLogger(__name__)
 
@@ -37,20 +40,8 @@ def _numerar(nfse_id: int) -> None:
     if empresa_id is None:
         db.session.rollback()
         return
-    serie, proximo = db.session.execute(
-        sa.update(Empresa)
-        .where(Empresa.id == empresa_id)
-        .values(numero_dps=Empresa.numero_dps + 1)
-        .returning(Empresa.serie_dps, Empresa.numero_dps)
-        .execution_options(synchronize_session=False)
-    ).one()
-    guardado = db.session.execute(
-        sa.update(NFSe)
-        .where(NFSe.id == nfse_id, NFSe.numero_dps.is_(None))
-        .values(serie_dps=serie, numero_dps=proximo - 1)
-        .execution_options(synchronize_session=False)
-    )
-    if guardado.rowcount != 1:
+    serie, numero = empresas.avancar_numero_dps(empresa_id)
+    if not registro.numerar(nfse_id, serie, numero):
         db.session.rollback()
         return
     db.session.commit()
@@ -59,16 +50,6 @@ def _numerar(nfse_id: int) -> None:
 def _pular_usados(nfse_id: int) -> None:
     """Move the empresa's counter past the highest number its série already used."""
     empresa_id = db.session.scalar(sa.select(NFSe.empresa_id).where(NFSe.id == nfse_id))
-    usado = (
-        sa.select(sa.func.max(NFSe.numero_dps))
-        .where(NFSe.empresa_id == Empresa.id, NFSe.serie_dps == Empresa.serie_dps)
-        .scalar_subquery()
-    )
-    db.session.execute(
-        sa.update(Empresa)
-        .where(Empresa.id == empresa_id, Empresa.numero_dps <= usado)
-        .values(numero_dps=usado + 1)
-        .execution_options(synchronize_session=False)
-    )
+    empresas.pular_numeros_usados(empresa_id)
     db.session.commit()
     log.warning("empresa %s: the DPS counter pointed at a used number; moved past the série's highest", empresa_id)

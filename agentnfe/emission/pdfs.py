@@ -6,7 +6,8 @@ import logging
 
 import sqlalchemy as sa
 
-from ..extensions import db
+from agentnfe.infra.extensions import db
+
 from ..models import NFSe
 from . import links
 from .gateways import GatewayIndisponivel, GatewayRecusou, gateway_da_nota

@@ -6,7 +6,8 @@ from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 
-from ..extensions import db
+from agentnfe.infra.extensions import db
+
 from ..models import NFSe, StatusNFSe
 
 

@@ -1,4 +1,6 @@
-"""How a note's outcomes are recorded: the attempt row, the notice for the accountant, what the user is to be told.
+"""The note's writer (docs/arquitetura.md §8): every change to nfse and nfse_tentativa is made here — the lease
+and the status moves, what the gateway answered, the attempt row, what the user is to be told. The emission
+kernel (service, cancelamento, replay, numeracao) decides; these functions record.
 
 Emission never writes a session or a message: what the user must hear is stored on the note (`anuncios`) in the
 same UPDATE as the outcome, and the conversation turns it into messages after this commit.
@@ -8,19 +10,23 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 from sqlalchemy.orm import joinedload
 from sqlalchemy.orm.exc import StaleDataError
 
-from ..extensions import db
+from agentnfe.infra import relogio
+from agentnfe.infra.extensions import db
+
 from ..fiscal import formatar_brl
-from ..models import AcaoTentativa, NFSe, NFSeTentativa, StatusNFSe
+from ..models import AcaoTentativa, NFSe, NFSeTentativa, SituacaoCancelamento, StatusNFSe, contagem
 from . import mensagens
 from .avisos import notificar
 
 log = logging.getLogger(__name__)
 INTERVALOS = (5, 15, 30, 60, 120, 300)
+LEASE = timedelta(minutes=2)
 INTERVALO_MAXIMO = 600
 
 
@@ -53,6 +59,115 @@ class Registro:
 def proximo_intervalo(consultas: int) -> int:
     """Polling schedule: 5 s, 15 s, 30 s, 1 min, 2 min, 5 min, then every 10 min."""
     return INTERVALOS[consultas] if consultas < len(INTERVALOS) else INTERVALO_MAXIMO
+
+
+def reservar(nota: NFSe, novo_status: StatusNFSe | None = None, **valores) -> bool:
+    """Take the note's lease (and move its status, with `valores`) in one conditional UPDATE and commit;
+    False when another worker holds it or moved it."""
+    instante = relogio.agora()
+    if db.engine.dialect.name == "postgresql":
+        livre = sa.select(NFSe.id).where(NFSe.id == nota.id).with_for_update(skip_locked=True)
+        if db.session.scalar(livre) is None:
+            db.session.rollback()
+            return False
+    valores["reservada_ate"] = instante + LEASE
+    if novo_status is not None:
+        valores |= {"status": novo_status, "enviada_em": sa.func.coalesce(NFSe.enviada_em, instante)}
+    resultado = db.session.execute(
+        sa.update(NFSe)
+        .where(
+            NFSe.id == nota.id,
+            NFSe.status == nota.status,
+            sa.or_(NFSe.reservada_ate.is_(None), NFSe.reservada_ate < instante),
+        )
+        .values(**valores)
+        .execution_options(synchronize_session=False)
+    )
+    if resultado.rowcount == 1 and novo_status is not None:
+        contagem.anotar(db.session, novo_status)
+    db.session.commit()
+    return resultado.rowcount == 1
+
+
+def responder(nota: NFSe, novo: StatusNFSe, resposta, instante: datetime) -> None:
+    """What the gateway answered, on the note: its ids, the new status and, once authorized, what identifies the
+    note (number, verification code, files, access key) and the values the authority computed."""
+    nota.gateway_id = resposta.gateway_id or nota.gateway_id
+    nota.protocolo = resposta.protocolo or nota.protocolo
+    nota.resposta = resposta.bruto
+    nota.reservada_ate = None
+    nota.status = novo
+    if novo is StatusNFSe.CONCLUIDA:
+        nota.numero = resposta.numero
+        nota.codigo_verificacao = resposta.codigo_verificacao
+        nota.pdf_url, nota.xml_url = resposta.pdf_url, resposta.xml_url
+        nota.chave_acesso = resposta.chave_acesso or nota.chave_acesso
+        for coluna, valor in (resposta.apurado or {}).items():
+            setattr(nota, coluna, valor)
+        nota.emitida_em = instante
+        nota.mensagem_erro = None
+    elif novo is StatusNFSe.CANCELADA:
+        nota.numero = nota.numero or resposta.numero
+
+
+def soltar(nota: NFSe, status: StatusNFSe | None = None) -> None:
+    """Give the lease back (moving the note to `status` when given)."""
+    nota.reservada_ate = None
+    if status is not None:
+        nota.status = status
+
+
+def cancelamento_pedido(nota: NFSe, codigo: int, motivo: str, instante: datetime) -> None:
+    nota.cancelamento_codigo, nota.cancelamento_motivo, nota.cancelamento_pedido_em = codigo, motivo, instante
+
+
+def cancelamento_solicitado(nota: NFSe, protocolo: str | None) -> None:
+    nota.cancelamento_protocolo = protocolo
+    nota.cancelamento_situacao = SituacaoCancelamento.SOLICITADO
+    nota.reservada_ate = None
+
+
+def cancelamento_respondido(nota: NFSe, situacao: SituacaoCancelamento) -> None:
+    nota.cancelamento_situacao = situacao
+    nota.reservada_ate = None
+
+
+def nova(**campos) -> NFSe:
+    """Add a pending note (its integration id is given before the INSERT, by the model)."""
+    nota = NFSe(**campos)
+    db.session.add(nota)
+    return nota
+
+
+def corrigir(nota: NFSe, **valores) -> None:
+    """An accountant's correction of a note the gateway does not hold (agentnfe.emission.notas.corrigir decides)."""
+    for campo, valor in valores.items():
+        setattr(nota, campo, valor)
+
+
+def preencher_do_formulario(form, nota: NFSe) -> None:
+    """The admin's correction form onto the note (`notas.corrigir` then settles and checks it)."""
+    form.populate_obj(nota)
+
+
+def de_novo(nota: NFSe, id_integracao: str) -> None:
+    """A rejected note goes out again under a new integration id, with a new DPS number, through the empresa's
+    gateway of today."""
+    nota.id_integracao = id_integracao
+    nota.status = StatusNFSe.PENDENTE
+    nota.mensagem_erro = None
+    nota.gateway = nota.serie_dps = nota.numero_dps = None
+
+
+def numerar(nfse_id: int, serie: str, numero: int) -> bool:
+    """Store the DPS number on a note that has none; False when another worker numbered it first."""
+    guardado = db.session.execute(
+        sa.update(NFSe)
+        .where(NFSe.id == nfse_id, NFSe.numero_dps.is_(None))
+        .values(serie_dps=serie, numero_dps=numero)
+        .execution_options(synchronize_session=False)
+    )
+    return guardado.rowcount == 1
 
 
 def carregar(nfse_id: int) -> NFSe | None:

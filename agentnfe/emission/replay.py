@@ -10,10 +10,11 @@ from datetime import date
 
 import sqlalchemy as sa
 
-from .. import relogio
-from ..extensions import db
+from agentnfe.infra import relogio
+from agentnfe.infra.extensions import db
+
 from ..models import AcaoTentativa, Empresa, NFSe, StatusNFSe
-from . import service
+from . import registro, service
 from .registro import Efeitos
 
 ACOES = {
@@ -59,10 +60,7 @@ def reprocessar(nfse_id: int, origem: str, usuario_id: int | None = None) -> Efe
     if nota.status is StatusNFSe.ATENCAO:
         return service.retomar(nfse_id, origem, usuario_id)
     if nota.status is StatusNFSe.REJEITADA:
-        nota.id_integracao = proximo_id(nota.id_integracao)
-        nota.status = StatusNFSe.PENDENTE
-        nota.mensagem_erro = None
-        nota.gateway = nota.serie_dps = nota.numero_dps = None  # a new DPS number, through the empresa's gateway now
+        registro.de_novo(nota, proximo_id(nota.id_integracao))
         db.session.commit()
     if nota.status in service.A_ENVIAR:
         return service.emitir(nfse_id, origem=origem, usuario_id=usuario_id, acao=AcaoTentativa.REEMITIR)

@@ -1,4 +1,4 @@
-"""Emission service: the only writer of notes (DESIGN.md §2 status table), exactly once per note.
+"""Emission service: each note sent exactly once (docs/arquitetura.md §2); its changes are recorded by `registro`.
 
 Exactly once rests on four things: the integration id is persisted before the first send; the row moves
 to `enviada` (with a short lease) before the HTTP call, so anything that finds it `enviada` later asks the
@@ -22,11 +22,13 @@ from datetime import date, timedelta
 import sqlalchemy as sa
 from sqlalchemy.orm.exc import StaleDataError
 
-from .. import relogio, resultados
-from ..extensions import db
+from agentnfe.cadastros import tomadores
+from agentnfe.emission import apuracao, links, mensagens, numeracao
+from agentnfe.infra import relogio, resultados
+from agentnfe.infra.extensions import db
+
 from ..fiscal import formatar_brl, formatar_documento, iss
-from ..models import AcaoTentativa, Certificado, NFSe, NomeGateway, SituacaoCancelamento, StatusNFSe, contagem
-from . import apuracao, links, mensagens, numeracao, tomadores
+from ..models import AcaoTentativa, Certificado, NFSe, NomeGateway, SituacaoCancelamento, StatusNFSe
 from .avisos import notificar
 from .dps import DPSRecusada
 from .gateways import Gateway, GatewayIndisponivel, GatewayRecusou, RespostaGateway, gateway_da_nota
@@ -36,18 +38,21 @@ from .registro import (
     Registro,
     anunciar,
     atencao,
+    cancelamento_respondido,
     carregar,
     commit,
     falhar,
     proximo_intervalo,
     rejeitar,
+    reservar,
+    responder,
     rotulo,
+    soltar,
     tentativa,
 )
 
 log = logging.getLogger(__name__)
 
-LEASE = timedelta(minutes=2)
 JANELA = timedelta(hours=24)
 SITUACOES = {
     "PROCESSANDO": StatusNFSe.PROCESSANDO,
@@ -74,34 +79,6 @@ class Alvo:
     def de(cls, nota: NFSe, gateway: Gateway | None = None) -> Alvo:
         gateway = gateway or gateway_da_nota(nota)
         return cls(nota.id, nota.id_integracao, nota.empresa.cnpj, nota.gateway_id, gateway.referencia(nota), gateway)
-
-
-def reservar(nota: NFSe, novo_status: StatusNFSe | None = None, **valores) -> bool:
-    """Take the note's lease (and move its status, with `valores`) in one conditional UPDATE and commit;
-    False when another worker holds it or moved it."""
-    instante = relogio.agora()
-    if db.engine.dialect.name == "postgresql":
-        livre = sa.select(NFSe.id).where(NFSe.id == nota.id).with_for_update(skip_locked=True)
-        if db.session.scalar(livre) is None:
-            db.session.rollback()
-            return False
-    valores["reservada_ate"] = instante + LEASE
-    if novo_status is not None:
-        valores |= {"status": novo_status, "enviada_em": sa.func.coalesce(NFSe.enviada_em, instante)}
-    resultado = db.session.execute(
-        sa.update(NFSe)
-        .where(
-            NFSe.id == nota.id,
-            NFSe.status == nota.status,
-            sa.or_(NFSe.reservada_ate.is_(None), NFSe.reservada_ate < instante),
-        )
-        .values(**valores)
-        .execution_options(synchronize_session=False)
-    )
-    if resultado.rowcount == 1 and novo_status is not None:
-        contagem.anotar(db.session, novo_status)
-    db.session.commit()
-    return resultado.rowcount == 1
 
 
 def de_volta(nfse_id: int, esperado: StatusNFSe) -> NFSe | None:
@@ -207,11 +184,11 @@ def emitir(
             return falhar(nota, f"o gateway recusou a credencial ({recusa}); confira chave de API e certificado", autor)
         return rejeitar(nota, recusa.detalhe(), recusa.bruto, autor, para_usuario=recusa.para_usuario)
     except GatewayIndisponivel as erro:
-        resultados.registrar("gateway", False)
+        resultados.anotar("gateway", False)
         if (nota := de_volta(nfse_id, StatusNFSe.ENVIADA)) is None:
             return Efeitos()
         return _indisponivel(nota, str(erro), autor, ultima_tentativa, erro.nunca_chegou and nada_la)
-    resultados.registrar("gateway", True)
+    resultados.anotar("gateway", True)
     if resposta.existente:
         texto = "o gateway já tinha uma nota com este id de integração: adotada e acompanhada"
         return _aplicar_de_volta(nfse_id, resposta, autor.dizendo(texto, AcaoTentativa.CONSULTAR))
@@ -258,22 +235,12 @@ def aplicar(nota: NFSe, resposta: RespostaGateway, registro: Registro) -> Efeito
         motivo = resposta.mensagem or ("denegada" if denegada else "rejeitada pelo gateway")
         return rejeitar(nota, motivo, resposta.bruto, registro, denegada)
     anterior = nota.status
-    nota.gateway_id = resposta.gateway_id or nota.gateway_id
-    nota.protocolo = resposta.protocolo or nota.protocolo
-    nota.resposta = resposta.bruto
-    nota.reservada_ate = None
-    nota.status = novo
+    responder(nota, novo, resposta, relogio.agora())
     tentativa(nota, registro, resposta.bruto)
     if novo is StatusNFSe.PROCESSANDO:
         efeitos.consultar_em = proximo_intervalo(0)
     elif novo is StatusNFSe.CONCLUIDA:
-        nota.numero = resposta.numero
-        nota.codigo_verificacao = resposta.codigo_verificacao
-        nota.pdf_url, nota.xml_url = resposta.pdf_url, resposta.xml_url
-        nota.chave_acesso = resposta.chave_acesso or nota.chave_acesso
-        apuracao.registrar(nota, resposta.apurado)
-        nota.emitida_em = relogio.agora()
-        nota.mensagem_erro = None
+        apuracao.avisar_divergencias(nota, resposta.apurado)
         efeitos.baixar_pdf = True
         link = links.link_pdf(nota.id_integracao)
         texto = mensagens.emitida(nota.numero, nota.codigo_verificacao, link, nota.chave_acesso)
@@ -281,7 +248,6 @@ def aplicar(nota: NFSe, resposta: RespostaGateway, registro: Registro) -> Efeito
         if nota.sessao is not None and nota.sessao.provider.whatsapp:
             anunciar(nota, efeitos, "pdf", link, encerra=False, documento=True)
     elif novo is StatusNFSe.CANCELADA:
-        nota.numero = nota.numero or resposta.numero
         _cancelada(nota, anterior, efeitos)
     return commit(nota, efeitos)
 
@@ -290,7 +256,7 @@ def _cancelada(nota: NFSe, anterior: StatusNFSe, efeitos: Efeitos) -> None:
     """The gateway reports the note cancelled: asked here, or done at the city hall behind our back."""
     pedida = nota.cancelamento_situacao is SituacaoCancelamento.SOLICITADO
     if nota.cancelamento_situacao is not None:
-        nota.cancelamento_situacao = SituacaoCancelamento.ACEITO
+        cancelamento_respondido(nota, SituacaoCancelamento.ACEITO)
     if pedida:
         anunciar(nota, efeitos, "cancelada", mensagens.cancelada(nota.numero), encerra=False)
         return
@@ -316,9 +282,7 @@ def _indisponivel(nota: NFSe, motivo: str, autor: Registro, ultima_tentativa: bo
         if nada_la:
             return falhar(nota, f"gateway inacessível ({motivo})", autor)
         return atencao(nota, f"sem resposta do gateway na última tentativa ({motivo})", autor.dizendo(motivo))
-    nota.reservada_ate = None
-    if nada_la:
-        nota.status = StatusNFSe.PENDENTE
+    soltar(nota, StatusNFSe.PENDENTE if nada_la else None)
     tentativa(nota, autor.dizendo(f"sem resposta: {motivo}"))
     efeitos = commit(nota, Efeitos())
     efeitos.tentar_de_novo = True
@@ -347,7 +311,7 @@ def consultar(
             resposta = alvo.gateway.consultar_por_integracao(alvo.referencia, alvo.cnpj)
     except (GatewayIndisponivel, GatewayRecusou) as erro:
         log.warning("note %s: status poll failed (%s)", alvo.id_integracao, erro)
-        resultados.registrar("gateway", False)
+        resultados.anotar("gateway", False)
         resposta = None
     if (nota := de_volta(nfse_id, antes)) is None:
         return Efeitos()
@@ -387,7 +351,7 @@ def retomar(nfse_id: int, origem: str, usuario_id: int | None = None) -> Efeitos
         return Efeitos()
     if existente is not None:
         return aplicar(nota, existente, Registro(AcaoTentativa.CONSULTAR, "o gateway tinha a nota", origem, usuario_id))
-    nota.status = StatusNFSe.ENVIADA  # "sent, answer unknown": emission consults once more, then sends
+    soltar(nota, StatusNFSe.ENVIADA)  # "sent, answer unknown": emission consults once more, then sends
     try:
         db.session.commit()
     except StaleDataError:

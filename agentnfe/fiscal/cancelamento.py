@@ -1,4 +1,4 @@
-"""Cancellation of an authorized NFS-e: the national codes and the reason's length (DESIGN.md §9).
+"""Cancellation of an authorized NFS-e: the national codes and the reason's length (docs/arquitetura.md §9).
 
 National codes (Padrão Nacional, event e101101): 1 erro na emissão, 2 serviço não prestado, 9 outros; the
 reason (xMotivo) has 15 to 255 characters. Gateways map the code to their own (gateways/plugnotas.py).

@@ -1,4 +1,4 @@
-"""ISS on a note by regime (DESIGN.md §9): the rate that goes on the note, withholding, and the amounts.
+"""ISS on a note by regime (docs/arquitetura.md §9): the rate that goes on the note, withholding, and the amounts.
 
 Sources, the one place that holds these rules:
 - MEI pays ISS inside the DAS (LC 123/2006 art. 18-A): no rate on the note, never withheld.

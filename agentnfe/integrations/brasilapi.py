@@ -9,10 +9,11 @@ from dataclasses import dataclass
 import httpx
 from flask import Flask, current_app
 
-from ..extensions import cache
+from agentnfe.infra.extensions import cache
+
 from ..fiscal.localidades import codigo_do_municipio
 from ..models import ClienteTomador
-from .http import novo_cliente, registrar
+from .http import guardar_cliente, novo_cliente
 from .valores import texto
 
 log = logging.getLogger(__name__)
@@ -44,7 +45,7 @@ class ConsultaFalhou(Exception):
 
 
 def init_app(app: Flask) -> None:
-    registrar(
+    guardar_cliente(
         app, EXTENSION_KEY, novo_cliente("brasilapi", app.config["BRASILAPI_URL"], timeout=app.config["HTTP_TIMEOUT"])
     )
 

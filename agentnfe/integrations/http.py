@@ -1,4 +1,5 @@
-"""One pooled httpx client per external service and process."""
+"""One pooled httpx client per external service and process, each refusing to send while a database
+transaction is open (agentnfe.infra.transacao)."""
 
 from __future__ import annotations
 
@@ -8,17 +9,26 @@ import time
 import httpx
 from flask import Flask
 
-from .. import metricas
+from agentnfe.infra import metricas
+from agentnfe.infra.transacao import exigir_sem_transacao
 
 USER_AGENT = "AgentNFe/1.0"
 
 
-class TransporteMedido(httpx.HTTPTransport):
-    """httpx's pooled transport, timing every call to one service (agentnfe_external_request_duration_seconds)."""
+class TransporteVigiado(httpx.HTTPTransport):
+    """httpx's pooled transport that refuses to send while this app context's session has a transaction open."""
 
     def __init__(self, servico: str, **kwargs):
         super().__init__(**kwargs)
         self.servico = servico
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        exigir_sem_transacao(self.servico)
+        return super().handle_request(request)
+
+
+class TransporteMedido(TransporteVigiado):
+    """The guarded transport, timing every call to one service (agentnfe_external_request_duration_seconds)."""
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:
         inicio = time.perf_counter()
@@ -49,7 +59,7 @@ def novo_cliente(
     )
 
 
-def registrar(app: Flask, chave: str, cliente) -> None:
+def guardar_cliente(app: Flask, chave: str, cliente) -> None:
     """Keep a service client on the app (built once per process) and close it at exit."""
     app.extensions[chave] = cliente
     if hasattr(cliente, "close"):

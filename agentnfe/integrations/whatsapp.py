@@ -16,7 +16,7 @@ from ..fiscal import TelefoneInvalido, normalizar_telefone
 from ..models import Provider, TipoMensagem
 from . import entrada
 from .entrada import Entrada
-from .http import novo_cliente, registrar
+from .http import guardar_cliente, novo_cliente
 
 log = logging.getLogger(__name__)
 EXTENSION_KEY = "agentnfe.whatsapp"
@@ -189,7 +189,7 @@ def init_app(app: Flask) -> None:
     if config["META_ACCESS_TOKEN"]:
         token = {"Authorization": f"Bearer {config['META_ACCESS_TOKEN']}"}
         meta = novo_cliente("meta", config["META_API_URL"], token, config["HTTP_TIMEOUT"])
-    registrar(app, EXTENSION_KEY, Canais(evolution, meta))
+    guardar_cliente(app, EXTENSION_KEY, Canais(evolution, meta))
 
 
 def canais() -> Canais:

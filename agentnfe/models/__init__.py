@@ -1,4 +1,4 @@
-"""SQLAlchemy 2 typed models of the domain (DESIGN.md §2), split by area."""
+"""SQLAlchemy 2 typed models of the domain (docs/arquitetura.md §2), split by area."""
 
 from . import contagem  # noqa: F401  (counts note status changes at commit)
 from .auditoria import Auditoria

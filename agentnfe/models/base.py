@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
-from .. import relogio
+from agentnfe.infra import relogio
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",

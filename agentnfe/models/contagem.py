@@ -5,7 +5,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from .. import metricas
+from agentnfe.infra import metricas
+
 from .enums import StatusNFSe
 from .notas import NFSe
 

@@ -66,7 +66,7 @@ class User(UserMixin, Timestamps, Base):
     is_superuser: Mapped[bool] = mapped_column(default=False)
     ativo: Mapped[bool] = mapped_column(default=True)
     ultimo_login_em: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    sessao_versao: Mapped[int] = mapped_column(default=1, server_default="1")
+    versao_do_login: Mapped[int] = mapped_column("sessao_versao", default=1, server_default="1")
     """Part of every login cookie; bumped on logout and password change, it ends the sessions issued before."""
 
     contabilidade: Mapped[Contabilidade | None] = relationship()
@@ -76,12 +76,12 @@ class User(UserMixin, Timestamps, Base):
         return self.ativo
 
     def get_id(self) -> str:
-        """The login cookie names the user and the session version (see `sessao_versao`)."""
-        return f"{self.id}:{self.sessao_versao}"
+        """The login cookie names the user and the session version (see `versao_do_login`)."""
+        return f"{self.id}:{self.versao_do_login}"
 
     def encerrar_sessoes(self) -> None:
         """Invalidate every login cookie issued so far for this user."""
-        self.sessao_versao = (self.sessao_versao or 1) + 1
+        self.versao_do_login = (self.versao_do_login or 1) + 1
 
     def set_password(self, password: str) -> None:
         self.password_hash = generate_password_hash(password, METODO_SENHA)

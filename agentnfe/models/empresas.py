@@ -8,7 +8,8 @@ from decimal import Decimal
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
-from ..crypto import EncryptedBytes, EncryptedText
+from agentnfe.infra.crypto import EncryptedBytes, EncryptedText
+
 from ..fiscal.phones import normalizar_telefone
 from .base import RATE, Base, Timestamps, UTCDateTime, enum_type
 from .contas import Contabilidade

@@ -44,7 +44,7 @@ class Provider(StrEnum):
 
 
 class Estado(StrEnum):
-    """Conversation states (contract, DESIGN.md §4)."""
+    """Conversation states (contract, docs/arquitetura.md §4)."""
 
     COLETA = "COLETA"
     DADOS_INCOMPLETOS = "DADOS_INCOMPLETOS"
@@ -79,7 +79,7 @@ class Envio(StrEnum):
 
 
 class StatusNFSe(StrEnum):
-    """Note lifecycle (DESIGN.md §2 status table)."""
+    """Note lifecycle (docs/arquitetura.md §2)."""
 
     PENDENTE = "pendente"
     ENVIADA = "enviada"

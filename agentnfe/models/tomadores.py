@@ -11,7 +11,7 @@ from .enums import FonteTomador, TipoDocumento
 
 
 class ClienteTomador(Timestamps, Base):
-    """Registry data of a CPF/CNPJ, shared by every firm and written only by BrasilAPI lookups."""
+    """Registry data of a CPF/CNPJ, shared by every firm, written only by agentnfe.cadastros.tomadores."""
 
     __tablename__ = "cliente_tomador"
 

@@ -8,7 +8,7 @@ import pytest
 import waitress
 
 from agentnfe.contas import criar_usuario
-from agentnfe.extensions import db
+from agentnfe.infra.extensions import db
 from agentnfe.models import ClienteTomador, FonteTomador, Papel, StatusNFSe, TipoDocumento
 
 from .. import factories

@@ -12,9 +12,9 @@ import sqlalchemy as sa
 
 from admin.filtros import PeriodoLocal, periodo, url_filtrada, vista
 from admin.views.notas import TOTAIS
-from agentnfe import relogio
-from agentnfe.extensions import db
 from agentnfe.fiscal import formatar_brl
+from agentnfe.infra import relogio
+from agentnfe.infra.extensions import db
 from agentnfe.models import Auditoria, Empresa, NFSe, StatusNFSe
 
 from .. import factories

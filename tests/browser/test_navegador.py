@@ -2,7 +2,7 @@
 
 import sqlalchemy as sa
 
-from agentnfe.extensions import db
+from agentnfe.infra.extensions import db
 from agentnfe.models import Empresa, NFSe, StatusNFSe
 
 from .. import factories

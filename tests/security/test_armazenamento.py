@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from agentnfe import create_app
+from agentnfe.app import create_app
 from agentnfe.emission import links
-from agentnfe.extensions import db
+from agentnfe.infra.extensions import db
 
 from ..conftest import API_TOKEN, NO_EXTERNAL_SERVICES, csrf_de, falta_no_ambiente
 
@@ -32,7 +32,7 @@ def test_the_data_dir_and_every_file_in_it_are_private(make_app, clean_env):
         HUEY_IMMEDIATE=False, REDIS_URL=None, CACHE_TYPE="FileSystemCache", CACHE_DIR=str(clean_env / "cache")
     )
     with app.app_context():
-        from agentnfe.extensions import cache
+        from agentnfe.infra.extensions import cache
         from tasks.entrega import send_reply
 
         send_reply(1)  # enqueued in the embedded queue (queue.db)

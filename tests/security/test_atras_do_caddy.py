@@ -9,7 +9,7 @@ import httpx
 import pytest
 
 from agentnfe.emission import links
-from agentnfe.extensions import db
+from agentnfe.infra.extensions import db
 from agentnfe.models import StatusNFSe
 
 from .. import factories

@@ -5,7 +5,7 @@ import time
 import pytest
 import sqlalchemy as sa
 
-from agentnfe.extensions import db
+from agentnfe.infra.extensions import db
 from agentnfe.models import User
 
 from ..conftest import API_TOKEN, SENHA, Auth, bot_settings, csrf_de
@@ -22,7 +22,7 @@ def tentar(client, email, senha, cliente=None):
 @pytest.fixture
 def atras_do_caddy(make_app, firmas):
     """The app as deployed behind Caddy: every request arrives from 127.0.0.1, which is a trusted proxy."""
-    from agentnfe.proxies import parse_proxies
+    from agentnfe.infra.proxies import parse_proxies
 
     app = make_app(TRUSTED_PROXIES=parse_proxies("127.0.0.1"))
     with app.app_context():
@@ -144,7 +144,7 @@ def test_pages_refuse_to_be_framed_and_sniffed(client, auth, firmas, caminho):
 
 
 def test_trusted_proxies_must_be_addresses(clean_env, monkeypatch):
-    from agentnfe.config import ConfigError, load_settings
+    from agentnfe.infra.config import ConfigError, load_settings
 
     monkeypatch.setenv("TRUSTED_PROXIES", "127.0.0.1, caddy")
     with pytest.raises(ConfigError, match="TRUSTED_PROXIES.*'caddy'"):

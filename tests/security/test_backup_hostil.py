@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from agentnfe import backup
+from agentnfe.infra import backup
 
 
 @pytest.fixture
@@ -107,7 +107,7 @@ def test_pg_dump_gets_the_password_from_a_private_file_never_the_command_line(bo
     only while it runs."""
     from sqlalchemy.engine import make_url
 
-    from agentnfe.extensions import db
+    from agentnfe.infra.extensions import db
 
     vistos = []
 

@@ -1,6 +1,6 @@
 """Hostile bodies never give a 500, never make a provider retry forever (503), and leave nothing stored when refused.
 
-Covers DESIGN §6: authenticate first, then parse into typed objects; 413 beyond MAX_BODY_KB; texts cut to 4,096
+Covers docs/arquitetura.md §6: authenticate first, then parse into typed objects; 413 beyond MAX_BODY_KB; texts cut to 4,096
 characters; instance names never reach an outbound URL unless they are plain identifiers.
 """
 
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 from agentnfe.conversation.llm import ExtratorLLM
 from agentnfe.conversation.respostas import SO_TEXTO
-from agentnfe.extensions import db
+from agentnfe.infra.extensions import db
 from agentnfe.integrations.entrada import TEXTO_MAXIMO
 from agentnfe.models import Direcao, Envio, Mensagem, Provider, TipoMensagem
 

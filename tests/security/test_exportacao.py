@@ -5,7 +5,7 @@ import io
 
 import pytest
 
-from agentnfe.extensions import db
+from agentnfe.infra.extensions import db
 from agentnfe.models import ClienteTomador, EmpresaClienteTomador, FonteTomador, TipoDocumento
 from agentnfe.planilha import celula_segura
 

@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from agentnfe.extensions import db, limiter
+from agentnfe.infra.extensions import db, limiter
 from agentnfe.models import Mensagem
 
 from ..conftest import API_TOKEN, WEBHOOK_TOKEN, assinar, meta_settings

@@ -4,7 +4,7 @@ spend a user's login tries."""
 
 import pytest
 
-from agentnfe.config import ConfigError, load_settings
+from agentnfe.infra.config import ConfigError, load_settings
 
 from ..conftest import SENHA, csrf_de
 

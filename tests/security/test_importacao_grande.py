@@ -6,8 +6,8 @@ import re
 
 import pytest
 
-from agentnfe.extensions import db
 from agentnfe.fiscal.documents import completar_cnpj
+from agentnfe.infra.extensions import db
 
 from .. import factories
 from ..conftest import SENHA, csrf_de

@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from agentnfe import logs
-from agentnfe.extensions import db
+from agentnfe.infra import logs
+from agentnfe.infra.extensions import db
 from agentnfe.models import Direcao, Mensagem, NFSe, StatusNFSe
 
 from ..conftest import CONTRACT_VARIABLES, WhatsApp, bot_settings, com_certificado, run_scheduled

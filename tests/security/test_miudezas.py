@@ -3,8 +3,8 @@ firm at once, and server mode started without a gateway named."""
 
 import pytest
 
-from agentnfe.config import ConfigError, load_settings
-from agentnfe.extensions import db
+from agentnfe.infra.config import ConfigError, load_settings
+from agentnfe.infra.extensions import db
 
 from .. import factories
 from ..conftest import SENHA, csrf_de

@@ -95,7 +95,7 @@ def test_a_key_bag_asking_too_many_iterations_is_refused_before_opening(pfx):
 def test_the_admin_upload_answers_at_once_in_portuguese(client, auth, firmas, pfx):
     import io
 
-    from agentnfe.extensions import db
+    from agentnfe.infra.extensions import db
     from agentnfe.models import Certificado
 
     empresa = firmas["a"]["empresa"]

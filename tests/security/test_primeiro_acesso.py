@@ -5,7 +5,7 @@ import threading
 import sqlalchemy as sa
 
 from admin import desktop
-from agentnfe.extensions import db
+from agentnfe.infra.extensions import db
 from agentnfe.models import Contabilidade, User
 
 from ..conftest import SENHA, csrf_de

@@ -8,7 +8,7 @@ import pytest
 
 from agentnfe.emission import fechamento
 from agentnfe.emission.gateways import nacional as gateway_nacional
-from agentnfe.extensions import db
+from agentnfe.infra.extensions import db
 from agentnfe.models import StatusNFSe
 
 from .. import factories

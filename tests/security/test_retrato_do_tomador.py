@@ -10,9 +10,9 @@ from datetime import date
 import sqlalchemy as sa
 
 import tasks.emissao
-from agentnfe import relogio
 from agentnfe.emission import fechamento
-from agentnfe.extensions import db
+from agentnfe.infra import relogio
+from agentnfe.infra.extensions import db
 from agentnfe.models import NFSe, StatusNFSe
 
 from .. import test_admin_tarefas

@@ -6,10 +6,10 @@ from datetime import timedelta
 
 import sqlalchemy as sa
 
-from agentnfe import relogio
 from agentnfe.conversation.engine import avisar_telefones
 from agentnfe.emission import certificados, certificados_aviso
-from agentnfe.extensions import db
+from agentnfe.infra import relogio
+from agentnfe.infra.extensions import db
 from agentnfe.models import Mensagem, NFSe, Sessao, StatusNFSe
 
 from .. import factories

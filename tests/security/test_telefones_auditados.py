@@ -3,7 +3,7 @@ inline phones (and services) edited with the empresa are in the audit trail, bef
 
 import sqlalchemy as sa
 
-from agentnfe.extensions import db
+from agentnfe.infra.extensions import db
 from agentnfe.models import Auditoria, UsuarioEmpresa
 
 from .. import factories

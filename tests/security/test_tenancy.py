@@ -3,8 +3,8 @@
 import pytest
 import sqlalchemy as sa
 
-from agentnfe.extensions import db
 from agentnfe.fiscal import formatar_documento
+from agentnfe.infra.extensions import db
 from agentnfe.models import (
     ClienteTomador,
     EmpresaClienteTomador,
@@ -190,7 +190,7 @@ def test_one_firm_editing_its_tomador_changes_nothing_of_another_firm(client, au
 def test_every_details_view_lists_its_columns_and_no_secret(app):
     from flask_admin.contrib.sqla import ModelView
 
-    segredos = {"password_hash", "senha", "arquivo", "sessao_versao", "payload", "resposta"}
+    segredos = {"password_hash", "senha", "arquivo", "versao_do_login", "payload", "resposta"}
     admin = app.extensions["admin"][0]
     vistas = [v for v in admin._views if isinstance(v, ModelView)]
     assert len(vistas) >= 9

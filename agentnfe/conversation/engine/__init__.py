@@ -1,4 +1,5 @@
-"""Conversation engine (DESIGN.md §4): the only writer of sessions and messages.
+"""Conversation engine (docs/arquitetura.md §4): what the bot does with each message; it writes sessions and
+messages only through `agentnfe.conversation.escrita`.
 
 `execucao` runs a channel's pending messages through the state machine (`maquina`) and stores the replies
 (`saidas`); `canal` finds a channel's sessions and serializes its writers. A note's outcome reaches a

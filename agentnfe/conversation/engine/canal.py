@@ -9,11 +9,13 @@ from datetime import timedelta
 import sqlalchemy as sa
 from flask import current_app
 
-from ... import relogio
-from ...extensions import db
-from ...models import Direcao, Estado, Mensagem, Provider, Sessao, User
+from agentnfe.cadastros.perfis import PerfilEmpresa, empresas_do_telefone
+from agentnfe.infra import relogio
+from agentnfe.infra.extensions import db
+
+from ...models import Direcao, Mensagem, Provider, Sessao, User
 from ...models.enums import ESTADOS_FINAIS
-from ...perfis import PerfilEmpresa, empresas_do_telefone
+from .. import escrita
 
 
 def travar(telefone: str, usuario_id: int | None) -> None:
@@ -32,17 +34,7 @@ def ociosidade() -> timedelta:
 
 def nova_sessao(telefone: str, provider: Provider, instance: str, usuario_id: int | None = None) -> Sessao:
     """A fresh conversation for the channel, added to the database session."""
-    sessao = Sessao(
-        telefone=telefone,
-        provider=provider,
-        instance=instance,
-        usuario_id=usuario_id,
-        estado=Estado.COLETA,
-        dados={},
-        expira_em=relogio.agora() + ociosidade(),
-    )
-    db.session.add(sessao)
-    return sessao
+    return escrita.nova_sessao(telefone, provider, instance, usuario_id, relogio.agora() + ociosidade())
 
 
 def do_canal(telefone: str, usuario_id: int | None = None) -> tuple:

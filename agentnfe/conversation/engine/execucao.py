@@ -17,12 +17,14 @@ from flask import current_app
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
-from ... import auditoria, relogio
-from ...extensions import db
+from agentnfe import auditoria
+from agentnfe.infra import relogio
+from agentnfe.infra.extensions import db
+
 from ...fiscal import formatar_telefone
 from ...integrations import brasilapi
 from ...models import ClienteTomador, Envio, Estado, Mensagem, NFSe, Sessao, TipoDocumento, TipoMensagem
-from .. import endereco, respostas
+from .. import endereco, escrita, respostas
 from ..extrator import perguntar
 from ..intencoes import Intencao
 from ..llm import ChamadaLLM
@@ -147,9 +149,7 @@ class _Execucao:
             sessao, prefixo = self._sessao_para(sessao, mensagem, extracao)
             rascunho = Rascunho.de_json(sessao.dados)
             turno = maquina.responder(sessao, rascunho, mensagem, extracao)
-            sessao.dados = rascunho.para_json()
-            sessao.ultima_entrada_id = mensagem.id
-            sessao.expira_em = relogio.agora() + ociosidade()
+            escrita.guardar_rascunho(sessao, rascunho.para_json(), mensagem.id, relogio.agora() + ociosidade())
             if turno.nota is not None:
                 notas.append(turno.nota)
             if turno.cancelar is not None:
@@ -173,10 +173,10 @@ class _Execucao:
         if sessao is not None and sessao.aberta:
             if sessao.estado is Estado.EMITINDO:
                 if extracao is not None and extracao.intencao is Intencao.NOVA:
-                    sessao.estado = Estado.CONCLUIDA
+                    escrita.mudar_estado(sessao, Estado.CONCLUIDA)
             elif sessao.expira_em < mensagem.criado_em:
                 prefixo = respostas.EXPIROU if Rascunho.de_json(sessao.dados).tem_campos else ""
-                sessao.estado = Estado.EXPIRADA
+                escrita.mudar_estado(sessao, Estado.EXPIRADA)
         if sessao is None or not sessao.aberta:
             sessao = nova_sessao(self.telefone, mensagem.provider, mensagem.instance, self.usuario_id)
         return sessao, prefixo

@@ -1,4 +1,4 @@
-"""The state machine of a conversation (DESIGN.md §4): one inbound message, its session and draft in, the reply out.
+"""The state machine of a conversation (docs/arquitetura.md §4): one inbound message, its session and draft in, the reply out.
 
 It reads the database and never calls out: a message that needs the LLM stops the run (PrecisaLLM) so that the
 LLM is asked outside any transaction.
@@ -11,14 +11,15 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 from sqlalchemy.orm import joinedload
 
-from ... import relogio
+from agentnfe.cadastros.perfis import PerfilEmpresa, aliquota_vigente
+from agentnfe.infra import relogio
+from agentnfe.infra.extensions import db
+
 from ...emission.dps import endereco_exigido
 from ...emission.notas import PedidoNota, criar_nota, tributacao
-from ...extensions import db
 from ...fiscal import formatar_brl, formatar_documento, incidencia
 from ...models import Estado, Mensagem, NFSe, Sessao, StatusNFSe, TipoMensagem
-from ...perfis import PerfilEmpresa, aliquota_vigente
-from .. import cancelamento, endereco, respostas
+from .. import cancelamento, endereco, escrita, respostas
 from ..escolhas import nome_informado, opcao, servicos_candidatos
 from ..extrator import complementar, precisa_llm
 from ..intencoes import Intencao
@@ -80,12 +81,12 @@ class Maquina:
             return Turno(respostas.nota_em_andamento(_status_da_nota(sessao)))
         if intencao is Intencao.NOVA:
             rascunho.recomecar()
-            sessao.estado = Estado.COLETA
+            escrita.mudar_estado(sessao, Estado.COLETA)
             return Turno(respostas.NOVA)
         if intencao is Intencao.CANCELAR:
             if sessao.estado is Estado.COLETA and not rascunho.tem_campos:
                 return Turno(respostas.NADA_A_CANCELAR)
-            sessao.estado = Estado.CANCELADA
+            escrita.mudar_estado(sessao, Estado.CANCELADA)
             return Turno(respostas.CANCELADO)
 
         empresa = self._empresa(sessao)
@@ -131,7 +132,7 @@ class Maquina:
             return Turno(respostas.nota_em_varias_empresas(numero, nomes))
         nota = notas[0]
         if sessao.empresa_id is None:
-            sessao.empresa_id = nota.empresa_id
+            escrita.atribuir_empresa(sessao, nota.empresa_id)
         tomador = (nota.tomador_dados or {}).get("nome") or (nota.tomador.razao_social if nota.tomador else None)
         if tomador is None and nota.tomador is not None:
             tomador = formatar_documento(nota.tomador.documento)
@@ -139,7 +140,7 @@ class Maquina:
 
     def _empresa(self, sessao: Sessao) -> PerfilEmpresa | None:
         if sessao.empresa_id is None and len(self.perfis) == 1:
-            sessao.empresa_id = self.perfis[0].id
+            escrita.atribuir_empresa(sessao, self.perfis[0].id)
         return next((p for p in self.perfis if p.id == sessao.empresa_id), None)
 
     def _escolher_empresa(self, sessao: Sessao, rascunho: Rascunho, texto: str, extracao: Extracao) -> Turno:
@@ -147,10 +148,10 @@ class Maquina:
             escolhida = opcao(texto, self.perfis, lambda p: f"{p.nome} {p.razao_social}")
             if escolhida is None:
                 return Turno(respostas.ESCOLHA_INVALIDA + "\n\n" + respostas.escolha_empresa(self.perfis))
-            sessao.empresa_id = escolhida.id
+            escrita.atribuir_empresa(sessao, escolhida.id)
             return self._avancar(sessao, rascunho, escolhida, [], None)
         rascunho.mesclar(extracao)
-        sessao.estado = Estado.ESCOLHA_EMPRESA
+        escrita.mudar_estado(sessao, Estado.ESCOLHA_EMPRESA)
         return Turno(respostas.escolha_empresa(self.perfis))
 
     def _escolher_servico(self, sessao: Sessao, rascunho: Rascunho, empresa: PerfilEmpresa, texto: str) -> Turno:
@@ -191,7 +192,7 @@ class Maquina:
         invalido = invalido or extracao.competencia_invalida
         if invalido:
             if sessao.estado is not Estado.CONFIRMACAO:
-                sessao.estado = Estado.DADOS_INCOMPLETOS if rascunho.tem_campos else Estado.COLETA
+                escrita.mudar_estado(sessao, Estado.DADOS_INCOMPLETOS if rascunho.tem_campos else Estado.COLETA)
             return Turno(f"{invalido} Pode conferir e mandar de novo?", chamada)
         return self._avancar(sessao, rascunho, empresa, recebidos, chamada)
 
@@ -200,14 +201,14 @@ class Maquina:
     ) -> Turno:
         """Ask for the next missing field, the service or the tomador's name; or show the espelho."""
         if rascunho.faltando:
-            sessao.estado = Estado.DADOS_INCOMPLETOS if rascunho.tem_campos else Estado.COLETA
+            escrita.mudar_estado(sessao, Estado.DADOS_INCOMPLETOS if rascunho.tem_campos else Estado.COLETA)
             return Turno(respostas.pergunta(rascunho.faltando, recebidos), chamada)
         servico = next((s for s in empresa.servicos if s.id == rascunho.servico_id), None)
         if servico is None:
             candidatos = servicos_candidatos(empresa, rascunho.descricao)
             if len(candidatos) > 1:
                 rascunho.pergunta, rascunho.opcoes = Pergunta.SERVICO, [s.id for s in candidatos]
-                sessao.estado = Estado.DADOS_INCOMPLETOS
+                escrita.mudar_estado(sessao, Estado.DADOS_INCOMPLETOS)
                 return Turno(respostas.escolha_servico(candidatos, empresa.regime), chamada)
             if not candidatos:
                 return Turno(SEM_SERVICO, chamada)
@@ -217,17 +218,17 @@ class Maquina:
         nome = conhecido.razao_social or rascunho.nome_tomador or conhecido.nome_vinculo
         if not nome:
             rascunho.pergunta = Pergunta.NOME
-            sessao.estado = Estado.DADOS_INCOMPLETOS
+            escrita.mudar_estado(sessao, Estado.DADOS_INCOMPLETOS)
             return Turno(respostas.pergunta_nome(recebidos), chamada)
         retido = conhecido.iss_retido(servico, empresa)
         regra = incidencia.regra(servico.codigo_tributacao_nacional, servico.codigo_servico)
         exige = endereco_exigido(rascunho.documento, retido, regra is incidencia.Regra.TOMADOR)
         if empresa.nacional and exige and not conhecido.endereco_completo and rascunho.endereco is None:
             rascunho.pergunta = Pergunta.ENDERECO
-            sessao.estado = Estado.DADOS_INCOMPLETOS
+            escrita.mudar_estado(sessao, Estado.DADOS_INCOMPLETOS)
             return Turno(respostas.PERGUNTA_ENDERECO, chamada)
         rascunho.pergunta = None
-        sessao.estado = Estado.CONFIRMACAO
+        escrita.mudar_estado(sessao, Estado.CONFIRMACAO)
         competencia = rascunho.competencia_ou_mes_atual
         devido = incidencia_do_rascunho(empresa, servico, conhecido, rascunho.endereco)
         imposto = tributacao(
@@ -293,7 +294,7 @@ class Maquina:
             data_servico=rascunho.data_servico,
         )
         nota = criar_nota(pedido, sessao)
-        sessao.estado = Estado.EMITINDO
+        escrita.mudar_estado(sessao, Estado.EMITINDO)
         return Turno(respostas.EMITINDO, nota=nota)
 
 

@@ -13,9 +13,10 @@ from flask import current_app
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
-from ...extensions import db
-from ...models import Direcao, Envio, Estado, Mensagem, NFSe, Provider, Sessao, TipoMensagem
-from .. import respostas
+from agentnfe.infra.extensions import db
+
+from ...models import Envio, Estado, Mensagem, NFSe, Provider, Sessao, TipoMensagem
+from .. import escrita, respostas
 from ..llm import ChamadaLLM
 from .canal import nova_sessao, sessao_aberta, travar
 
@@ -29,25 +30,13 @@ def nova_saida(
     chamada: ChamadaLLM | None = None,
     canal: Sessao | Mensagem | None = None,
     tipo: TipoMensagem = TipoMensagem.TEXTO,
+    nfse_id: int | None = None,
+    evento: str | None = None,
 ) -> Mensagem:
     """An outbound message in the session, sent back through the channel (provider, instance) of `canal`: the
     message it answers, the session a note came from, or by default the session itself."""
     canal = canal or sessao
-    saida = Mensagem(
-        sessao=sessao,
-        direcao=Direcao.SAIDA,
-        tipo=tipo,
-        texto=texto,
-        provider=canal.provider,
-        instance=canal.instance,
-        envio=Envio.PENDENTE if canal.provider.whatsapp else Envio.ENVIADA,
-        llm_chamado=chamada is not None,
-        tokens_in=chamada.tokens_in if chamada else None,
-        tokens_out=chamada.tokens_out if chamada else None,
-        llm_ms=chamada.ms if chamada else None,
-    )
-    db.session.add(saida)
-    return saida
+    return escrita.nova_saida(sessao, texto, canal.provider, canal.instance, tipo, chamada, nfse_id, evento)
 
 
 def _a_entregar(mensagens: list[Mensagem]) -> list[int]:
@@ -74,7 +63,8 @@ def avisar_telefones(avisos: list[tuple[str, int, str]]) -> list[int]:
         sessao = _aberta_da_empresa(telefone, None, empresa_id)
         if sessao is None:
             sessao = nova_sessao(telefone, Provider.EVOLUTION, current_app.config["EVOLUTION_INSTANCE"] or "")
-            sessao.empresa_id, sessao.estado = empresa_id, Estado.CONCLUIDA
+            escrita.atribuir_empresa(sessao, empresa_id)
+            escrita.mudar_estado(sessao, Estado.CONCLUIDA)
         saidas.append(nova_saida(sessao, texto))
     ids = _a_entregar(saidas)
     db.session.commit()
@@ -131,9 +121,8 @@ def _anunciar(nfse_id: int) -> list[int]:
     saidas = []
     for anuncio in novos:
         tipo = TipoMensagem.DOCUMENTO if anuncio["documento"] else TipoMensagem.TEXTO
-        saida = nova_saida(destino, anuncio["texto"], canal=origem, tipo=tipo)
-        saida.nfse_id, saida.evento = nfse_id, anuncio["evento"]
-        saidas.append(saida)
+        saidas.append(nova_saida(destino, anuncio["texto"], canal=origem, tipo=tipo, nfse_id=nfse_id,
+                                 evento=anuncio["evento"]))  # fmt: skip
         if anuncio["encerra"] and origem.estado is Estado.EMITINDO:
-            origem.estado = Estado.CONCLUIDA
+            escrita.mudar_estado(origem, Estado.CONCLUIDA)
     return _a_entregar(saidas)

@@ -7,11 +7,11 @@ in SSL_CERT_FILE when set (the tests' CA).
 
 from __future__ import annotations
 
-import os
 import secrets
 import ssl
 import tempfile
 import threading
+import weakref
 from collections import OrderedDict
 from dataclasses import dataclass
 
@@ -34,14 +34,14 @@ class Credencial:
     http: httpx.Client
 
 
-def contexto_tls(arquivo: bytes, senha: str) -> tuple[ssl.SSLContext, object, bytes]:
-    """A client TLS context presenting the A1, with the A1's private key and certificate (PEM)."""
+def contexto_tls(arquivo: bytes, senha: str, ca_extra: str | None = None) -> tuple[ssl.SSLContext, object, bytes]:
+    """A client TLS context presenting the A1, with the A1's private key and certificate (PEM); servers are
+    checked against certifi's bundle plus the `ca_extra` file (SSL_CERT_FILE) when given."""
     pfx_custo.conferir(arquivo)  # checked at upload too; a stored file from before that check is checked here
     chave, certificado, cadeia = pkcs12.load_key_and_certificates(arquivo, senha.encode())
     contexto = ssl.create_default_context(cafile=certifi.where())
-    extra = os.environ.get("SSL_CERT_FILE")
-    if extra:
-        contexto.load_verify_locations(cafile=extra)
+    if ca_extra:
+        contexto.load_verify_locations(cafile=ca_extra)
     protecao = secrets.token_urlsafe(32)
     pem_certificado = certificado.public_bytes(serialization.Encoding.PEM)
     pem = chave.private_bytes(
@@ -58,10 +58,11 @@ def contexto_tls(arquivo: bytes, senha: str) -> tuple[ssl.SSLContext, object, by
 
 
 class Credenciais:
-    """One Credencial per certificate and process, built at first use."""
+    """One Credencial per certificate and process, built at first use. A client leaves the cache when more than
+    MAXIMO are kept, and is closed once no thread holds it any more (never under a call in flight)."""
 
-    def __init__(self, timeout: float):
-        self.timeout = timeout
+    def __init__(self, timeout: float, ca_extra: str | None = None):
+        self.timeout, self.ca_extra = timeout, ca_extra
         self._guardadas: OrderedDict[int, Credencial] = OrderedDict()
         self._trava = threading.Lock()
 
@@ -72,16 +73,17 @@ class Credenciais:
             if credencial is not None:
                 self._guardadas.move_to_end(certificado_id)
                 return credencial
-        contexto, chave, pem = contexto_tls(*carregar())
+        contexto, chave, pem = contexto_tls(*carregar(), self.ca_extra)
         http = novo_cliente("nacional", "", {"Accept": "application/json"}, self.timeout, verify=contexto)
         credencial = Credencial(chave, pem, http)
+        weakref.finalize(credencial, http.close)  # closed when no thread holds it any more
         with self._trava:
             if certificado_id in self._guardadas:  # another thread built it meanwhile: keep one client
                 http.close()
                 return self._guardadas[certificado_id]
             self._guardadas[certificado_id] = credencial
-            while len(self._guardadas) > MAXIMO:
-                self._guardadas.popitem(last=False)[1].http.close()
+            while len(self._guardadas) > MAXIMO:  # forgotten, not closed: a thread may be calling through it
+                self._guardadas.popitem(last=False)
         return credencial
 
     def close(self) -> None:

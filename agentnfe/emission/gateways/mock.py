@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import hashlib
 
-from ...extensions import cache
-from . import DocumentoPlugNotas, GatewayRecusou, RespostaCancelamento, RespostaGateway
+from agentnfe.infra.extensions import cache
+
+from .base import DocumentoPlugNotas, GatewayRecusou, RespostaCancelamento, RespostaGateway
 
 TTL = 30 * 24 * 3600
 

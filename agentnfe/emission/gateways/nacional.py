@@ -5,7 +5,7 @@ NFSePostResponseErro, as quoted by them): `POST {sefin}/nfse` with `{"dpsXmlGZip
 `idDps`, `chaveAcesso`, `nfseXmlGZipB64` and `alertas`, or 400 with `erros` [{Codigo, Descricao, Complemento}]
 (production answers capitalised keys; the Swagger spells them in lower case: both are read);
 `GET {sefin}/nfse/{chave}` gives the NFS-e; `GET {sefin}/dps/{id}` the access key of the NFS-e a DPS generated
-(404 when none); `GET {adn}/danfse/{chave}` the DANFSe PDF. Official bases per ambiente below (DESIGN §5).
+(404 when none); `GET {adn}/danfse/{chave}` the DANFSe PDF. Official bases per ambiente below (docs/arquitetura.md §5).
 Cancellation (event e101101) is not offered through this gateway yet.
 """
 
@@ -22,13 +22,15 @@ import httpx
 import sqlalchemy as sa
 from lxml import etree
 
-from ... import convenios
-from ...extensions import db
+from agentnfe.cadastros import convenios
+from agentnfe.infra.extensions import db
+
 from ...fiscal import incidencia
 from ...models import Ambiente, Certificado, Empresa, NFSe, Regime
 from .. import apuracao, assinatura, dps
 from ..dps import DPSRecusada
-from . import (
+from . import parametros, rejeicoes_nacionais
+from .base import (
     ArquivoPendente,
     GatewayInacessivel,
     GatewayRecusou,
@@ -36,9 +38,7 @@ from . import (
     RespostaGateway,
     RespostaIlegivel,
     corpo_json,
-    parametros,
     pedir,
-    rejeicoes_nacionais,
 )
 from .credenciais import Credenciais, Credencial
 from .parametros import Parametros
@@ -58,7 +58,7 @@ client's `URL_DANFSE = https://adn.nfse.gov.br/danfse`); the DANFSe's host is to
 
 
 def bases(ambiente: Ambiente, config) -> tuple[str, str]:
-    """(Sefin, ADN) of an ambiente under the settings (DESIGN §5)."""
+    """(Sefin, ADN) of an ambiente under the settings (docs/arquitetura.md §5)."""
     sefin, adn = BASES[ambiente]
     if ambiente is Ambiente.HOMOLOGACAO:
         sefin = SEFIN_RESTRITA + config["NACIONAL_SEFIN_RESTRITA_PATH"]
@@ -99,7 +99,7 @@ class ClientesNacionais:
 
     def __init__(self, config, timeout: float):
         self.config = config
-        self.credenciais = Credenciais(timeout)
+        self.credenciais = Credenciais(timeout, config["SSL_CERT_FILE"])
 
     def da_empresa(self, empresa_id: int) -> Nacional:
         """Reads the empresa and its A1 in the caller's transaction; no call is made here."""
@@ -126,8 +126,8 @@ class Nacional:
     numera_dps = True
     ibscbs_obrigatorio = False
     """NACIONAL_IBSCBS_OBRIGATORIO: a não optante's note needs the service's IBS/CBS codes (IBSCBS group). Anexo VI
-    v1.02.01's layout makes the group 0-1 and says only that for Simples optants it is mandatory from 2027; DESIGN
-    §9 reads it as informational in 2026 for the regular regime. Off by default; on, the note is refused before
+    v1.02.01's layout makes the group 0-1 and says only that for Simples optants it is mandatory from 2027; this
+    product reads it as informational in 2026 for the regular regime (docs/emissor-nacional.md). Off by default; on, the note is refused before
     anything is sent, saying which fields to fill."""
 
     def __init__(self, sefin: str, adn: str, credencial: Credencial | None, bases_parametros: list[str] = ()):

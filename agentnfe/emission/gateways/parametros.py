@@ -21,8 +21,9 @@ from decimal import Decimal, InvalidOperation
 
 import httpx
 
-from ... import convenios
-from . import GatewayInacessivel, corpo_json, pedir
+from agentnfe.cadastros import convenios
+
+from .base import GatewayInacessivel, corpo_json, pedir
 
 ROTA_ADN = "/parametrizacao"
 ROTA_SEFIN = "/parametros_municipais"
@@ -78,7 +79,7 @@ class Parametros:
         raise GatewayInacessivel("municipal parameters unavailable (" + "; ".join(falhas) + ")")
 
     def convenio(self, municipio: str) -> Convenio | None:
-        """The município's convênio (None: it has none), read once a day (agentnfe/convenios.py)."""
+        """The município's convênio (None: it has none), read once a day (agentnfe/cadastros/convenios.py)."""
         guardado = convenios.conhecido(municipio)
         if guardado is not convenios.NAO_LIDO:
             return Convenio(municipio, **guardado) if guardado else None

@@ -12,7 +12,7 @@ import logging
 import httpx
 
 from ...integrations.http import novo_cliente
-from . import (
+from .base import (
     ArquivoPendente,
     DocumentoPlugNotas,
     GatewayRecusou,
