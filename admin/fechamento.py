@@ -11,9 +11,9 @@ from flask_admin.model.fields import AjaxSelectField
 from flask_wtf import FlaskForm
 
 from agentnfe.fiscal import CompetenciaInvalida, parse_competencia
-from agentnfe.infra import relogio
+from agentnfe.infra import relogio, trabalhos
 from agentnfe.models import Empresa
-from tasks import fechamento, trabalhos
+from tasks import fechamento
 
 from .acesso import PaginaProtegida, contabilidade_id, escreve, usuario
 from .views.comum import EscolheEmpresa

@@ -7,16 +7,17 @@ from flask import Response, abort, flash, jsonify, redirect, request, url_for
 from flask_admin import expose
 
 from agentnfe import planilha
+from agentnfe.cadastros import lotes
 from agentnfe.cadastros.importacao import OPTIONAL, REQUIRED, ArquivoIlegivel, CabecalhoInvalido, decodificar, prever
 from agentnfe.conversation.api import conversar
 from agentnfe.conversation.engine import do_canal
 from agentnfe.fiscal import TelefoneInvalido, formatar_telefone, normalizar_telefone
+from agentnfe.infra import trabalhos
 from agentnfe.infra.extensions import db
 from agentnfe.infra.requisicao import json_do_corpo
 from agentnfe.models import Contabilidade, Empresa, Mensagem, Sessao, UsuarioEmpresa
-from tasks import importacao as importacoes
-from tasks import trabalhos
 from tasks.conversa import despachar
+from tasks.importacao import importar_empresas
 
 from .acesso import PaginaProtegida, contabilidade_id, escreve, usuario
 
@@ -128,7 +129,7 @@ class ImportarEmpresas(PaginaProtegida):
         except CabecalhoInvalido as erro:
             flash(str(erro), "error")
             return self.render("admin/importar.html")
-        trabalho = importacoes.guardar(texto, contabilidade_id(), usuario().id, arquivo.filename, aviso)
+        trabalho = lotes.guardar(texto, contabilidade_id(), usuario().id, arquivo.filename, aviso)
         return self.render("admin/importar.html", previa=previa, trabalho=trabalho, aviso=aviso)
 
     def _do_usuario(self, trabalho: str) -> dict:
@@ -139,7 +140,11 @@ class ImportarEmpresas(PaginaProtegida):
 
     def _confirmar(self, trabalho: str):
         self._do_usuario(trabalho)
-        importacoes.confirmar(trabalho)
+        no_worker = lotes.iniciar(trabalho)
+        if no_worker:
+            importar_empresas(trabalho)
+        elif no_worker is False:
+            lotes.executar(trabalho)
         return redirect(url_for(".acompanhar", trabalho=trabalho))
 
     @expose("/<trabalho>/")

@@ -5,10 +5,9 @@ from __future__ import annotations
 from datetime import date
 
 from agentnfe.emission import fechamento
+from agentnfe.infra import trabalhos
 from agentnfe.infra.extensions import huey
 from agentnfe.infra.queue import in_app_context
-
-from . import trabalhos
 
 
 def iniciar(contabilidade_id: int | None, usuario: str, empresa_ids: list[int], mes: date) -> str:

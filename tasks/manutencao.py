@@ -14,6 +14,7 @@ from agentnfe.emission import recuperacao
 from agentnfe.infra import backup, estatisticas, relogio
 from agentnfe.infra.extensions import huey
 from agentnfe.infra.queue import in_app_context
+from agentnfe.infra.transacao import transacao
 
 from .anuncio import announce_nfse
 from .conversa import process_message
@@ -27,7 +28,8 @@ log = logging.getLogger(__name__)
 @in_app_context
 def sweeper() -> None:
     agora = relogio.agora()
-    expiradas = varredura.expirar_sessoes(agora)
+    with transacao():
+        expiradas = varredura.expirar_sessoes(agora)
     perdidas = varredura.mensagens_sem_resposta(agora)
     pendentes = varredura.respostas_pendentes(agora)
     a_anunciar = varredura.notas_a_anunciar(agora)

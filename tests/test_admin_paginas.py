@@ -304,8 +304,8 @@ def test_the_preview_stores_nothing_and_reads_excel_files(client, auth, firmas):
 
 
 def test_a_large_file_is_imported_by_the_worker_with_progress(client, auth, firmas):
+    from agentnfe.cadastros.lotes import LIMITE_NA_HORA
     from agentnfe.fiscal.documents import completar_cnpj
-    from tasks.importacao import LIMITE_NA_HORA
 
     linhas = [f"Firma A;{completar_cnpj(f'{30000000 + i:08d}0001')};Empresa {i} Ltda;1;3550308;SP;mei;01.07;0;\n"
               for i in range(LIMITE_NA_HORA + 5)]  # fmt: skip

@@ -10,11 +10,12 @@ import time_machine
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
-from agentnfe.conversation import engine, entrega, varredura
+from agentnfe.conversation import engine, varredura
 from agentnfe.conversation import entrada as caixa_de_entrada
 from agentnfe.infra.extensions import db, huey
 from agentnfe.integrations.entrada import Entrada
 from agentnfe.models import Direcao, Envio, Estado, Mensagem, Provider, Sessao, TipoMensagem
+from tasks.entrega import entregar
 
 from .conftest import TELEFONE, WhatsApp, bot_settings, em_paralelo
 
@@ -47,16 +48,16 @@ def resposta_pendente() -> int:
 def test_temporary_failures_wait_then_are_delivered(fila, evolution, falha):
     saida_id = resposta_pendente()
     evolution.falhas.append(falha)
-    adiada = entrega.entregar(saida_id)
+    adiada = entregar(saida_id)
     assert (adiada.mensagem_id, adiada.segundos) == (saida_id, 5)  # the first wait
     [saida] = saidas()
     assert saida.envio is Envio.PENDENTE and saida.entrega_tentativas == 1 and saida.entrega_em == adiada.ate
-    assert entrega.entregar(saida_id) is None and len(evolution.requests) == 1  # not due, not its retry: waits
+    assert entregar(saida_id) is None and len(evolution.requests) == 1  # not due, not its retry: waits
     with time_machine.travel(datetime.now(UTC) + timedelta(seconds=6)):
-        assert entrega.entregar(saida_id) is None  # due: anyone may deliver it
+        assert entregar(saida_id) is None  # due: anyone may deliver it
     [saida] = saidas()
     assert saida.envio is Envio.ENVIADA and saida.provider_id.startswith("OUT") and saida.entrega_em is None
-    assert entrega.entregar(saida_id) is None  # idempotent: not sent twice
+    assert entregar(saida_id) is None  # idempotent: not sent twice
     assert len(evolution.enviados()) == 1
 
 
@@ -68,7 +69,7 @@ def test_a_reply_is_marked_failed_only_after_delivery_retry_hours(fila, evolutio
     instante = inicio
     while True:
         with time_machine.travel(instante):
-            adiada = entrega.entregar(saida_id, adiada.ate if esperas else None)
+            adiada = entregar(saida_id, adiada.ate if esperas else None)
         if adiada is None:
             break
         esperas.append(adiada.segundos)
@@ -84,7 +85,7 @@ def test_a_reply_is_marked_failed_only_after_delivery_retry_hours(fila, evolutio
 def test_client_errors_are_not_retried(fila, evolution):
     saida_id = resposta_pendente()
     evolution.falhas.append(400)
-    assert entrega.entregar(saida_id) is None
+    assert entregar(saida_id) is None
     assert saidas()[0].envio is Envio.FALHOU and len(evolution.requests) == 1
 
 
@@ -92,7 +93,7 @@ def test_unconfigured_provider_keeps_the_reply_stored_and_pending(make_app, evol
     app = make_app(**bot_settings(evolution, HUEY_IMMEDIATE=False, EVOLUTION_API_URL=None))
     with app.app_context():
         saida_id = resposta_pendente()
-        assert entrega.entregar(saida_id) is None
+        assert entregar(saida_id) is None
         assert saidas()[0].envio is Envio.PENDENTE
         assert evolution.requests == []
 
@@ -139,6 +140,7 @@ def test_sweeper_requeues_lost_messages_and_expires_idle_drafts(fila):
     engine.processar_telefone(TELEFONE)
     assert varredura.mensagens_sem_resposta(later) == [emitindo]
     assert varredura.expirar_sessoes(agora + timedelta(hours=1)) == 1
+    db.session.commit()
     estados = dict(db.session.execute(sa.select(Sessao.telefone, Sessao.estado)).all())
     assert estados == {TELEFONE: Estado.EXPIRADA, "5511911112222": Estado.EMITINDO}
 
@@ -149,7 +151,7 @@ def test_sweeper_resends_replies_stuck_in_pending(fila, evolution):
     assert varredura.respostas_pendentes(agora) == []  # too recent: its task may still be on its way
     assert varredura.respostas_pendentes(agora + timedelta(minutes=2)) == [saida_id]
     evolution.falhas.append(503)
-    assert entrega.entregar(saida_id).segundos == 5
+    assert entregar(saida_id).segundos == 5
     assert varredura.respostas_pendentes(agora + timedelta(seconds=30)) == []  # its retry is scheduled
     assert varredura.respostas_pendentes(agora + timedelta(minutes=2)) == [saida_id]  # that retry was lost
 

@@ -3,9 +3,10 @@
 import pytest
 import sqlalchemy as sa
 
-from agentnfe.conversation import engine, entrega
+from agentnfe.conversation import engine
 from agentnfe.infra.extensions import db
 from agentnfe.models import Direcao, Mensagem
+from tasks.entrega import entregar
 
 from .conftest import TELEFONE, WhatsApp, bot_settings
 from .sql import statements, writes
@@ -22,7 +23,7 @@ def fila_real(make_app, evolution, alfa):
 def test_mid_session_message_costs_one_insert_two_writes_and_two_delivery_updates(fila_real):
     fila_real.postar(fila_real.evento("o cnpj é 12.345.678/0001-95"))
     [primeira] = engine.processar_telefone(TELEFONE).entregar
-    entrega.entregar(primeira)
+    entregar(primeira)
     por_mensagem = []
     for k in range(1, 51):
         with statements() as webhook:
@@ -30,13 +31,13 @@ def test_mid_session_message_costs_one_insert_two_writes_and_two_delivery_update
         with statements() as processamento:
             resultado = engine.processar_telefone(TELEFONE)
         [saida_id] = resultado.entregar
-        with statements() as entregar:
-            entrega.entregar(saida_id)
+        with statements() as entrega:
+            entregar(saida_id)
         por_mensagem.append(
             (
                 writes(webhook),
                 writes(processamento),
-                writes(entregar),
+                writes(entrega),
                 len(processamento),
                 sum("usuario_empresa" in s for s in processamento),
             )

@@ -13,6 +13,7 @@ from agentnfe.fiscal import (
     formatar_documento,
 )
 from agentnfe.infra.extensions import db
+from agentnfe.infra.transacao import transacao
 from agentnfe.models import (
     Empresa,
     Envio,
@@ -111,7 +112,8 @@ class NaoEntregueView(Escopada):
     def reenviar(self, ids):
         from tasks.entrega import send_reply
 
-        devolvidas = entrega.reenviar([m.id for m in self.escopados(ids)])
+        with transacao():
+            devolvidas = entrega.reenviar([m.id for m in self.escopados(ids)])
         for mensagem_id in devolvidas:
             send_reply(mensagem_id)
         flash(f"{len(devolvidas)} resposta(s) de volta à fila de envio.", "success")

@@ -27,7 +27,7 @@ from agentnfe.fiscal import (
 )
 from agentnfe.infra import relogio
 from agentnfe.infra.extensions import db
-from agentnfe.infra.transacao import transacao
+from agentnfe.infra.transacao import sem_transacao, transacao
 from agentnfe.models import (
     NFSe,
     Papel,
@@ -337,7 +337,7 @@ class NotaView(Escopada):
             abort(404)
         nota_id, gateway_id, nome = nota.id, nota.gateway_id, f"NFS-e {nota.numero or nota.id}.xml"
         gateway = gateway_da_nota(nota)
-        db.session.rollback()  # no transaction stays open during the gateway call
+        sem_transacao()  # no transaction stays open during the gateway call
         try:
             conteudo = gateway.xml(gateway_id)
         except (GatewayIndisponivel, GatewayRecusou) as erro:

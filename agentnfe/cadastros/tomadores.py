@@ -13,6 +13,7 @@ import logging
 import sqlalchemy as sa
 
 from agentnfe.infra.extensions import db
+from agentnfe.infra.transacao import sem_transacao
 from agentnfe.integrations import brasilapi
 from agentnfe.models import ClienteTomador, EmpresaClienteTomador, FonteTomador, NFSe, TipoDocumento
 
@@ -34,7 +35,7 @@ def completar(tomador_id: int, forcar: bool = False) -> bool:
         return True
     if linha.fonte is FonteTomador.BRASILAPI and not forcar:
         return True
-    db.session.rollback()  # no transaction stays open during the HTTP call
+    sem_transacao()  # no transaction stays open during the HTTP call
     try:
         dados = brasilapi.consultar_cnpj(linha.documento, usar_cache=not forcar)
     except brasilapi.ConsultaFalhou as erro:

@@ -1,7 +1,8 @@
 """Delivery of stored replies, in order per phone: a phone's oldest pending reply goes first, then the next.
 
-Each attempt takes a short lease on the row (one conditional UPDATE), calls the provider outside any
-transaction, then records the outcome in one more UPDATE. A reply the provider cannot take now waits (5 s,
+The protocol's phases are run by tasks.entrega: each attempt takes a short lease on the row (`tomar`: one
+conditional UPDATE), calls the provider outside any transaction (`enviar`), then records the outcome in one more
+UPDATE (`anotar_resultado`). A reply the provider cannot take now waits (5 s,
 15 s, 30 s, 1 min, 2 min, 5 min, then every 10 min) and every later reply to that phone waits behind it, for
 DELIVERY_RETRY_HOURS after it was written; then it is marked `falhou` (the admin lists it, with "reenviar") and
 the next one goes. A reply whose provider is not configured stays stored and pending.
@@ -101,83 +102,76 @@ def _primeira_do_telefone_de(mensagem_id: int) -> Vez | None:
     return Vez(*linha) if linha else None
 
 
-def _seguinte(vez: Vez) -> Vez | None:
+def seguinte(vez: Vez) -> Vez | None:
+    """The phone's next pending reply after `vez` was settled."""
     consulta = _pendentes().where(Sessao.telefone == vez.telefone, Mensagem.provider == vez.provider)
     linha = db.session.execute(consulta).first()
     return Vez(*linha) if linha else None
 
 
-def entregar(mensagem_id: int, espera: datetime | None = None) -> Adiada | None:
-    """Deliver the pending replies of this reply's phone, oldest first (`espera`: this call is the retry of the
-    wait stored on that reply).
+@dataclass(frozen=True)
+class Tentativa:
+    """A reply leased for one attempt: when the attempt started and until when the reply may still go."""
 
-    Returns the reply to try again and when (the phone's oldest reply waits after a failure this call saw), or
-    None: all delivered, the queue is held by an attempt in progress or by another reply's wait, or the provider
-    is off.
-    """
+    agora: datetime
+    prazo: datetime
+
+
+def primeira_do_telefone(mensagem_id: int) -> Vez | None:
+    """The oldest pending reply to this reply's phone; None when there is none or its provider is off."""
     vez = _primeira_do_telefone_de(mensagem_id)
-    db.session.rollback()  # no transaction stays open during the provider's call
-    if vez is None or not whatsapp.configurado(vez.provider):
-        return None
-    while vez is not None:
-        agora = relogio.agora()
-        prazo = vez.entregar_ate or _prazo(vez.criado_em)
-        if agora > prazo:  # stored while the provider was off or the workers stopped: too late to say it now
-            log.error("reply %s to phone …%s not sent: past its delivery deadline", vez.id, vez.telefone[-4:])
-            _registrar(vez.id, envio=Envio.FALHOU)
-            metricas.mensagem("saida", "expired")
-        elif not _reservar(vez.id, agora, espera if vez.id == mensagem_id else None):
-            return None  # an attempt in progress, or a wait whose retry comes back for it (and for the rest)
-        else:
-            adiada = _tentar(vez, agora, prazo)
-            if adiada is not None:
-                return adiada
-        vez = _seguinte(vez)
-        db.session.rollback()
-    return None
+    return vez if vez is not None and whatsapp.configurado(vez.provider) else None
 
 
-def _tentar(vez: Vez, agora: datetime, prazo: datetime) -> Adiada | None:
-    """One attempt at a leased reply; its wait for the next, or None when it is settled."""
+def tomar(vez: Vez, espera: datetime | None) -> Tentativa | bool:
+    """Lease the reply for one attempt (`espera`: this is the retry of the wait stored on it). False when it
+    cannot be taken — an attempt in progress, or a wait whose retry comes back for it and for the rest; True
+    when it is past its deadline, marked `falhou` and the next reply may go."""
+    agora = relogio.agora()
+    prazo = vez.entregar_ate or _prazo(vez.criado_em)
+    if agora > prazo:  # stored while the provider was off or the workers stopped: too late to say it now
+        log.error("reply %s to phone …%s not sent: past its delivery deadline", vez.id, vez.telefone[-4:])
+        escrita.anotar_entrega(vez.id, envio=Envio.FALHOU)
+        metricas.mensagem("saida", "expired")
+        return True
+    livre = sa.or_(Mensagem.entrega_em.is_(None), Mensagem.entrega_em <= agora)
+    if espera is not None:
+        livre = sa.or_(livre, Mensagem.entrega_em == espera)
+    return Tentativa(agora, prazo) if escrita.reservar_entrega(vez.id, livre, agora + LEASE) else False
+
+
+def enviar(vez: Vez) -> str | whatsapp.EntregaFalhou:
+    """Hand the reply to its provider (no transaction may be open): the provider's message id, or the failure."""
     try:
-        provider_id = _enviar(vez)
+        return _enviar(vez) or ""
     except whatsapp.EntregaFalhou as erro:
-        segundos = ESPERAS[min(vez.entrega_tentativas, len(ESPERAS) - 1)]
-        ate = agora + timedelta(seconds=segundos)
-        if erro.temporaria and ate < prazo:
-            log.warning("reply %s not delivered yet (%s); next attempt in %d s", vez.id, erro, segundos)
-            _registrar(vez.id, entrega_tentativas=vez.entrega_tentativas + 1, entrega_em=ate)
-            metricas.entrega("retry")
-            return Adiada(vez.id, segundos, ate)
-        log.error("reply %s to phone …%s failed for good: %s", vez.id, vez.telefone[-4:], erro)
-        _registrar(vez.id, envio=Envio.FALHOU, entrega_tentativas=vez.entrega_tentativas + 1, entrega_em=None)
-        metricas.entrega("failed")
-        metricas.mensagem("saida", "failed")
+        return erro
+
+
+def anotar_resultado(vez: Vez, tentativa: Tentativa, resultado: str | whatsapp.EntregaFalhou) -> Adiada | None:
+    """What the attempt gave: delivered, to try again later (the wait, behind which the phone's later replies
+    stay), or failed for good."""
+    if not isinstance(resultado, whatsapp.EntregaFalhou):
+        escrita.anotar_entrega(vez.id, envio=Envio.ENVIADA, provider_id=resultado or None, entrega_em=None)
+        metricas.entrega("sent")
+        metricas.mensagem("saida", "sent")
         return None
-    _registrar(vez.id, envio=Envio.ENVIADA, provider_id=provider_id, entrega_em=None)
-    metricas.entrega("sent")
-    metricas.mensagem("saida", "sent")
+    segundos = ESPERAS[min(vez.entrega_tentativas, len(ESPERAS) - 1)]
+    ate = tentativa.agora + timedelta(seconds=segundos)
+    if resultado.temporaria and ate < tentativa.prazo:
+        log.warning("reply %s not delivered yet (%s); next attempt in %d s", vez.id, resultado, segundos)
+        escrita.anotar_entrega(vez.id, entrega_tentativas=vez.entrega_tentativas + 1, entrega_em=ate)
+        metricas.entrega("retry")
+        return Adiada(vez.id, segundos, ate)
+    log.error("reply %s to phone …%s failed for good: %s", vez.id, vez.telefone[-4:], resultado)
+    escrita.anotar_entrega(vez.id, envio=Envio.FALHOU, entrega_tentativas=vez.entrega_tentativas + 1, entrega_em=None)
+    metricas.entrega("failed")
+    metricas.mensagem("saida", "failed")
     return None
 
 
 def _prazo(desde: datetime) -> datetime:
     return desde + timedelta(hours=current_app.config["DELIVERY_RETRY_HOURS"])
-
-
-def _reservar(mensagem_id: int, agora: datetime, espera: datetime | None) -> bool:
-    """Take the reply for one attempt, unless it is delivered, leased or waiting — a wait is over when it is
-    due, or when its own retry (`espera`, the instant stored) comes for it, a little early or not."""
-    livre = sa.or_(Mensagem.entrega_em.is_(None), Mensagem.entrega_em <= agora)
-    if espera is not None:
-        livre = sa.or_(livre, Mensagem.entrega_em == espera)
-    reservada = escrita.reservar_entrega(mensagem_id, livre, agora + LEASE)
-    db.session.commit()
-    return reservada
-
-
-def _registrar(mensagem_id: int, **valores) -> None:
-    escrita.anotar_entrega(mensagem_id, **valores)
-    db.session.commit()
 
 
 def _enviar(vez: Vez) -> str | None:
@@ -199,6 +193,4 @@ def _enviar_pdf(vez: Vez) -> str | None:
 
 def reenviar(ids: list[int]) -> list[int]:
     """Undelivered replies (`falhou`) go back to the phone's queue, as support asked; returns those requeued."""
-    requeued = escrita.reenfileirar(ids, _prazo(relogio.agora()))
-    db.session.commit()
-    return requeued
+    return escrita.reenfileirar(ids, _prazo(relogio.agora()))

@@ -22,9 +22,7 @@ COM_ANUNCIO = (StatusNFSe.CONCLUIDA, StatusNFSe.REJEITADA, StatusNFSe.ERRO, Stat
 
 def expirar_sessoes(agora: datetime) -> int:
     """Close drafts idle past their expiry (a note being emitted is never expired)."""
-    expiradas = escrita.expirar(EXPIRAVEIS, agora)
-    db.session.commit()
-    return expiradas
+    return escrita.expirar(EXPIRAVEIS, agora)
 
 
 def mensagens_sem_resposta(agora: datetime, atraso: timedelta = timedelta(minutes=1)) -> list[int]:

@@ -7,6 +7,7 @@ from datetime import timedelta
 
 from agentnfe.infra import relogio
 from agentnfe.infra.extensions import db
+from agentnfe.infra.transacao import sem_transacao
 
 from ..fiscal import cancelamento as regras
 from ..models import AcaoTentativa, NFSe, SituacaoCancelamento, StatusNFSe
@@ -91,7 +92,7 @@ def consultar(nfse_id: int, consultas: int = 0, janela: timedelta = JANELA) -> E
         db.session.rollback()
         return Efeitos()
     gateway_id, protocolo, gateway = nota.gateway_id, nota.cancelamento_protocolo, gateway_da_nota(nota)
-    db.session.rollback()  # no transaction stays open during the poll
+    sem_transacao()  # no transaction stays open during the poll
     resposta = situacao = None
     try:
         resposta = gateway.consultar_cancelamento(protocolo) if protocolo else None

@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 from agentnfe.cadastros import empresas
 from agentnfe.infra import relogio
 from agentnfe.infra.extensions import db
+from agentnfe.infra.transacao import sem_transacao
 
 from ..fiscal import formatar_documento
 from ..fiscal.documents import cnpj_valido, limpar
@@ -168,7 +169,7 @@ def enviar_ao_gateway(certificado_id: int) -> bool:
         )
     arquivo, senha, empresa_id = certificado.arquivo, certificado.senha, empresa.id
     dados, atualizar = empresa_plugnotas(empresa, None), empresa.cadastrada_gateway_em is not None
-    db.session.rollback()  # end the read transaction before talking to the gateway
+    sem_transacao()  # end the read transaction before talking to the gateway
     dados["certificado"] = gateway.enviar_certificado(arquivo, senha, f"{dados['cpfCnpj']}.pfx")
     gateway.cadastrar_empresa(dados, atualizar)
     instante = relogio.agora()

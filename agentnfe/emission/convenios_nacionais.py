@@ -10,6 +10,7 @@ import sqlalchemy as sa
 
 from agentnfe.infra import relogio
 from agentnfe.infra.extensions import db
+from agentnfe.infra.transacao import sem_transacao
 
 from ..fiscal import nome_municipio
 from ..models import Certificado, Empresa, NomeGateway, Regime
@@ -46,7 +47,7 @@ def conferir(empresa_id: int) -> None:
     codigos = sorted({s.codigo_tributacao_nacional for s in empresa.servicos if s.codigo_tributacao_nacional})
     avisar = empresa.gateway is NomeGateway.NACIONAL and empresa.regime is not Regime.MEI
     gateway = gateway_nacional(empresa_id)
-    db.session.rollback()  # nothing is held while the national system is asked
+    sem_transacao()  # nothing is held while the national system is asked
     if gateway.credencial is None:
         return
     try:

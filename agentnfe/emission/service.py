@@ -26,6 +26,7 @@ from agentnfe.cadastros import tomadores
 from agentnfe.emission import apuracao, links, mensagens, numeracao
 from agentnfe.infra import relogio, resultados
 from agentnfe.infra.extensions import db
+from agentnfe.infra.transacao import sem_transacao
 
 from ..fiscal import formatar_brl, formatar_documento, iss
 from ..models import AcaoTentativa, Certificado, NFSe, NomeGateway, SituacaoCancelamento, StatusNFSe
@@ -303,7 +304,7 @@ def consultar(
         db.session.rollback()
         return Efeitos()
     alvo, antes = Alvo.de(nota), nota.status
-    db.session.rollback()  # no transaction stays open during the poll
+    sem_transacao()  # no transaction stays open during the poll
     try:
         if alvo.gateway_id:
             resposta = alvo.gateway.consultar(alvo.gateway_id)
@@ -341,7 +342,7 @@ def retomar(nfse_id: int, origem: str, usuario_id: int | None = None) -> Efeitos
     if nota.gateway_id:
         return consultar(nfse_id, origem=origem, usuario_id=usuario_id)
     alvo = Alvo.de(nota)
-    db.session.rollback()  # no transaction stays open during the consultation
+    sem_transacao()  # no transaction stays open during the consultation
     try:
         existente = _consulta_segura(alvo)
     except GatewayIndisponivel as erro:

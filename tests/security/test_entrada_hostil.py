@@ -139,7 +139,7 @@ def test_overlong_ids_and_unsafe_instance_names_are_400_and_never_reach_evolutio
 
 
 def test_a_stored_unsafe_instance_never_builds_an_outbound_path(bot, alfa, evolution):
-    from agentnfe.conversation import entrega
+    from tasks.entrega import entregar
 
     sessao = factories.sessao(db.session, empresa_id=alfa.id)
     resposta = Mensagem(
@@ -148,7 +148,7 @@ def test_a_stored_unsafe_instance_never_builds_an_outbound_path(bot, alfa, evolu
     )  # fmt: skip
     db.session.add(resposta)
     db.session.commit()
-    assert entrega.entregar(resposta.id) is None
+    assert entregar(resposta.id) is None
     db.session.expire_all()
     assert resposta.envio is Envio.FALHOU and evolution.requests == []
 

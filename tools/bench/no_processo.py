@@ -76,10 +76,11 @@ def orcamentos(args) -> dict:
     from carga import evento_evolution
     from paginas import PAGINAS, entrar
 
-    from agentnfe.conversation import engine, entrega
+    from agentnfe.conversation import engine
     from agentnfe.emission import service
     from agentnfe.infra.extensions import db
     from agentnfe.models import Empresa, UsuarioEmpresa
+    from tasks.entrega import entregar
     from tests.conftest import criar_nota
     from tests.sql import contagens, statements
 
@@ -95,10 +96,10 @@ def orcamentos(args) -> dict:
         assert resposta.get_json() == {"status": "queued"}, resposta.get_json()
         with statements() as processamento:
             resultado = engine.processar_telefone(telefone)
-        with statements() as entregar:
+        with statements() as entrega:
             for saida in resultado.entregar:
-                entrega.entregar(saida)
-        return {"webhook": len(webhook), "processamento": len(processamento), "entrega": len(entregar)}
+                entregar(saida)
+        return {"webhook": len(webhook), "processamento": len(processamento), "entrega": len(entrega)}
 
     prefixo = f"orc-{time.time_ns()}"
     mensagem("cancelar", f"{prefixo}-0")

@@ -20,6 +20,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from agentnfe import auditoria
 from agentnfe.infra import relogio
 from agentnfe.infra.extensions import db
+from agentnfe.infra.transacao import sem_transacao
 
 from ...fiscal import formatar_telefone
 from ...integrations import brasilapi
@@ -101,7 +102,7 @@ def consultar_tomadores(telefone: str, usuario_id: int | None = None) -> None:
         sessao = db.session.scalar(sessao_aberta(telefone, usuario_id))
         if sessao is None or (sessao.dados or {}).get("pergunta") != Pergunta.ENDERECO.value:
             ceps = set()
-    db.session.rollback()  # no transaction stays open during the HTTP calls
+    sem_transacao()  # no transaction stays open during the HTTP calls
     limite = min(CONSULTA_TIMEOUT, current_app.config["HTTP_TIMEOUT"])
     for cnpj in sorted(c for c in cnpjs if not brasilapi.falhou_ha_pouco(c)):
         try:
