@@ -8,7 +8,7 @@ from huey import crontab
 
 from agentnfe.cadastros import tomadores
 from agentnfe.conversation.engine import avisar_telefones
-from agentnfe.emission import cancelamento, certificados, certificados_aviso, pdfs, replay, service
+from agentnfe.emission import acompanhamento, cancelamento, certificados, certificados_aviso, pdfs, replay, service
 from agentnfe.emission.registro import Efeitos
 from agentnfe.infra import logs
 from agentnfe.infra.extensions import huey
@@ -56,7 +56,7 @@ def emit_nfse(nfse_id: int, mensagem: str | None = None, task=None) -> None:
 @in_app_context
 def poll_nfse(nfse_id: int, consultas: int = 0, encadear: bool = True) -> None:
     """Ask the gateway for the note's status on the schedule 5 s, 15 s, 30 s, 1 min, 2 min, 5 min, 10 min…"""
-    seguir(service.consultar(nfse_id, consultas), nfse_id, consultas, encadear)
+    seguir(acompanhamento.consultar(nfse_id, consultas), nfse_id, consultas, encadear)
 
 
 @huey.task(retries=5, retry_delay=60, retry_backoff=2, context=True)

@@ -6,7 +6,7 @@ import sqlalchemy as sa
 
 from agentnfe.conversation import varredura
 from agentnfe.conversation.engine import anunciar_nota
-from agentnfe.emission import service
+from agentnfe.emission import acompanhamento, service
 from agentnfe.infra.extensions import db
 from agentnfe.models import Direcao, Estado, Mensagem, NFSe, Sessao, StatusNFSe
 
@@ -91,7 +91,7 @@ def test_each_outcome_is_announced_once_and_a_lost_announcement_is_found(gateway
     db.session.execute(sa.update(NFSe).where(NFSe.id == nfse_id).values(sessao_id=sessao.id))
     db.session.commit()
     service.emitir(nfse_id)  # called directly: no task announces what it learned
-    service.consultar(nfse_id)
+    acompanhamento.consultar(nfse_id)
     assert nota().status is StatusNFSe.CONCLUIDA
     depois = relogio.agora() + timedelta(minutes=2)
     assert varredura.notas_a_anunciar(depois) == [nfse_id]

@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 import sqlalchemy as sa
 
-from agentnfe.emission import service
+from agentnfe.emission import acompanhamento, service
 from agentnfe.infra.extensions import db
 from agentnfe.models import Auditoria, FonteTomador, NFSe, NFSeTentativa, Notificacao, StatusNFSe
 
@@ -219,11 +219,11 @@ def test_writes_per_emission_are_one_update_per_state_change(gateway_app, plugno
         efeitos = service.emitir(nfse_id)
     assert efeitos.consultar_em == 5
     with statements() as primeira_consulta:
-        assert service.consultar(nfse_id, 0).consultar_em == 15
+        assert acompanhamento.consultar(nfse_id, 0).consultar_em == 15
     with statements() as segunda_consulta:
-        service.consultar(nfse_id, 1)
+        acompanhamento.consultar(nfse_id, 1)
     with statements() as final:
-        service.consultar(nfse_id, 2)
+        acompanhamento.consultar(nfse_id, 2)
 
     def updates_nfse(recorded):
         return [s for s in recorded if s.lstrip().upper().startswith("UPDATE NFSE")]
@@ -245,7 +245,7 @@ def test_no_final_answer_in_24_hours_needs_attention(gateway_app, plugnotas, alf
     service.emitir(nfse_id)
     db.session.execute(sa.update(NFSe).values(enviada_em=datetime.now(UTC) - timedelta(hours=25)))
     db.session.commit()
-    assert service.consultar(nfse_id, 40).consultar_em is None
+    assert acompanhamento.consultar(nfse_id, 40).consultar_em is None
     registro = nota()
     assert registro.status is StatusNFSe.ATENCAO and "24 h" in registro.mensagem_erro
     assert db.session.scalar(sa.select(Notificacao.tipo)) == "nota_atencao"
@@ -294,3 +294,28 @@ def test_gateway_health_reports_the_last_outcome(wa, plugnotas):
     plugnotas.modo_emissao = "ok"
     run_scheduled()
     assert wa.client.get("/healthz").get_json()["checks"]["gateway"] == "ok"
+
+
+@pytest.mark.parametrize("status, proxima_consulta", [(StatusNFSe.PENDENTE, None), (StatusNFSe.PROCESSANDO, 5)])
+def test_a_phase_that_loses_to_another_worker_is_rolled_back_and_the_note_read_again(
+    bot, alfa, status, proxima_consulta
+):
+    """`service.fase`: a transition whose compare-and-set on the status fails (another worker moved the note)
+    leaves nothing of the phase behind; a note found still processing keeps being polled."""
+    from sqlalchemy.orm.exc import StaleDataError
+
+    from agentnfe.emission.registro import carregar
+
+    nfse_id = criar_nota(alfa.id, status=status)
+
+    def perdeu():
+        nota = carregar(nfse_id)
+        nota.mensagem_erro = "não pode ficar"
+        db.session.flush()
+        raise StaleDataError("UPDATE nfse … expected to update 1 row(s); 0 were matched")
+
+    efeitos = service.fase(nfse_id, perdeu)
+    assert efeitos.consultar_em == proxima_consulta and not efeitos.anunciar
+    db.session.expire_all()
+    assert db.session.get(NFSe, nfse_id).mensagem_erro is None
+    db.session.rollback()

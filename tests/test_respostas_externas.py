@@ -105,9 +105,9 @@ def test_an_unreadable_status_poll_keeps_the_note_followed(wa, plugnotas):
     wa.enviar("sim")
     assert nota().status is StatusNFSe.PROCESSANDO
     plugnotas.lixo_consulta = {"id": {"x": 1}}
-    from agentnfe.emission import service
+    from agentnfe.emission import acompanhamento
 
-    efeitos = service.consultar(nota().id)
+    efeitos = acompanhamento.consultar(nota().id)
     assert efeitos.consultar_em is not None and nota().status is StatusNFSe.PROCESSANDO
     plugnotas.lixo_consulta = None
     run_scheduled()

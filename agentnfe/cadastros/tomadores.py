@@ -13,7 +13,7 @@ import logging
 import sqlalchemy as sa
 
 from agentnfe.infra.extensions import db
-from agentnfe.infra.transacao import sem_transacao
+from agentnfe.infra.transacao import sem_transacao, transacao
 from agentnfe.integrations import brasilapi
 from agentnfe.models import ClienteTomador, EmpresaClienteTomador, FonteTomador, NFSe, TipoDocumento
 
@@ -41,18 +41,18 @@ def completar(tomador_id: int, forcar: bool = False) -> bool:
     except brasilapi.ConsultaFalhou as erro:
         log.warning("tomador %s kept as given: %s", linha.documento, erro)
         return False
-    tomador = db.session.get(ClienteTomador, tomador_id)
-    for campo in (
-        "razao_social", "nome_fantasia", "email", "logradouro", "numero", "complemento", "bairro", "cep",
-        "municipio", "uf", "situacao_cadastral",
-    ):  # fmt: skip
-        valor = getattr(dados, campo)
-        if valor:
-            setattr(tomador, campo, valor)
-    if dados.codigo_municipio_ibge:
-        tomador.codigo_municipio = dados.codigo_municipio_ibge
-    tomador.fonte = FonteTomador.BRASILAPI
-    db.session.commit()
+    with transacao():
+        tomador = db.session.get(ClienteTomador, tomador_id)
+        for campo in (
+            "razao_social", "nome_fantasia", "email", "logradouro", "numero", "complemento", "bairro", "cep",
+            "municipio", "uf", "situacao_cadastral",
+        ):  # fmt: skip
+            valor = getattr(dados, campo)
+            if valor:
+                setattr(tomador, campo, valor)
+        if dados.codigo_municipio_ibge:
+            tomador.codigo_municipio = dados.codigo_municipio_ibge
+        tomador.fonte = FonteTomador.BRASILAPI
     return True
 
 

@@ -8,6 +8,7 @@ import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 
 from agentnfe.infra.extensions import db
+from agentnfe.infra.transacao import transacao
 
 from ..integrations.entrada import Entrada
 from ..models import Direcao, Mensagem, Sessao
@@ -19,20 +20,21 @@ log = logging.getLogger(__name__)
 
 
 def guardar(entrada: Entrada) -> int | None:
-    """INSERT the message into the phone's open session (creating one when none is open) and commit.
-
-    Returns the message id, or None when the provider already delivered this message (same provider,
-    instance and id).
-    Mid-conversation this is exactly one statement — INSERT … SELECT from the open session — and its commit.
+    """INSERT the message into the phone's open session (opening one when none is open), each step a committed
+    phase. Returns the message id, or None when the provider already delivered this message (same provider,
+    instance and id). Mid-conversation this is exactly one statement — INSERT … SELECT from the open session —
+    and its commit.
     """
     try:
-        mensagem_id = _na_sessao_aberta(entrada)
+        with transacao():
+            mensagem_id = _na_sessao_aberta(entrada)
         if mensagem_id is None:
-            mensagem_id = _na_sessao_nova(entrada)
-        else:
-            db.session.commit()
-    except IntegrityError:
-        db.session.rollback()
+            sessao_id = _abrir_sessao(entrada)
+            with transacao():
+                mensagem = escrita.nova_entrada(sessao_id, entrada)
+                db.session.flush()
+                mensagem_id = mensagem.id
+    except IntegrityError:  # the phase was rolled back
         if entrada.provider_id and _ja_recebida(entrada):
             return None
         raise
@@ -68,26 +70,14 @@ def _inserir_na_sessao_aberta(simulador: bool) -> sa.Insert:
 _INSERIR_NA_SESSAO_ABERTA = {simulador: _inserir_na_sessao_aberta(simulador) for simulador in (False, True)}
 
 
-def _na_sessao_nova(entrada: Entrada) -> int:
-    """The message of a channel with no open session: open one (or use the one a concurrent webhook opened)."""
-    sessao_id = _abrir_sessao(entrada)
-    mensagem = escrita.nova_entrada(sessao_id, entrada)
-    db.session.flush()
-    mensagem_id = mensagem.id
-    db.session.commit()
-    return mensagem_id
-
-
 def _abrir_sessao(entrada: Entrada) -> int:
     """Open a session for a phone that has none; a concurrent webhook may win the race, then use its session."""
-    sessao = nova_sessao(entrada.telefone, entrada.provider, entrada.instance, entrada.usuario_id)
     try:
-        db.session.flush()
-        sessao_id = sessao.id
-        db.session.commit()
-        return sessao_id
+        with transacao():
+            sessao = nova_sessao(entrada.telefone, entrada.provider, entrada.instance, entrada.usuario_id)
+            db.session.flush()
+            return sessao.id
     except IntegrityError:
-        db.session.rollback()
         return db.session.scalar(
             sa.select(Sessao.id).where(sessao_aberta(entrada.telefone, entrada.usuario_id).whereclause)
         )

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 from agentnfe.cadastros import empresas
 from agentnfe.infra import relogio
 from agentnfe.infra.extensions import db
-from agentnfe.infra.transacao import sem_transacao
+from agentnfe.infra.transacao import sem_transacao, transacao
 
 from ..fiscal import formatar_documento
 from ..fiscal.documents import cnpj_valido, limpar
@@ -173,10 +173,10 @@ def enviar_ao_gateway(certificado_id: int) -> bool:
     dados["certificado"] = gateway.enviar_certificado(arquivo, senha, f"{dados['cpfCnpj']}.pfx")
     gateway.cadastrar_empresa(dados, atualizar)
     instante = relogio.agora()
-    certificado = db.session.get(Certificado, certificado_id)
-    certificado.gateway_id, certificado.enviado_gateway_em = dados["certificado"], instante
-    empresas.marcar_cadastrada_no_gateway(empresa_id, instante)
-    db.session.commit()
+    with transacao():
+        certificado = db.session.get(Certificado, certificado_id)
+        certificado.gateway_id, certificado.enviado_gateway_em = dados["certificado"], instante
+        empresas.marcar_cadastrada_no_gateway(empresa_id, instante)
     log.info("certificate %s sent to %s; empresa %s %s", certificado_id, gateway.nome, dados["cpfCnpj"],
              "updated" if atualizar else "registered")  # fmt: skip
     return True
@@ -200,16 +200,15 @@ def enviar_ou_avisar(certificado_id: int, ultima_tentativa: bool) -> bool:
         motivo = erro.detalhe() if isinstance(erro, GatewayRecusou) else str(erro)
     else:
         return True
-    certificado = db.session.get(Certificado, certificado_id)
-    empresa = certificado.empresa
-    notificar(
-        empresa.contabilidade_id,
-        empresa.id,
-        "certificado_gateway",
-        f"Certificado de {empresa.razao_social} guardado, mas não enviado ao gateway: {motivo}"[:500],
-        f"cert-gateway:{certificado_id}:{relogio.agora():%Y%m%d%H%M}",
-    )
-    db.session.commit()
+    with transacao():
+        empresa = db.session.get(Certificado, certificado_id).empresa
+        notificar(
+            empresa.contabilidade_id,
+            empresa.id,
+            "certificado_gateway",
+            f"Certificado de {empresa.razao_social} guardado, mas não enviado ao gateway: {motivo}"[:500],
+            f"cert-gateway:{certificado_id}:{relogio.agora():%Y%m%d%H%M}",
+        )
     log.error("certificate %s of empresa %s not sent to the gateway: %s", certificado_id, empresa.cnpj, motivo)
     return True
 

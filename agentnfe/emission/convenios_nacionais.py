@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 from agentnfe.infra import relogio
 from agentnfe.infra.extensions import db
-from agentnfe.infra.transacao import sem_transacao
+from agentnfe.infra.transacao import sem_transacao, transacao
 
 from ..fiscal import nome_municipio
 from ..models import Certificado, Empresa, NomeGateway, Regime
@@ -58,12 +58,12 @@ def conferir(empresa_id: int) -> None:
         log.warning("parameters of %s not read: %s", municipio, erro)
         return
     if avisar and (convenio is None or not convenio.ativo):
-        notificar(
-            firma,
-            empresa_id,
-            "sem_convenio",
-            f"{nome} está no emissor nacional, mas {nome_municipio(municipio) or municipio} não tem convênio ativo com "
-            "ele: as notas serão recusadas (E0037/E0038). Volte a empresa para o PlugNotas no cadastro.",
-            chave=f"convenio:{empresa_id}:{relogio.hoje().isoformat()}",
-        )
-        db.session.commit()
+        with transacao():
+            notificar(
+                firma,
+                empresa_id,
+                "sem_convenio",
+                f"{nome} está no emissor nacional, mas {nome_municipio(municipio) or municipio} não tem convênio ativo com "
+                "ele: as notas serão recusadas (E0037/E0038). Volte a empresa para o PlugNotas no cadastro.",
+                chave=f"convenio:{empresa_id}:{relogio.hoje().isoformat()}",
+            )

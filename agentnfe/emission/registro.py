@@ -14,7 +14,6 @@ from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 from sqlalchemy.orm import joinedload
-from sqlalchemy.orm.exc import StaleDataError
 
 from agentnfe.infra import relogio
 from agentnfe.infra.extensions import db
@@ -62,13 +61,12 @@ def proximo_intervalo(consultas: int) -> int:
 
 
 def reservar(nota: NFSe, novo_status: StatusNFSe | None = None, **valores) -> bool:
-    """Take the note's lease (and move its status, with `valores`) in one conditional UPDATE and commit;
-    False when another worker holds it or moved it."""
+    """Take the note's lease (and move its status, with `valores`) in one conditional UPDATE; False when another
+    worker holds it or moved it. The lease holds from the commit of the caller's phase."""
     instante = relogio.agora()
     if db.engine.dialect.name == "postgresql":
         livre = sa.select(NFSe.id).where(NFSe.id == nota.id).with_for_update(skip_locked=True)
         if db.session.scalar(livre) is None:
-            db.session.rollback()
             return False
     valores["reservada_ate"] = instante + LEASE
     if novo_status is not None:
@@ -83,10 +81,12 @@ def reservar(nota: NFSe, novo_status: StatusNFSe | None = None, **valores) -> bo
         .values(**valores)
         .execution_options(synchronize_session=False)
     )
-    if resultado.rowcount == 1 and novo_status is not None:
+    if resultado.rowcount != 1:
+        return False
+    if novo_status is not None:
         contagem.anotar(db.session, novo_status)
-    db.session.commit()
-    return resultado.rowcount == 1
+    db.session.expire(nota, list(valores))  # what the UPDATE wrote is read again, so later changes in the phase count
+    return True
 
 
 def responder(nota: NFSe, novo: StatusNFSe, resposta, instante: datetime) -> None:
@@ -213,18 +213,19 @@ def anunciar(nota: NFSe, efeitos: Efeitos, tipo: str, texto: str, encerra: bool 
     efeitos.anunciar = True
 
 
-def commit(nota: NFSe, efeitos: Efeitos) -> Efeitos:
-    """Commit the note's transition. A lost compare-and-set on its status means another worker moved it: read it
-    again and decide; a note found still processing keeps being polled, so it is never left without a follower."""
-    nfse_id = nota.id
-    try:
-        db.session.commit()
-    except StaleDataError:
-        db.session.rollback()
-        status = db.session.scalar(sa.select(NFSe.status).where(NFSe.id == nfse_id))
-        log.info("note %s moved to %s meanwhile; this transition is not applied", nfse_id, status)
-        return Efeitos(consultar_em=proximo_intervalo(0) if status is StatusNFSe.PROCESSANDO else None)
+def gravar(efeitos: Efeitos) -> Efeitos:
+    """Send the note's transition to the database now. A lost compare-and-set on its status (another worker moved
+    it) raises StaleDataError here; the phase rolls back and `movida` decides."""
+    db.session.flush()
     return efeitos
+
+
+def movida(nfse_id: int) -> Efeitos:
+    """After a transition lost to another worker (its phase rolled back): a note found still processing keeps
+    being polled, so it is never left without a follower."""
+    status = db.session.scalar(sa.select(NFSe.status).where(NFSe.id == nfse_id))
+    log.info("note %s moved to %s meanwhile; this transition is not applied", nfse_id, status)
+    return Efeitos(consultar_em=proximo_intervalo(0) if status is StatusNFSe.PROCESSANDO else None)
 
 
 def encerrar(nota: NFSe, status: StatusNFSe, motivo: str, registro: Registro, bruto, resumo: str, chave: str, texto):
@@ -236,7 +237,7 @@ def encerrar(nota: NFSe, status: StatusNFSe, motivo: str, registro: Registro, br
     tentativa(nota, registro, bruto)
     notificar(nota.contabilidade_id, nota.empresa_id, f"nota_{status.value}", resumo[:500], chave)
     anunciar(nota, efeitos, status.value, texto)
-    return commit(nota, efeitos)
+    return gravar(efeitos)
 
 
 def rejeitar(

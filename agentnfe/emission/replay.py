@@ -12,9 +12,10 @@ import sqlalchemy as sa
 
 from agentnfe.infra import relogio
 from agentnfe.infra.extensions import db
+from agentnfe.infra.transacao import transacao
 
 from ..models import AcaoTentativa, Empresa, NFSe, StatusNFSe
-from . import registro, service
+from . import acompanhamento, registro, service
 from .registro import Efeitos
 
 ACOES = {
@@ -56,12 +57,12 @@ def reprocessar(nfse_id: int, origem: str, usuario_id: int | None = None) -> Efe
     if nota is None:
         return Efeitos()
     if nota.status is StatusNFSe.PROCESSANDO:
-        return service.consultar(nfse_id, origem=origem, usuario_id=usuario_id)
+        return acompanhamento.consultar(nfse_id, origem=origem, usuario_id=usuario_id)
     if nota.status is StatusNFSe.ATENCAO:
-        return service.retomar(nfse_id, origem, usuario_id)
+        return acompanhamento.retomar(nfse_id, origem, usuario_id)
     if nota.status is StatusNFSe.REJEITADA:
-        registro.de_novo(nota, proximo_id(nota.id_integracao))
-        db.session.commit()
+        with transacao():
+            registro.de_novo(nota, proximo_id(nota.id_integracao))
     if nota.status in service.A_ENVIAR:
         return service.emitir(nfse_id, origem=origem, usuario_id=usuario_id, acao=AcaoTentativa.REEMITIR)
     return Efeitos()

@@ -6,8 +6,9 @@ gateway by integration id before sending again; a gateway that already has the i
 that note, which is adopted; and every status change is a compare-and-set on the old status, so two
 workers can never both apply the same transition.
 
-No transaction stays open across a gateway or BrasilAPI call: the note is read and the decision committed,
-the gateway is called with plain values, and its answer is applied to the note read again.
+Each protocol runs as phases (`fase`): a transaction that reads the note and records a decision, the gateway
+called with plain values outside any transaction, then a transaction that applies its answer to the note read
+again. The writer (`registro`) only flushes; the phase commits.
 
 `erro` means the gateway surely has nothing (refused before sending, connection refused); an outcome that
 stays unknown after the last retry is `atencao`, never `erro`.
@@ -16,8 +17,11 @@ stays unknown after the last retry is `atencao`, never `erro`.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, timedelta
+from functools import partial
+from typing import TypeVar
 
 import sqlalchemy as sa
 from sqlalchemy.orm.exc import StaleDataError
@@ -26,7 +30,7 @@ from agentnfe.cadastros import tomadores
 from agentnfe.emission import apuracao, links, mensagens, numeracao
 from agentnfe.infra import relogio, resultados
 from agentnfe.infra.extensions import db
-from agentnfe.infra.transacao import sem_transacao
+from agentnfe.infra.transacao import sem_transacao, transacao
 
 from ..fiscal import formatar_brl, formatar_documento, iss
 from ..models import AcaoTentativa, Certificado, NFSe, NomeGateway, SituacaoCancelamento, StatusNFSe
@@ -41,8 +45,9 @@ from .registro import (
     atencao,
     cancelamento_respondido,
     carregar,
-    commit,
     falhar,
+    gravar,
+    movida,
     proximo_intervalo,
     rejeitar,
     reservar,
@@ -53,6 +58,7 @@ from .registro import (
 )
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 JANELA = timedelta(hours=24)
 SITUACOES = {
@@ -87,7 +93,6 @@ def de_volta(nfse_id: int, esperado: StatusNFSe) -> NFSe | None:
     nota = carregar(nfse_id)
     if nota is None or nota.status is not esperado:
         log.info("note %s moved to %s during the gateway call; left to that worker", nfse_id, nota and nota.status)
-        db.session.rollback()
         return None
     return nota
 
@@ -122,6 +127,26 @@ def _bloqueio(nota: NFSe, gateway: Gateway, retrato: dict | None, hoje: date) ->
     return None
 
 
+def fase(nfse_id: int, passo: Callable[[], T]) -> T | Efeitos:
+    """Run one phase of a note's protocol in its own transaction (committed when it ends). A transition lost to
+    another worker (a compare-and-set on the status) rolls the phase back and reads the note again to decide."""
+    try:
+        with transacao():
+            return passo()
+    except StaleDataError:
+        return movida(nfse_id)
+
+
+@dataclass(frozen=True)
+class Envio:
+    """A note leased for one send: what the call needs, read before its phase committed."""
+
+    nfse_id: int
+    alvo: Alvo
+    documento: dict | list
+    anterior: StatusNFSe
+
+
 def emitir(
     nfse_id: int,
     origem: str = "sistema",
@@ -130,36 +155,54 @@ def emitir(
     ultima_tentativa: bool = False,
     hoje: date | None = None,
 ) -> Efeitos:
-    """Send a note that is pendente/enviada/erro; a note the gateway may already have is consulted first."""
+    """Send a note that is pendente/enviada/erro, phase by phase: complete its tomador at BrasilAPI; check it (a
+    note that cannot go out fails here) and number its DPS; lease it with its document built; call the gateway
+    outside any transaction (a note the gateway may already have is consulted first); record the answer."""
+    autor = Registro(acao, "", origem, usuario_id)
+    nota = carregar(nfse_id)
+    enviavel, tomador_id = nota is not None and nota.status in A_ENVIAR, nota and nota.tomador_id
+    sem_transacao()
+    if not enviavel:
+        return Efeitos()
+    if tomador_id is not None:
+        tomadores.completar(tomador_id)  # BrasilAPI (cached), outside any transaction; writes the registry only
+    conferida = fase(nfse_id, lambda: _conferir(nfse_id, autor, hoje or relogio.hoje()))
+    if isinstance(conferida, Efeitos):
+        return conferida
+    if conferida:  # the gateway numbers DPSs: the number is stored before the document is built
+        numeracao.numerar(nfse_id)
+    envio = fase(nfse_id, lambda: _reservar_envio(nfse_id, autor))
+    if isinstance(envio, Efeitos):
+        return envio
+    return _enviar(envio, autor, ultima_tentativa)
+
+
+def _conferir(nfse_id: int, autor: Registro, hoje: date) -> Efeitos | bool:
+    """Phase: a note that cannot go out fails now; otherwise whether it still needs a DPS number."""
     nota = carregar(nfse_id)
     if nota is None or nota.status not in A_ENVIAR:
-        db.session.rollback()
         return Efeitos()
-    if nota.tomador_id is not None:
-        tomadores.completar(nota.tomador_id)  # BrasilAPI (cached), outside any transaction; writes the registry only
-        nota = carregar(nfse_id)
-        if nota is None or nota.status not in A_ENVIAR:
-            return Efeitos()
-    autor = Registro(acao, "", origem, usuario_id)
     gateway = gateway_da_nota(nota)
     retrato = tomadores.retrato(nota) if nota.tomador is not None else None
-    bloqueio = _bloqueio(nota, gateway, retrato, hoje or relogio.hoje())
+    bloqueio = _bloqueio(nota, gateway, retrato, hoje)
     if bloqueio:
-        if not reservar(nota):
-            return Efeitos(tentar_de_novo=True)
-        return falhar(nota, bloqueio, autor)
-    if gateway.numera_dps and nota.numero_dps is None:  # only for a note that goes out; committed before it is built
-        numeracao.numerar(nfse_id)
-        if (nota := carregar(nfse_id)) is None or nota.status not in A_ENVIAR:
-            return Efeitos()
+        return falhar(nota, bloqueio, autor) if reservar(nota) else Efeitos(tentar_de_novo=True)
+    return gateway.numera_dps and nota.numero_dps is None
+
+
+def _reservar_envio(nfse_id: int, autor: Registro) -> Envio | Efeitos:
+    """Phase: build the document and lease the note as `enviada` with what it goes out with."""
+    nota = carregar(nfse_id)
+    if nota is None or nota.status not in A_ENVIAR:
+        return Efeitos()
+    gateway = gateway_da_nota(nota)
+    retrato = tomadores.retrato(nota) if nota.tomador is not None else None
     imposto = iss_atual(nota)
     anterior, alvo = nota.status, Alvo.de(nota, gateway)
     try:
         documento = gateway.documento(nota, retrato, relogio.agora_local(), imposto)
     except DPSRecusada as recusa:  # the DPS cannot be written or signed: nothing was sent
-        if not reservar(nota):
-            return Efeitos(tentar_de_novo=True)
-        return falhar(nota, str(recusa), autor)
+        return falhar(nota, str(recusa), autor) if reservar(nota) else Efeitos(tentar_de_novo=True)
     decisao = {
         "tomador_dados": retrato,
         "aliquota_iss": imposto.aliquota,
@@ -169,26 +212,27 @@ def emitir(
     }
     if not reservar(nota, StatusNFSe.ENVIADA, **decisao):
         return Efeitos(tentar_de_novo=True)
-    nada_la = anterior is not StatusNFSe.ENVIADA  # the gateway surely has nothing of this id yet
+    return Envio(nfse_id, alvo, documento, anterior)
+
+
+def _enviar(envio: Envio, autor: Registro, ultima_tentativa: bool) -> Efeitos:
+    """The call, outside any transaction, then the phase that records what it gave."""
+    nfse_id, alvo = envio.nfse_id, envio.alvo
+    nada_la = envio.anterior is not StatusNFSe.ENVIADA  # the gateway surely has nothing of this id yet
     try:
-        if anterior is not StatusNFSe.PENDENTE:
-            existente = _consulta_segura(alvo)
+        if envio.anterior is not StatusNFSe.PENDENTE:
+            existente = consulta_segura(alvo)
             if existente is not None:
                 texto = f"o gateway já tinha a nota ({existente.situacao})"
                 return _aplicar_de_volta(nfse_id, existente, autor.dizendo(texto, AcaoTentativa.CONSULTAR))
             nada_la = True
-        resposta = gateway.emitir(documento)
+        resposta = alvo.gateway.emitir(envio.documento)
     except GatewayRecusou as recusa:
-        if (nota := de_volta(nfse_id, StatusNFSe.ENVIADA)) is None:
-            return Efeitos()
-        if recusa.credencial:
-            return falhar(nota, f"o gateway recusou a credencial ({recusa}); confira chave de API e certificado", autor)
-        return rejeitar(nota, recusa.detalhe(), recusa.bruto, autor, para_usuario=recusa.para_usuario)
+        return fase(nfse_id, partial(_recusada, nfse_id, recusa, autor))
     except GatewayIndisponivel as erro:
         resultados.anotar("gateway", False)
-        if (nota := de_volta(nfse_id, StatusNFSe.ENVIADA)) is None:
-            return Efeitos()
-        return _indisponivel(nota, str(erro), autor, ultima_tentativa, erro.nunca_chegou and nada_la)
+        nunca_chegou = erro.nunca_chegou and nada_la
+        return fase(nfse_id, partial(_sem_resposta, nfse_id, str(erro), autor, ultima_tentativa, nunca_chegou))
     resultados.anotar("gateway", True)
     if resposta.existente:
         texto = "o gateway já tinha uma nota com este id de integração: adotada e acompanhada"
@@ -196,13 +240,30 @@ def emitir(
     return _aplicar_de_volta(nfse_id, resposta, autor.dizendo(resposta.mensagem or "recebida pelo gateway"))
 
 
+def _recusada(nfse_id: int, recusa: GatewayRecusou, autor: Registro) -> Efeitos:
+    if (nota := de_volta(nfse_id, StatusNFSe.ENVIADA)) is None:
+        return Efeitos()
+    if recusa.credencial:
+        return falhar(nota, f"o gateway recusou a credencial ({recusa}); confira chave de API e certificado", autor)
+    return rejeitar(nota, recusa.detalhe(), recusa.bruto, autor, para_usuario=recusa.para_usuario)
+
+
+def _sem_resposta(nfse_id: int, motivo: str, autor: Registro, ultima_tentativa: bool, nada_la: bool) -> Efeitos:
+    if (nota := de_volta(nfse_id, StatusNFSe.ENVIADA)) is None:
+        return Efeitos()
+    return _indisponivel(nota, motivo, autor, ultima_tentativa, nada_la)
+
+
 def abandonar(nfse_id: int) -> Efeitos:
     """The last attempt to send ended in a failure nobody foresaw (logged by the caller): the note leaves the
     retry loop with a status, a notice and a message — `atencao` if it may have reached the gateway, else `erro`."""
-    db.session.rollback()
+    db.session.rollback()  # whatever the failed attempt left in the session is discarded
+    return fase(nfse_id, lambda: _abandonada(nfse_id))
+
+
+def _abandonada(nfse_id: int) -> Efeitos:
     nota = carregar(nfse_id)
     if nota is None or nota.status not in A_ENVIAR:
-        db.session.rollback()
         return Efeitos()
     motivo = "falha interna ao preparar o envio"
     autor = Registro(AcaoTentativa.EMITIR, motivo)
@@ -212,11 +273,16 @@ def abandonar(nfse_id: int) -> Efeitos:
 
 
 def _aplicar_de_volta(nfse_id: int, resposta: RespostaGateway, registro: Registro) -> Efeitos:
-    nota = de_volta(nfse_id, StatusNFSe.ENVIADA)
-    return Efeitos() if nota is None else aplicar(nota, resposta, registro)
+    """Phase: the gateway's answer onto the note read again, if it is still where this worker left it."""
+
+    def aplicar_se_ainda_enviada() -> Efeitos:
+        nota = de_volta(nfse_id, StatusNFSe.ENVIADA)
+        return Efeitos() if nota is None else aplicar(nota, resposta, registro)
+
+    return fase(nfse_id, aplicar_se_ainda_enviada)
 
 
-def _consulta_segura(alvo: Alvo) -> RespostaGateway | None:
+def consulta_segura(alvo: Alvo) -> RespostaGateway | None:
     """Ask the gateway by integration id (or DPS Id); a refusal to answer (4xx) says nothing about the note: unknown."""
     try:
         return alvo.gateway.consultar_por_integracao(alvo.referencia, alvo.cnpj)
@@ -250,7 +316,7 @@ def aplicar(nota: NFSe, resposta: RespostaGateway, registro: Registro) -> Efeito
             anunciar(nota, efeitos, "pdf", link, encerra=False, documento=True)
     elif novo is StatusNFSe.CANCELADA:
         _cancelada(nota, anterior, efeitos)
-    return commit(nota, efeitos)
+    return gravar(efeitos)
 
 
 def _cancelada(nota: NFSe, anterior: StatusNFSe, efeitos: Efeitos) -> None:
@@ -285,77 +351,4 @@ def _indisponivel(nota: NFSe, motivo: str, autor: Registro, ultima_tentativa: bo
         return atencao(nota, f"sem resposta do gateway na última tentativa ({motivo})", autor.dizendo(motivo))
     soltar(nota, StatusNFSe.PENDENTE if nada_la else None)
     tentativa(nota, autor.dizendo(f"sem resposta: {motivo}"))
-    efeitos = commit(nota, Efeitos())
-    efeitos.tentar_de_novo = True
-    return efeitos
-
-
-def consultar(
-    nfse_id: int,
-    consultas: int = 0,
-    origem: str = "sistema",
-    usuario_id: int | None = None,
-    janela: timedelta = JANELA,
-) -> Efeitos:
-    """Poll a note in processing (after the window without a final answer it needs attention), or check an
-    authorized one again (a callback may say it was cancelled at the city hall)."""
-    nota = carregar(nfse_id)
-    if nota is None or nota.status not in (StatusNFSe.PROCESSANDO, StatusNFSe.ATENCAO, StatusNFSe.CONCLUIDA):
-        db.session.rollback()
-        return Efeitos()
-    alvo, antes = Alvo.de(nota), nota.status
-    sem_transacao()  # no transaction stays open during the poll
-    try:
-        if alvo.gateway_id:
-            resposta = alvo.gateway.consultar(alvo.gateway_id)
-        else:
-            resposta = alvo.gateway.consultar_por_integracao(alvo.referencia, alvo.cnpj)
-    except (GatewayIndisponivel, GatewayRecusou) as erro:
-        log.warning("note %s: status poll failed (%s)", alvo.id_integracao, erro)
-        resultados.anotar("gateway", False)
-        resposta = None
-    if (nota := de_volta(nfse_id, antes)) is None:
-        return Efeitos()
-    autor = Registro(AcaoTentativa.CONSULTAR, "", origem, usuario_id)
-    novo = SITUACOES.get(resposta.situacao, StatusNFSe.PROCESSANDO) if resposta else StatusNFSe.PROCESSANDO
-    if nota.status is StatusNFSe.CONCLUIDA:
-        if novo is StatusNFSe.CANCELADA:
-            return aplicar(nota, resposta, autor.dizendo(resposta.mensagem or "cancelada"))
-        return Efeitos()
-    if novo is not StatusNFSe.PROCESSANDO:
-        return aplicar(nota, resposta, autor.dizendo(resposta.mensagem or resposta.situacao))
-    if nota.status is StatusNFSe.ATENCAO:
-        return Efeitos()
-    if relogio.agora() - (nota.enviada_em or nota.criado_em) > janela:
-        motivo = f"sem resposta final do gateway em {int(janela.total_seconds() // 3600)} h"
-        return atencao(nota, motivo, autor.dizendo(motivo))
-    db.session.rollback()
-    return Efeitos(consultar_em=proximo_intervalo(consultas + 1))
-
-
-def retomar(nfse_id: int, origem: str, usuario_id: int | None = None) -> Efeitos:
-    """Replay of a note needing attention: the gateway's note is adopted; if it has none, send (same id)."""
-    nota = carregar(nfse_id)
-    if nota is None or nota.status is not StatusNFSe.ATENCAO:
-        db.session.rollback()
-        return Efeitos()
-    if nota.gateway_id:
-        return consultar(nfse_id, origem=origem, usuario_id=usuario_id)
-    alvo = Alvo.de(nota)
-    sem_transacao()  # no transaction stays open during the consultation
-    try:
-        existente = _consulta_segura(alvo)
-    except GatewayIndisponivel as erro:
-        log.warning("note %s: the gateway did not answer the replay's consultation (%s)", alvo.id_integracao, erro)
-        return Efeitos()
-    if (nota := de_volta(nfse_id, StatusNFSe.ATENCAO)) is None:
-        return Efeitos()
-    if existente is not None:
-        return aplicar(nota, existente, Registro(AcaoTentativa.CONSULTAR, "o gateway tinha a nota", origem, usuario_id))
-    soltar(nota, StatusNFSe.ENVIADA)  # "sent, answer unknown": emission consults once more, then sends
-    try:
-        db.session.commit()
-    except StaleDataError:
-        db.session.rollback()
-        return Efeitos()
-    return emitir(nfse_id, origem=origem, usuario_id=usuario_id, acao=AcaoTentativa.REEMITIR)
+    return gravar(Efeitos(tentar_de_novo=True))

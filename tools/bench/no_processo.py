@@ -77,7 +77,7 @@ def orcamentos(args) -> dict:
     from paginas import PAGINAS, entrar
 
     from agentnfe.conversation import engine
-    from agentnfe.emission import service
+    from agentnfe.emission import acompanhamento, service
     from agentnfe.infra.extensions import db
     from agentnfe.models import Empresa, UsuarioEmpresa
     from tasks.entrega import entregar
@@ -110,12 +110,12 @@ def orcamentos(args) -> dict:
     assert db.session.get(Empresa, empresa_id).certificados, "run `preparar` first"
     aquecimento = criar_nota(empresa_id)  # the first note of a run fills the tomador's and profile's caches
     service.emitir(aquecimento)
-    service.consultar(aquecimento, 0)
+    acompanhamento.consultar(aquecimento, 0)
     nfse_id = criar_nota(empresa_id)
     with statements() as envio:
         service.emitir(nfse_id)
     with statements() as consulta:
-        service.consultar(nfse_id, 0)
+        acompanhamento.consultar(nfse_id, 0)
     contado.update(emissao_envio=len(envio), emissao_consulta_final=len(consulta))
 
     entrar(client, "admin@firma1.demo", args.senha)

@@ -20,7 +20,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from agentnfe import auditoria
 from agentnfe.infra import relogio
 from agentnfe.infra.extensions import db
-from agentnfe.infra.transacao import sem_transacao
+from agentnfe.infra.transacao import sem_transacao, transacao
 
 from ...fiscal import formatar_telefone
 from ...integrations import brasilapi
@@ -63,14 +63,11 @@ def processar_telefone(telefone: str, llm_timeout: float | None = None, usuario_
     conflitos = 0
     while True:
         try:
-            resultado = _Execucao(telefone, usuario_id, chamadas).processar()
-            db.session.commit()
-            return resultado
-        except PrecisaLLM as pedido:  # at most once per message: its answer is kept for the next run
-            db.session.rollback()
+            with transacao():
+                return _Execucao(telefone, usuario_id, chamadas).processar()
+        except PrecisaLLM as pedido:  # at most once per message (its answer is kept for the next run), outside
             chamadas[pedido.mensagem_id] = perguntar(pedido.texto, pedido.conhecidos, timeout=llm_timeout)
-        except (StaleDataError, IntegrityError) as conflito:
-            db.session.rollback()
+        except (StaleDataError, IntegrityError) as conflito:  # the phase was rolled back: read and run again
             conflitos += 1
             if conflitos >= ATTEMPTS:
                 raise RuntimeError(f"phone …{telefone[-4:]}: still conflicting after {ATTEMPTS} attempts") from conflito

@@ -14,6 +14,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
 from agentnfe.infra.extensions import db
+from agentnfe.infra.transacao import transacao
 
 from ...models import Envio, Estado, Mensagem, NFSe, Provider, Sessao, TipoMensagem
 from .. import escrita, respostas
@@ -58,27 +59,23 @@ def avisar_telefones(avisos: list[tuple[str, int, str]]) -> list[int]:
     Each is stored in that empresa's conversation: the phone's open one when it is about that empresa, else a
     closed conversation of its own — never the open conversation of another empresa (a phone may serve empresas
     of two firms, and each firm reads only its own)."""
-    saidas = []
-    for telefone, empresa_id, texto in avisos:
-        sessao = _aberta_da_empresa(telefone, None, empresa_id)
-        if sessao is None:
-            sessao = nova_sessao(telefone, Provider.EVOLUTION, current_app.config["EVOLUTION_INSTANCE"] or "")
-            escrita.atribuir_empresa(sessao, empresa_id)
-            escrita.mudar_estado(sessao, Estado.CONCLUIDA)
-        saidas.append(nova_saida(sessao, texto))
-    ids = _a_entregar(saidas)
-    db.session.commit()
-    return ids
+    with transacao():
+        saidas = []
+        for telefone, empresa_id, texto in avisos:
+            sessao = _aberta_da_empresa(telefone, None, empresa_id)
+            if sessao is None:
+                sessao = nova_sessao(telefone, Provider.EVOLUTION, current_app.config["EVOLUTION_INSTANCE"] or "")
+                escrita.atribuir_empresa(sessao, empresa_id)
+                escrita.mudar_estado(sessao, Estado.CONCLUIDA)
+            saidas.append(nova_saida(sessao, texto))
+        return _a_entregar(saidas)
 
 
 def aviso_de_limite(telefone: str) -> int | None:
     """Store the 'too many messages' notice in the phone's open session; returns its id to deliver."""
-    sessao = db.session.scalar(sessao_aberta(telefone))
-    if sessao is None:
-        db.session.rollback()
-        return None
-    ids = _a_entregar([nova_saida(sessao, respostas.LIMITE)])
-    db.session.commit()
+    with transacao():
+        sessao = db.session.scalar(sessao_aberta(telefone))
+        ids = _a_entregar([nova_saida(sessao, respostas.LIMITE)]) if sessao is not None else []
     return ids[0] if ids else None
 
 
@@ -92,11 +89,9 @@ def anunciar_nota(nfse_id: int) -> list[int]:
     """
     for tentativa in range(1, ATTEMPTS + 1):
         try:
-            ids = _anunciar(nfse_id)
-            db.session.commit()
-            return ids
-        except (StaleDataError, IntegrityError):
-            db.session.rollback()
+            with transacao():
+                return _anunciar(nfse_id)
+        except (StaleDataError, IntegrityError):  # the phase was rolled back: read and write again
             log.info(
                 "note %s: its conversation changed while announcing (attempt %d); reading again", nfse_id, tentativa
             )
