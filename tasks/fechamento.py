@@ -1,4 +1,4 @@
-"""The month-end package as a background job (tasks.trabalhos): one ZIP per empresa in the job's folder."""
+"""The month-end package as a background job (agentnfe.infra.trabalhos): one ZIP per empresa in the job's folder."""
 
 from __future__ import annotations
 

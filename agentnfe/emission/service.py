@@ -156,8 +156,9 @@ def emitir(
     hoje: date | None = None,
 ) -> Efeitos:
     """Send a note that is pendente/enviada/erro, phase by phase: complete its tomador at BrasilAPI; check it (a
-    note that cannot go out fails here) and number its DPS; lease it with its document built; call the gateway
-    outside any transaction (a note the gateway may already have is consulted first); record the answer."""
+    note that cannot go out fails here) and lease it with its document built — numbering its DPS first, in a
+    phase of its own, when its gateway needs one; call the gateway outside any transaction (a note the gateway
+    may already have is consulted first); record the answer."""
     autor = Registro(acao, "", origem, usuario_id)
     nota = carregar(nfse_id)
     enviavel, tomador_id = nota is not None and nota.status in A_ENVIAR, nota and nota.tomador_id
@@ -166,19 +167,22 @@ def emitir(
         return Efeitos()
     if tomador_id is not None:
         tomadores.completar(tomador_id)  # BrasilAPI (cached), outside any transaction; writes the registry only
-    conferida = fase(nfse_id, lambda: _conferir(nfse_id, autor, hoje or relogio.hoje()))
-    if isinstance(conferida, Efeitos):
-        return conferida
-    if conferida:  # the gateway numbers DPSs: the number is stored before the document is built
+    envio = fase(nfse_id, lambda: _preparar(nfse_id, autor, hoje or relogio.hoje()))
+    if envio is SEM_NUMERO:  # the DPS number is stored in its own phase before the document is built
         numeracao.numerar(nfse_id)
-    envio = fase(nfse_id, lambda: _reservar_envio(nfse_id, autor))
+        envio = fase(nfse_id, lambda: _preparar(nfse_id, autor, hoje or relogio.hoje()))
     if isinstance(envio, Efeitos):
         return envio
     return _enviar(envio, autor, ultima_tentativa)
 
 
-def _conferir(nfse_id: int, autor: Registro, hoje: date) -> Efeitos | bool:
-    """Phase: a note that cannot go out fails now; otherwise whether it still needs a DPS number."""
+SEM_NUMERO = object()
+"""What `_preparar` answers for a note whose gateway numbers DPSs and that has no number yet."""
+
+
+def _preparar(nfse_id: int, autor: Registro, hoje: date) -> Envio | Efeitos | object:
+    """Phase: a note that cannot go out fails now; one that still needs a DPS number says so (SEM_NUMERO);
+    otherwise its document is built and it is leased as `enviada` with what it goes out with."""
     nota = carregar(nfse_id)
     if nota is None or nota.status not in A_ENVIAR:
         return Efeitos()
@@ -187,16 +191,8 @@ def _conferir(nfse_id: int, autor: Registro, hoje: date) -> Efeitos | bool:
     bloqueio = _bloqueio(nota, gateway, retrato, hoje)
     if bloqueio:
         return falhar(nota, bloqueio, autor) if reservar(nota) else Efeitos(tentar_de_novo=True)
-    return gateway.numera_dps and nota.numero_dps is None
-
-
-def _reservar_envio(nfse_id: int, autor: Registro) -> Envio | Efeitos:
-    """Phase: build the document and lease the note as `enviada` with what it goes out with."""
-    nota = carregar(nfse_id)
-    if nota is None or nota.status not in A_ENVIAR:
-        return Efeitos()
-    gateway = gateway_da_nota(nota)
-    retrato = tomadores.retrato(nota) if nota.tomador is not None else None
+    if gateway.numera_dps and nota.numero_dps is None:
+        return SEM_NUMERO
     imposto = iss_atual(nota)
     anterior, alvo = nota.status, Alvo.de(nota, gateway)
     try:
