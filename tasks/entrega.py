@@ -36,7 +36,7 @@ def entregar(mensagem_id: int, espera: datetime | None = None) -> entrega.Adiada
         if tentativa is not True:
             resultado = entrega.enviar(vez)
             with transacao():
-                adiada = entrega.anotar_resultado(vez, tentativa, resultado)
+                adiada = entrega.gravar_resultado(vez, tentativa, resultado)
             if adiada is not None:
                 return adiada
         vez = entrega.seguinte(vez)

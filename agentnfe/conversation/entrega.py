@@ -2,7 +2,7 @@
 
 The protocol's phases are run by tasks.entrega: each attempt takes a short lease on the row (`tomar`: one
 conditional UPDATE), calls the provider outside any transaction (`enviar`), then records the outcome in one more
-UPDATE (`anotar_resultado`). A reply the provider cannot take now waits (5 s,
+UPDATE (`gravar_resultado`). A reply the provider cannot take now waits (5 s,
 15 s, 30 s, 1 min, 2 min, 5 min, then every 10 min) and every later reply to that phone waits behind it, for
 DELIVERY_RETRY_HOURS after it was written; then it is marked `falhou` (the admin lists it, with "reenviar") and
 the next one goes. A reply whose provider is not configured stays stored and pending.
@@ -131,7 +131,7 @@ def tomar(vez: Vez, espera: datetime | None) -> Tentativa | bool:
     prazo = vez.entregar_ate or _prazo(vez.criado_em)
     if agora > prazo:  # stored while the provider was off or the workers stopped: too late to say it now
         log.error("reply %s to phone …%s not sent: past its delivery deadline", vez.id, vez.telefone[-4:])
-        escrita.anotar_entrega(vez.id, envio=Envio.FALHOU)
+        escrita.gravar_entrega(vez.id, envio=Envio.FALHOU)
         metricas.mensagem("saida", "expired")
         return True
     livre = sa.or_(Mensagem.entrega_em.is_(None), Mensagem.entrega_em <= agora)
@@ -148,11 +148,11 @@ def enviar(vez: Vez) -> str | whatsapp.EntregaFalhou:
         return erro
 
 
-def anotar_resultado(vez: Vez, tentativa: Tentativa, resultado: str | whatsapp.EntregaFalhou) -> Adiada | None:
+def gravar_resultado(vez: Vez, tentativa: Tentativa, resultado: str | whatsapp.EntregaFalhou) -> Adiada | None:
     """What the attempt gave: delivered, to try again later (the wait, behind which the phone's later replies
     stay), or failed for good."""
     if not isinstance(resultado, whatsapp.EntregaFalhou):
-        escrita.anotar_entrega(vez.id, envio=Envio.ENVIADA, provider_id=resultado or None, entrega_em=None)
+        escrita.gravar_entrega(vez.id, envio=Envio.ENVIADA, provider_id=resultado or None, entrega_em=None)
         metricas.entrega("sent")
         metricas.mensagem("saida", "sent")
         return None
@@ -160,11 +160,11 @@ def anotar_resultado(vez: Vez, tentativa: Tentativa, resultado: str | whatsapp.E
     ate = tentativa.agora + timedelta(seconds=segundos)
     if resultado.temporaria and ate < tentativa.prazo:
         log.warning("reply %s not delivered yet (%s); next attempt in %d s", vez.id, resultado, segundos)
-        escrita.anotar_entrega(vez.id, entrega_tentativas=vez.entrega_tentativas + 1, entrega_em=ate)
+        escrita.gravar_entrega(vez.id, entrega_tentativas=vez.entrega_tentativas + 1, entrega_em=ate)
         metricas.entrega("retry")
         return Adiada(vez.id, segundos, ate)
     log.error("reply %s to phone …%s failed for good: %s", vez.id, vez.telefone[-4:], resultado)
-    escrita.anotar_entrega(vez.id, envio=Envio.FALHOU, entrega_tentativas=vez.entrega_tentativas + 1, entrega_em=None)
+    escrita.gravar_entrega(vez.id, envio=Envio.FALHOU, entrega_tentativas=vez.entrega_tentativas + 1, entrega_em=None)
     metricas.entrega("failed")
     metricas.mensagem("saida", "failed")
     return None

@@ -117,7 +117,7 @@ def reservar_entrega(mensagem_id: int, livre, ate: datetime) -> bool:
     return resultado.rowcount == 1
 
 
-def anotar_entrega(mensagem_id: int, **valores) -> None:
+def gravar_entrega(mensagem_id: int, **valores) -> None:
     """What became of a pending reply's attempt (sent, failed, retry at)."""
     db.session.execute(
         sa.update(Mensagem)

@@ -167,10 +167,11 @@ def emitir(
         return Efeitos()
     if tomador_id is not None:
         tomadores.completar(tomador_id)  # BrasilAPI (cached), outside any transaction; writes the registry only
-    envio = fase(nfse_id, lambda: _preparar(nfse_id, autor, hoje or relogio.hoje()))
+    hoje = hoje or relogio.hoje()
+    envio = fase(nfse_id, lambda: _preparar(nfse_id, autor, hoje))
     if envio is SEM_NUMERO:  # the DPS number is stored in its own phase before the document is built
         numeracao.numerar(nfse_id)
-        envio = fase(nfse_id, lambda: _preparar(nfse_id, autor, hoje or relogio.hoje()))
+        envio = fase(nfse_id, lambda: _preparar(nfse_id, autor, hoje))
     if isinstance(envio, Efeitos):
         return envio
     return _enviar(envio, autor, ultima_tentativa)
